@@ -1,0 +1,74 @@
+//! Confirmation: runs one rule's regex over a candidate region and keeps the
+//! matches whose secret passes the rule's entropy floor and allowlist.
+//!
+//! Invariants:
+//! - The regex searches only inside the region, but look-around assertions
+//!   (`\b`, `^`, `$`) see the bytes around it, so a window boundary never
+//!   creates a word boundary that the input does not have.
+//! - Every match found is either pushed as a [`PendingFinding`] or counted
+//!   as rejected in the stats; nothing is dropped silently.
+
+use regex_automata::Input;
+
+use crate::engine::Engine;
+use crate::finding::shannon_entropy;
+use crate::scratch::{PendingFinding, RegexState, ScanStats};
+
+/// Where to run the regex.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Region {
+    /// The whole input.
+    Whole,
+    /// The half-open byte range `[lo, hi)`, clamped to the input.
+    Window(u64, u64),
+}
+
+pub(crate) fn confirm_rule(
+    engine: &Engine,
+    rule_idx: usize,
+    state: &mut RegexState,
+    input: &[u8],
+    region: Region,
+    pending: &mut Vec<PendingFinding>,
+    stats: &mut ScanStats,
+) {
+    let rule = &engine.rules[rule_idx];
+    let len = input.len();
+    let (lo, hi) = match region {
+        Region::Whole => (0, len),
+        Region::Window(lo, hi) => ((lo as usize).min(len), (hi as usize).min(len)),
+    };
+    let mut at = lo;
+    while at < hi {
+        let search = Input::new(input).span(at..hi);
+        rule.regex.search_captures_with(&mut state.cache, &search, &mut state.captures);
+        let Some(m) = state.captures.get_match() else {
+            break;
+        };
+        at = if m.is_empty() { m.end() + 1 } else { m.end() };
+        let Some(secret) = state.captures.get_group(rule.secret_group) else {
+            continue;
+        };
+        let secret_bytes = &input[secret.range()];
+        if secret_bytes.is_empty() {
+            continue;
+        }
+        if let Some(min) = rule.min_entropy {
+            if shannon_entropy(secret_bytes) < min {
+                stats.rejected_entropy += 1;
+                continue;
+            }
+        }
+        if rule.allow.iter().any(|a| a.is_match(secret_bytes)) {
+            stats.rejected_allow += 1;
+            continue;
+        }
+        pending.push(PendingFinding {
+            secret_start: secret.start as u64,
+            secret_end: secret.end as u64,
+            rule: rule_idx as u32,
+            match_start: m.start() as u64,
+            match_end: m.end() as u64,
+        });
+    }
+}

@@ -1,0 +1,422 @@
+//! The compiled, immutable [`Engine`]: rules turned into regexes plus one
+//! Vectorscan block database of their anchors, and the [`Tuning`] budgets.
+//!
+//! Invariants:
+//! - An `Engine` never changes after `build()`; it is `Send + Sync` and is
+//!   shared by every worker thread. All mutable state lives in [`Scratch`].
+//! - Every rule has at least one prefilter pattern (anchors, or its own regex
+//!   for rules that opt in with `anchorless = true`); the database reports
+//!   pattern ids that index `Engine::patterns`.
+//! - `window_radius` of a rule is an upper bound on its match length, so a
+//!   window of that radius around an anchor hit contains the whole match.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use regex_automata::meta;
+use smallvec::SmallVec;
+
+use crate::anchors::derive_anchors;
+use crate::finding::Finding;
+use crate::rules::{builtin_rules, RuleError, RuleSpec};
+use crate::scratch::Scratch;
+use crate::vectorscan::{escape_literal, Database, PatternFlags, VsPattern};
+
+/// Source of [`Engine::id`]; starts at 1 so a fresh scratch (id 0) never matches.
+static NEXT_ENGINE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Budgets and limits of a scan. Every buffer the engine grows is capped by
+/// one of these.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tuning {
+    /// Most candidate windows kept per rule per scanned buffer. A rule whose
+    /// anchors hit more often is confirmed by one regex pass over the whole
+    /// buffer instead (counted in [`ScanStats::rules_fully_scanned`]).
+    /// Default 4096.
+    pub max_windows_per_rule: usize,
+    /// Match length assumed for a rule whose regex has unbounded repetition
+    /// and no `max_width`. Default 512 bytes.
+    pub default_max_width: usize,
+    /// Most findings reported per scan call; the rest are counted in
+    /// [`ScanStats::findings_dropped`]. Default 10,000.
+    pub max_findings_per_scan: usize,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Tuning {
+            max_windows_per_rule: 4096,
+            default_max_width: 512,
+            max_findings_per_scan: 10_000,
+        }
+    }
+}
+
+/// Public description of a loaded rule.
+#[derive(Clone, Debug)]
+pub struct RuleInfo {
+    pub id: Arc<str>,
+    pub name: Arc<str>,
+    /// Anchors used to prefilter (lowercase); empty for anchorless rules.
+    pub anchors: Vec<String>,
+    /// Where the rule came from.
+    pub origin: String,
+    pub references: Vec<String>,
+}
+
+/// A rule ready to confirm matches.
+#[derive(Debug)]
+pub(crate) struct CompiledRule {
+    pub info: RuleInfo,
+    pub regex: meta::Regex,
+    pub secret_group: usize,
+    pub min_entropy: Option<f64>,
+    pub allow: Vec<regex::bytes::Regex>,
+    /// Upper bound of the match length in bytes.
+    pub window_radius: u64,
+}
+
+/// What a prefilter pattern id stands for.
+#[derive(Debug)]
+pub(crate) enum PatternTarget {
+    /// A literal anchor of `len` bytes shared by these rules.
+    Anchor {
+        len: u64,
+        rules: SmallVec<[u32; 2]>,
+    },
+    /// An anchorless rule's own regex in prefilter mode.
+    WholeRule { rule: u32 },
+}
+
+/// The immutable scanning engine. Build once, share everywhere.
+///
+/// ```
+/// let engine = scanner_engine::Engine::builtin();
+/// let findings = engine.scan_bytes(b"GITHUB_TOKEN=ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe\n");
+/// assert_eq!(&*findings[0].rule_id, "github-pat-classic");
+/// assert_eq!((findings[0].line, findings[0].column), (1, 14));
+/// ```
+#[derive(Debug)]
+pub struct Engine {
+    /// Process-unique identity, so a [`Scratch`] notices a change of engine.
+    pub(crate) id: u64,
+    pub(crate) rules: Vec<CompiledRule>,
+    pub(crate) patterns: Vec<PatternTarget>,
+    pub(crate) raw_db: Database,
+    /// Longest prefilter match: segment overlap for very large inputs.
+    pub(crate) max_prefilter_width: u64,
+    pub(crate) tuning: Tuning,
+}
+
+/// Builder for [`Engine`]: choose rules and tuning.
+///
+/// ```
+/// use scanner_engine::{Engine, Tuning, parse_rules_toml};
+/// let extra = parse_rules_toml(r#"
+/// [[rules]]
+/// id = "acme-key"
+/// name = "Acme API key"
+/// regex = '''\b(acme_[a-z0-9]{16})\b'''
+/// "#, "acme.toml").unwrap();
+/// let engine = Engine::builder()
+///     .builtin_rules(false)
+///     .rules(extra)
+///     .tuning(Tuning::default())
+///     .build()
+///     .unwrap();
+/// assert_eq!(engine.scan_bytes(b"key: acme_0123456789abcdef").len(), 1);
+/// ```
+#[derive(Debug, Default)]
+pub struct EngineBuilder {
+    skip_builtin: bool,
+    rules: Vec<RuleSpec>,
+    tuning: Tuning,
+}
+
+impl EngineBuilder {
+    /// Include the built-in rules (default `true`).
+    pub fn builtin_rules(mut self, include: bool) -> Self {
+        self.skip_builtin = !include;
+        self
+    }
+
+    /// Adds rules (e.g. from [`crate::parse_rules_toml`]).
+    pub fn rules(mut self, rules: impl IntoIterator<Item = RuleSpec>) -> Self {
+        self.rules.extend(rules);
+        self
+    }
+
+    /// Sets the budgets.
+    pub fn tuning(mut self, tuning: Tuning) -> Self {
+        self.tuning = tuning;
+        self
+    }
+
+    /// Compiles the rules. Errors name the rule and the file it came from.
+    pub fn build(self) -> Result<Engine, RuleError> {
+        let mut specs = if self.skip_builtin { Vec::new() } else { builtin_rules()? };
+        specs.extend(self.rules);
+        Engine::compile(specs, self.tuning)
+    }
+}
+
+impl Engine {
+    /// The engine with all built-in rules and default tuning.
+    ///
+    /// # Panics
+    /// Only if the embedded rule files are broken, which the test suite rules out.
+    pub fn builtin() -> Engine {
+        Engine::builder()
+            .build()
+            .unwrap_or_else(|e| panic!("built-in rules failed to compile: {e}"))
+    }
+
+    /// A builder to choose rules and tuning.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The loaded rules, in load order.
+    pub fn rules(&self) -> impl ExactSizeIterator<Item = &RuleInfo> {
+        self.rules.iter().map(|r| &r.info)
+    }
+
+    /// The budgets this engine scans with.
+    pub fn tuning(&self) -> &Tuning {
+        &self.tuning
+    }
+
+    /// A fresh scratch space for [`Engine::scan_bytes_with`].
+    pub fn new_scratch(&self) -> Scratch {
+        Scratch::new()
+    }
+
+    /// Scans `input` and returns its findings ordered by position.
+    pub fn scan_bytes(&self, input: &[u8]) -> Vec<Finding> {
+        let mut scratch = self.new_scratch();
+        let mut out = Vec::new();
+        self.scan_bytes_with(&mut scratch, input, &mut |f| out.push(f));
+        out
+    }
+
+    /// Scans `input` reusing `scratch`, passing findings (ordered by
+    /// position) to `sink`. After the scratch has warmed up, a scan allocates
+    /// nothing except the findings it reports.
+    pub fn scan_bytes_with(&self, scratch: &mut Scratch, input: &[u8], sink: &mut impl FnMut(Finding)) {
+        crate::raw_pass::scan(self, scratch, input, sink);
+    }
+
+    /// Scans without the Vectorscan prefilter: every rule's regex runs over
+    /// the whole input. Slow; it exists as the reference the prefiltered scan
+    /// is tested against (both must report the same findings).
+    #[doc(hidden)]
+    pub fn scan_bytes_unfiltered(&self, input: &[u8]) -> Vec<Finding> {
+        let mut scratch = self.new_scratch();
+        let mut out = Vec::new();
+        crate::raw_pass::scan_with(self, &mut scratch, input, crate::raw_pass::Prefilter::Off, &mut |f| out.push(f));
+        out
+    }
+
+    /// Like [`Engine::scan_bytes`], with the prefilter run over segments of at
+    /// most `segment_len` bytes, as happens for inputs over 4 GiB. For tests.
+    #[doc(hidden)]
+    pub fn scan_bytes_segmented(&self, input: &[u8], segment_len: usize) -> Vec<Finding> {
+        let mut scratch = self.new_scratch();
+        let mut out = Vec::new();
+        let prefilter = crate::raw_pass::Prefilter::Anchors { segment_len };
+        crate::raw_pass::scan_with(self, &mut scratch, input, prefilter, &mut |f| out.push(f));
+        out
+    }
+
+    fn compile(specs: Vec<RuleSpec>, tuning: Tuning) -> Result<Engine, RuleError> {
+        let mut seen: HashMap<String, String> = HashMap::new();
+        let mut rules = Vec::with_capacity(specs.len());
+        let mut anchor_rules: HashMap<Vec<u8>, SmallVec<[u32; 2]>> = HashMap::new();
+        let mut whole_rule_patterns = Vec::new();
+        for spec in &specs {
+            if let Some(first) = seen.insert(spec.id.clone(), spec.origin.clone()) {
+                return Err(RuleError::DuplicateId {
+                    rule_id: spec.id.clone(),
+                    first_origin: first,
+                    second_origin: spec.origin.clone(),
+                });
+            }
+            let rule_idx = rules.len() as u32;
+            let (rule, anchors) = compile_rule(spec, &tuning)?;
+            if anchors.is_empty() {
+                whole_rule_patterns.push((rule_idx, spec));
+            }
+            for a in anchors {
+                let entry = anchor_rules.entry(a).or_default();
+                if !entry.contains(&rule_idx) {
+                    entry.push(rule_idx);
+                }
+            }
+            rules.push(rule);
+        }
+        if rules.is_empty() {
+            return Err(RuleError::Database {
+                message: "no rules to compile".into(),
+            });
+        }
+
+        let mut anchors: Vec<_> = anchor_rules.into_iter().collect();
+        anchors.sort();
+        let mut patterns = Vec::new();
+        let mut vs_patterns = Vec::new();
+        for (lit, rule_ids) in anchors {
+            vs_patterns.push(VsPattern {
+                expression: escape_literal(&lit),
+                flags: PatternFlags {
+                    caseless: true,
+                    ..Default::default()
+                },
+                id: patterns.len() as u32,
+            });
+            patterns.push(PatternTarget::Anchor {
+                len: lit.len() as u64,
+                rules: rule_ids,
+            });
+        }
+        for (rule_idx, spec) in &whole_rule_patterns {
+            vs_patterns.push(VsPattern {
+                expression: spec.regex.clone(),
+                flags: PatternFlags {
+                    prefilter: true,
+                    utf8: true,
+                    ..Default::default()
+                },
+                id: patterns.len() as u32,
+            });
+            patterns.push(PatternTarget::WholeRule { rule: *rule_idx });
+        }
+        let raw_db = Database::compile_block(&vs_patterns).map_err(|e| {
+            match e.pattern_index.and_then(|i| patterns.get(i)) {
+                Some(PatternTarget::WholeRule { rule }) => {
+                    let spec = whole_rule_patterns
+                        .iter()
+                        .find(|(r, _)| r == rule)
+                        .map(|(_, s)| *s);
+                    match spec {
+                        Some(spec) => RuleError::invalid(
+                            spec,
+                            format!("Vectorscan cannot compile this anchorless regex: {}", e.message),
+                        ),
+                        None => RuleError::Database { message: e.message },
+                    }
+                }
+                _ => RuleError::Database { message: e.message },
+            }
+        })?;
+        let max_prefilter_width = patterns
+            .iter()
+            .map(|p| match p {
+                PatternTarget::Anchor { len, .. } => *len,
+                PatternTarget::WholeRule { rule } => rules[*rule as usize].window_radius,
+            })
+            .max()
+            .unwrap_or(0);
+        Ok(Engine {
+            id: NEXT_ENGINE_ID.fetch_add(1, Ordering::Relaxed),
+            rules,
+            patterns,
+            raw_db,
+            max_prefilter_width,
+            tuning,
+        })
+    }
+}
+
+/// Compiles one rule; returns it with its anchors (empty for anchorless rules).
+fn compile_rule(spec: &RuleSpec, tuning: &Tuning) -> Result<(CompiledRule, Vec<Vec<u8>>), RuleError> {
+    if spec.id.trim().is_empty() {
+        return Err(RuleError::invalid(spec, "rule id is empty"));
+    }
+    let hir = regex_syntax::parse(&spec.regex)
+        .map_err(|e| RuleError::invalid(spec, format!("invalid regex: {e}")))?;
+    let regex = meta::Regex::builder()
+        .build(&spec.regex)
+        .map_err(|e| RuleError::invalid(spec, format!("invalid regex: {e}")))?;
+    let groups = regex.captures_len();
+    let secret_group = spec.secret_group.unwrap_or(if groups > 1 { 1 } else { 0 });
+    if secret_group >= groups {
+        return Err(RuleError::invalid(
+            spec,
+            format!(
+                "secret_group = {secret_group}, but the regex has only {} capture group(s)",
+                groups - 1
+            ),
+        ));
+    }
+    if let Some(e) = spec.min_entropy {
+        if !(0.0..=8.0).contains(&e) {
+            return Err(RuleError::invalid(spec, format!("min_entropy = {e} is outside 0..=8 bits per byte")));
+        }
+    }
+    let allow = spec
+        .allow
+        .iter()
+        .map(|a| {
+            regex::bytes::Regex::new(a).map_err(|e| RuleError::invalid(spec, format!("invalid allow regex `{a}`: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let anchors = match &spec.keywords {
+        Some(kws) => {
+            let mut lits = Vec::new();
+            for k in kws {
+                if k.len() < crate::anchors::MIN_ANCHOR_LEN {
+                    return Err(RuleError::invalid(
+                        spec,
+                        format!(
+                            "keyword `{k}` is shorter than {} bytes and would match almost everywhere",
+                            crate::anchors::MIN_ANCHOR_LEN
+                        ),
+                    ));
+                }
+                lits.push(k.as_bytes().to_ascii_lowercase());
+            }
+            if lits.is_empty() && !spec.anchorless {
+                return Err(RuleError::invalid(spec, "keywords = [] leaves the rule without anchors"));
+            }
+            lits
+        }
+        None => match derive_anchors(&hir) {
+            Some(lits) => lits,
+            None if spec.anchorless => Vec::new(),
+            None => {
+                return Err(RuleError::invalid(
+                    spec,
+                    "no literal anchor of 3+ bytes can be derived from the regex; add `keywords` \
+                     that occur in every match, or set `anchorless = true` to prefilter with the regex itself",
+                ))
+            }
+        },
+    };
+
+    let max_len = hir.properties().maximum_len();
+    let window_radius = match max_len {
+        Some(m) => spec.max_width.map_or(m, |w| w.min(m)),
+        None => spec.max_width.unwrap_or(tuning.default_max_width),
+    } as u64;
+
+    let info = RuleInfo {
+        id: spec.id.as_str().into(),
+        name: spec.name.as_str().into(),
+        anchors: anchors.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect(),
+        origin: spec.origin.clone(),
+        references: spec.references.clone(),
+    };
+    Ok((
+        CompiledRule {
+            info,
+            regex,
+            secret_group,
+            min_entropy: spec.min_entropy,
+            allow,
+            window_radius,
+        },
+        anchors,
+    ))
+}

@@ -1,0 +1,40 @@
+//! # scanner-engine
+//!
+//! An embeddable secret-scanning engine. Rules (regexes with literal
+//! anchors, entropy floors and allowlists) are compiled into one Vectorscan
+//! database of anchors; a scan runs that prefilter once over the input and
+//! confirms each candidate window with the rule's regex.
+//!
+//! The engine does no I/O, starts no threads and keeps no global state: an
+//! [`Engine`] is immutable and shared, and all mutable state of a scan lives
+//! in a [`Scratch`] that a thread reuses.
+//!
+//! ```
+//! use scanner_engine::Engine;
+//!
+//! let engine = Engine::builtin();
+//! let mut scratch = engine.new_scratch();
+//! let mut found = Vec::new();
+//! engine.scan_bytes_with(&mut scratch, b"aws_access_key_id = AKIAQ3EGRTXP4W7ZC2NB\n", &mut |f| found.push(f));
+//! assert_eq!(found.len(), 1);
+//! assert_eq!(found[0].secret, b"AKIAQ3EGRTXP4W7ZC2NB");
+//! assert!(found[0].decode_path.is_empty());
+//! ```
+//!
+//! See `docs/architecture.md` for the data flow and `docs/rules.md` for the
+//! rule format.
+
+mod anchors;
+mod confirm;
+mod engine;
+mod finding;
+mod location;
+mod raw_pass;
+mod rules;
+mod scratch;
+mod vectorscan;
+
+pub use engine::{Engine, EngineBuilder, RuleInfo, Tuning};
+pub use finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint};
+pub use rules::{builtin_rules, parse_rules_toml, RuleError, RuleSpec};
+pub use scratch::{ScanStats, Scratch};

@@ -1,0 +1,245 @@
+//! The raw pass: one Vectorscan block scan of the input for every rule's
+//! anchors, then regex confirmation inside the windows around the hits.
+//!
+//! Flow: anchor hit `(pattern, end)` → for each rule sharing that anchor, the
+//! window `[end - radius, end - anchor_len + radius)` (which contains every
+//! match containing that anchor occurrence) → windows merged per rule →
+//! [`crate::confirm`] runs the rule's regex in each window → findings sorted
+//! by position, located (line/column) and passed to the sink.
+//!
+//! Invariants:
+//! - No finding is lost to the prefilter: a rule whose windows exceed
+//!   `max_windows_per_rule`, or every rule when Vectorscan fails, is
+//!   confirmed over the whole buffer instead (and counted in the stats).
+//! - Inputs longer than one Vectorscan block (`u32::MAX` bytes) are scanned
+//!   in overlapping segments; overlapping hits merge into the same window.
+//! - All per-scan state lives in the [`Scratch`] and is left empty afterwards.
+
+use crate::confirm::{confirm_rule, Region};
+use crate::engine::{Engine, PatternTarget};
+use crate::finding::{shannon_entropy, DecodePath, Finding, Fingerprint};
+use crate::location::LineCursor;
+use crate::scratch::{RuleWindows, Scratch};
+
+/// Largest buffer one Vectorscan block scan accepts.
+const MAX_BLOCK: usize = u32::MAX as usize;
+
+/// How the candidate regions are chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Prefilter {
+    /// Vectorscan anchors, scanning in segments of at most this many bytes.
+    Anchors { segment_len: usize },
+    /// No prefilter: every rule's regex over the whole input (reference).
+    Off,
+}
+
+pub(crate) fn scan(engine: &Engine, scratch: &mut Scratch, input: &[u8], sink: &mut impl FnMut(Finding)) {
+    scan_with(engine, scratch, input, Prefilter::Anchors { segment_len: MAX_BLOCK }, sink)
+}
+
+pub(crate) fn scan_with(
+    engine: &Engine,
+    scratch: &mut Scratch,
+    input: &[u8],
+    prefilter: Prefilter,
+    sink: &mut impl FnMut(Finding),
+) {
+    scratch.stats.bytes_scanned += input.len() as u64;
+    let ready = scratch.prepare(engine);
+    let prefilter_ok = match prefilter {
+        Prefilter::Anchors { segment_len } => ready && collect_windows(engine, scratch, input, segment_len.max(1)),
+        Prefilter::Off => false,
+    };
+    if !prefilter_ok {
+        if prefilter != Prefilter::Off {
+            scratch.stats.prefilter_errors += 1;
+        }
+        scratch.touched.clear();
+        for (idx, w) in scratch.windows.iter_mut().enumerate() {
+            w.spans.clear();
+            w.whole_buffer = true;
+            scratch.touched.push(idx as u32);
+        }
+    }
+    confirm_touched(engine, scratch, input);
+    emit(engine, scratch, input, sink);
+}
+
+/// Scans `input` for anchors and fills the per-rule windows. Returns `false`
+/// if Vectorscan reported an error.
+fn collect_windows(engine: &Engine, scratch: &mut Scratch, input: &[u8], segment_len: usize) -> bool {
+    let overlap = engine.max_prefilter_width.min(segment_len as u64 / 2) as usize;
+    let Scratch {
+        vs,
+        windows,
+        touched,
+        stats,
+        ..
+    } = scratch;
+    let max_windows = engine.tuning.max_windows_per_rule;
+    let mut seg_start = 0usize;
+    loop {
+        let seg_end = input.len().min(seg_start.saturating_add(segment_len));
+        let base = seg_start as u64;
+        let res = vs.scan_block(&engine.raw_db, &input[seg_start..seg_end], |id, end| {
+            stats.anchor_hits += 1;
+            let end = base + end;
+            match &engine.patterns[id as usize] {
+                PatternTarget::Anchor { len, rules } => {
+                    for &r in rules {
+                        let radius = engine.rules[r as usize].window_radius;
+                        let window = (end.saturating_sub(radius), end - len + radius);
+                        add_window(&mut windows[r as usize], touched, r, window, max_windows);
+                    }
+                }
+                PatternTarget::WholeRule { rule } => {
+                    let radius = engine.rules[*rule as usize].window_radius;
+                    let window = (end.saturating_sub(radius), end);
+                    add_window(&mut windows[*rule as usize], touched, *rule, window, max_windows);
+                }
+            }
+            true
+        });
+        if res.is_err() {
+            return false;
+        }
+        if seg_end >= input.len() {
+            return true;
+        }
+        seg_start = seg_end - overlap;
+    }
+}
+
+/// Records a candidate window for `rule`, merging it into the previous one
+/// when they overlap, and switching the rule to a whole-buffer confirm when
+/// the cap is exceeded.
+fn add_window(w: &mut RuleWindows, touched: &mut Vec<u32>, rule: u32, (lo, hi): (u64, u64), max_windows: usize) {
+    if w.whole_buffer {
+        return;
+    }
+    if w.spans.is_empty() {
+        touched.push(rule);
+    }
+    if let Some(last) = w.spans.last_mut() {
+        if lo <= last.1 && hi >= last.0 {
+            last.0 = last.0.min(lo);
+            last.1 = last.1.max(hi);
+            return;
+        }
+    }
+    if w.spans.len() >= max_windows {
+        w.spans.clear();
+        w.whole_buffer = true;
+        return;
+    }
+    w.spans.push((lo, hi));
+}
+
+/// Confirms every touched rule and leaves the window lists empty.
+fn confirm_touched(engine: &Engine, scratch: &mut Scratch, input: &[u8]) {
+    let Scratch {
+        windows,
+        touched,
+        regex_states,
+        pending,
+        stats,
+        ..
+    } = scratch;
+    for &r in touched.iter() {
+        let r = r as usize;
+        let w = &mut windows[r];
+        let state = Scratch::regex_state(regex_states, engine, r);
+        if w.whole_buffer {
+            stats.rules_fully_scanned += 1;
+            confirm_rule(engine, r, state, input, Region::Whole, pending, stats);
+        } else {
+            sort_and_merge(&mut w.spans);
+            for &(lo, hi) in &w.spans {
+                stats.windows += 1;
+                confirm_rule(engine, r, state, input, Region::Window(lo, hi), pending, stats);
+            }
+        }
+        w.spans.clear();
+        w.whole_buffer = false;
+    }
+    touched.clear();
+}
+
+/// Sorts windows and merges overlapping ones (segment overlaps can produce
+/// out-of-order or duplicate windows).
+fn sort_and_merge(spans: &mut Vec<(u64, u64)>) {
+    if spans.windows(2).all(|p| p[0].1 < p[1].0) {
+        return;
+    }
+    spans.sort_unstable();
+    let mut out = 0;
+    for i in 1..spans.len() {
+        if spans[i].0 <= spans[out].1 {
+            spans[out].1 = spans[out].1.max(spans[i].1);
+        } else {
+            out += 1;
+            spans[out] = spans[i];
+        }
+    }
+    spans.truncate(out + 1);
+}
+
+/// Sorts pending findings by position, locates and reports them.
+fn emit(engine: &Engine, scratch: &mut Scratch, input: &[u8], sink: &mut impl FnMut(Finding)) {
+    let pending = &mut scratch.pending;
+    pending.sort_unstable();
+    pending.dedup();
+    let mut cursor = LineCursor::new();
+    let cap = engine.tuning.max_findings_per_scan;
+    for (n, p) in pending.iter().enumerate() {
+        if n >= cap {
+            scratch.stats.findings_dropped += (pending.len() - n) as u64;
+            break;
+        }
+        let rule = &engine.rules[p.rule as usize];
+        let (line, column) = cursor.locate(input, p.secret_start as usize);
+        let secret = input[p.secret_start as usize..p.secret_end as usize].to_vec();
+        scratch.stats.findings += 1;
+        sink(Finding {
+            rule_id: rule.info.id.clone(),
+            rule_name: rule.info.name.clone(),
+            start: p.secret_start,
+            end: p.secret_end,
+            line,
+            column,
+            entropy: shannon_entropy(&secret),
+            fingerprint: Fingerprint::of(&rule.info.id, &secret),
+            matched: input[p.match_start as usize..p.match_end as usize].to_vec(),
+            secret,
+            decode_path: DecodePath::new(),
+        });
+    }
+    pending.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_sorts_and_joins_overlaps() {
+        let mut v = vec![(10, 20), (0, 5), (4, 8), (20, 25), (30, 31)];
+        sort_and_merge(&mut v);
+        assert_eq!(v, vec![(0, 8), (10, 25), (30, 31)]);
+    }
+
+    #[test]
+    fn add_window_merges_and_caps() {
+        let mut w = RuleWindows::default();
+        let mut touched = Vec::new();
+        add_window(&mut w, &mut touched, 3, (0, 10), 2);
+        add_window(&mut w, &mut touched, 3, (5, 12), 2);
+        add_window(&mut w, &mut touched, 3, (20, 30), 2);
+        assert_eq!(w.spans, vec![(0, 12), (20, 30)]);
+        assert_eq!(touched, vec![3]);
+        add_window(&mut w, &mut touched, 3, (40, 50), 2);
+        assert!(w.whole_buffer);
+        assert!(w.spans.is_empty());
+        assert_eq!(touched, vec![3]);
+    }
+}

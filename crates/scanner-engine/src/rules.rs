@@ -1,0 +1,186 @@
+//! Rules as data: the TOML rule format, the built-in rule files, and the
+//! errors a bad rule produces.
+//!
+//! Invariants:
+//! - Parsing never panics; every problem becomes a [`RuleError`] that names
+//!   the rule file (its *origin*) and, where there is one, the rule id.
+//! - Unknown fields are errors, so a typo such as `min_entrpy` is caught
+//!   instead of silently ignored.
+//! - Built-in rules are embedded at compile time from `rules/*.toml`, in
+//!   file-name order, so the rule order (and thus finding order for equal
+//!   offsets) is stable.
+
+use include_dir::{include_dir, Dir};
+use serde::Deserialize;
+
+static BUILTIN_RULE_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/rules");
+
+/// One rule as written in a rule file.
+///
+/// See `docs/rules.md` for the meaning of each field.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Stable identifier, unique across all loaded rules (e.g. `github-pat-classic`).
+    pub id: String,
+    /// Human-readable name.
+    pub name: String,
+    /// Regular expression in the syntax of the `regex` crate.
+    pub regex: String,
+    /// Literal anchors (ASCII case-insensitive) that occur inside every match.
+    /// Derived from `regex` when absent.
+    #[serde(default)]
+    pub keywords: Option<Vec<String>>,
+    /// Capture group holding the secret; defaults to 1 when the regex has a
+    /// group, else 0 (the whole match).
+    #[serde(default)]
+    pub secret_group: Option<usize>,
+    /// Minimum Shannon entropy (bits per byte) the secret must reach.
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// Regexes tested against the secret; any match marks it as not a secret.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Longest match to expect, for regexes with unbounded repetition.
+    #[serde(default)]
+    pub max_width: Option<usize>,
+    /// Opt-in for rules without any literal anchor: the regex itself is
+    /// compiled into the prefilter database (slower; use sparingly).
+    #[serde(default)]
+    pub anchorless: bool,
+    /// Documentation links.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Inputs in which the rule must report a finding.
+    #[serde(default)]
+    pub examples: Vec<String>,
+    /// Inputs in which the rule must report nothing.
+    #[serde(default)]
+    pub negative_examples: Vec<String>,
+    /// Where the rule was loaded from (file path or `builtin:NAME.toml`).
+    #[serde(skip)]
+    pub origin: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rules: Vec<RuleSpec>,
+}
+
+/// Why rules could not be loaded or compiled.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RuleError {
+    /// The rule file is not valid TOML or does not follow the rule format.
+    #[error("{origin}: invalid rule file: {message}")]
+    Syntax { origin: String, message: String },
+    /// A rule's field has an invalid value (bad regex, bad group, ...).
+    #[error("{origin}: rule `{rule_id}`: {message}")]
+    InvalidRule {
+        origin: String,
+        rule_id: String,
+        message: String,
+    },
+    /// Two rules share one id.
+    #[error("duplicate rule id `{rule_id}`: defined in {first_origin} and in {second_origin}")]
+    DuplicateId {
+        rule_id: String,
+        first_origin: String,
+        second_origin: String,
+    },
+    /// The prefilter database could not be built.
+    #[error("could not compile the rule set: {message}")]
+    Database { message: String },
+}
+
+impl RuleError {
+    pub(crate) fn invalid(rule: &RuleSpec, message: impl Into<String>) -> RuleError {
+        RuleError::InvalidRule {
+            origin: rule.origin.clone(),
+            rule_id: rule.id.clone(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Parses a rule file in this project's TOML format. `origin` names the
+/// file in error messages and in each rule's `origin`.
+pub fn parse_rules_toml(text: &str, origin: &str) -> Result<Vec<RuleSpec>, RuleError> {
+    let file: RuleFile = toml::from_str(text).map_err(|e| RuleError::Syntax {
+        origin: origin.to_string(),
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    let mut rules = file.rules;
+    for r in &mut rules {
+        r.origin = origin.to_string();
+    }
+    Ok(rules)
+}
+
+/// The built-in rules, parsed from the embedded `rules/*.toml` files.
+pub fn builtin_rules() -> Result<Vec<RuleSpec>, RuleError> {
+    let mut files: Vec<_> = BUILTIN_RULE_DIR
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort_by_key(|f| f.path());
+    let mut rules = Vec::new();
+    for f in files {
+        let origin = format!("builtin:{}", f.path().display());
+        let text = f.contents_utf8().ok_or_else(|| RuleError::Syntax {
+            origin: origin.clone(),
+            message: "file is not UTF-8".into(),
+        })?;
+        rules.extend(parse_rules_toml(text, &origin)?);
+    }
+    Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_all_fields() {
+        let text = r#"
+[[rules]]
+id = "demo-token"
+name = "Demo token"
+regex = '''\b(demo_[a-z0-9]{8})\b'''
+keywords = ["demo_"]
+secret_group = 1
+min_entropy = 2.5
+allow = ["(?i)example"]
+max_width = 64
+references = ["https://example.invalid/docs"]
+examples = ["x = demo_ab12cd34"]
+negative_examples = ["demo_short"]
+"#;
+        let rules = parse_rules_toml(text, "demo.toml").unwrap();
+        assert_eq!(rules.len(), 1);
+        let r = &rules[0];
+        assert_eq!(r.id, "demo-token");
+        assert_eq!(r.keywords.as_deref(), Some(&["demo_".to_string()][..]));
+        assert_eq!(r.secret_group, Some(1));
+        assert_eq!(r.min_entropy, Some(2.5));
+        assert_eq!(r.max_width, Some(64));
+        assert_eq!(r.origin, "demo.toml");
+    }
+
+    #[test]
+    fn unknown_field_is_an_error_naming_the_file() {
+        let text = "[[rules]]\nid='a'\nname='A'\nregex='abc'\nmin_entrpy=3.0\n";
+        let err = parse_rules_toml(text, "mine.toml").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("mine.toml:"), "{msg}");
+        assert!(msg.contains("min_entrpy"), "{msg}");
+    }
+
+    #[test]
+    fn builtin_rules_parse() {
+        let rules = builtin_rules().unwrap();
+        assert!(!rules.is_empty());
+        assert!(rules.iter().all(|r| r.origin.starts_with("builtin:")));
+    }
+}

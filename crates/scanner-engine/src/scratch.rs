@@ -1,0 +1,161 @@
+//! [`Scratch`]: every mutable buffer a scan needs, reused across scans, and
+//! the [`ScanStats`] counters.
+//!
+//! Invariants:
+//! - A scratch serves one scan at a time (`&mut`), and may be moved between
+//!   threads. It works with any engine: when used with a different engine
+//!   than last time, its per-engine parts (Vectorscan scratch, regex caches)
+//!   are rebuilt before scanning.
+//! - Between scans every per-rule window list is empty and `touched` is
+//!   empty; buffers keep their capacity so warm scans do not allocate.
+
+use regex_automata::meta;
+use regex_automata::util::captures::Captures;
+
+use crate::engine::Engine;
+use crate::vectorscan::VsScratch;
+
+/// Counters describing what scans did. Cumulative for a [`Scratch`] until
+/// [`Scratch::reset_stats`]; add two with `+=` to merge threads' stats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    /// Bytes of root input scanned.
+    pub bytes_scanned: u64,
+    /// Prefilter (anchor) hits reported by Vectorscan.
+    pub anchor_hits: u64,
+    /// Candidate windows confirmed with a rule's regex (after merging).
+    pub windows: u64,
+    /// Times a rule exceeded `max_windows_per_rule` and was confirmed by one
+    /// regex pass over the whole buffer instead.
+    pub rules_fully_scanned: u64,
+    /// Times the Vectorscan prefilter failed and every rule was confirmed
+    /// over the whole buffer (no finding is lost, only time).
+    pub prefilter_errors: u64,
+    /// Regex matches rejected by `min_entropy`.
+    pub rejected_entropy: u64,
+    /// Regex matches rejected by an `allow` pattern.
+    pub rejected_allow: u64,
+    /// Findings reported.
+    pub findings: u64,
+    /// Findings not reported because `max_findings_per_scan` was reached.
+    pub findings_dropped: u64,
+}
+
+impl std::ops::AddAssign for ScanStats {
+    fn add_assign(&mut self, o: ScanStats) {
+        self.bytes_scanned += o.bytes_scanned;
+        self.anchor_hits += o.anchor_hits;
+        self.windows += o.windows;
+        self.rules_fully_scanned += o.rules_fully_scanned;
+        self.prefilter_errors += o.prefilter_errors;
+        self.rejected_entropy += o.rejected_entropy;
+        self.rejected_allow += o.rejected_allow;
+        self.findings += o.findings;
+        self.findings_dropped += o.findings_dropped;
+    }
+}
+
+/// Candidate windows of one rule in the current buffer.
+#[derive(Debug, Default)]
+pub(crate) struct RuleWindows {
+    /// Half-open byte ranges `[lo, hi)`, merged when they overlap.
+    pub spans: Vec<(u64, u64)>,
+    /// Set when the window cap was exceeded: confirm over the whole buffer.
+    pub whole_buffer: bool,
+}
+
+/// A confirmed match waiting for line numbers and emission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct PendingFinding {
+    pub secret_start: u64,
+    pub rule: u32,
+    pub secret_end: u64,
+    pub match_start: u64,
+    pub match_end: u64,
+}
+
+/// Regex search state of one rule.
+#[derive(Debug)]
+pub(crate) struct RegexState {
+    pub cache: meta::Cache,
+    pub captures: Captures,
+}
+
+/// Reusable per-thread scan state. Create with [`Engine::new_scratch`] or
+/// [`Scratch::new`].
+#[derive(Debug)]
+pub struct Scratch {
+    engine_id: u64,
+    pub(crate) vs: VsScratch,
+    pub(crate) windows: Vec<RuleWindows>,
+    pub(crate) touched: Vec<u32>,
+    pub(crate) regex_states: Vec<Option<RegexState>>,
+    pub(crate) pending: Vec<PendingFinding>,
+    pub(crate) stats: ScanStats,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch::new()
+    }
+}
+
+impl Scratch {
+    /// An empty scratch; it sizes itself on first use.
+    pub fn new() -> Scratch {
+        Scratch {
+            engine_id: 0,
+            vs: VsScratch::empty(),
+            windows: Vec::new(),
+            touched: Vec::new(),
+            regex_states: Vec::new(),
+            pending: Vec::new(),
+            stats: ScanStats::default(),
+        }
+    }
+
+    /// Counters accumulated since creation or the last [`Scratch::reset_stats`].
+    pub fn stats(&self) -> ScanStats {
+        self.stats
+    }
+
+    /// Zeroes the counters.
+    pub fn reset_stats(&mut self) {
+        self.stats = ScanStats::default();
+    }
+
+    /// Makes the scratch ready for `engine`. Returns `false` if Vectorscan
+    /// scratch could not be allocated (the scan then confirms without the
+    /// prefilter).
+    pub(crate) fn prepare(&mut self, engine: &Engine) -> bool {
+        if self.engine_id == engine.id {
+            return true;
+        }
+        self.windows.clear();
+        self.windows.resize_with(engine.rules.len(), RuleWindows::default);
+        self.regex_states.clear();
+        self.regex_states.resize_with(engine.rules.len(), || None);
+        self.touched.clear();
+        self.pending.clear();
+        if self.vs.grow_for(&engine.raw_db).is_err() {
+            return false;
+        }
+        self.engine_id = engine.id;
+        true
+    }
+
+    /// The regex state of rule `idx`, created on first use.
+    pub(crate) fn regex_state<'s>(
+        regex_states: &'s mut [Option<RegexState>],
+        engine: &Engine,
+        idx: usize,
+    ) -> &'s mut RegexState {
+        regex_states[idx].get_or_insert_with(|| {
+            let re = &engine.rules[idx].regex;
+            RegexState {
+                cache: re.create_cache(),
+                captures: re.create_captures(),
+            }
+        })
+    }
+}

@@ -1,0 +1,362 @@
+//! Thin, safe layer over the Vectorscan C library (`vectorscan-rs-sys`).
+//!
+//! The safe `vectorscan-rs` API ties every scanner to a borrowed database and
+//! cannot reset a stream for reuse; the engine needs owned, reusable scratch
+//! inside its `Scratch` (and, for decoded data, reusable streams), so this
+//! module wraps the few C entry points the engine uses.
+//!
+//! Invariants:
+//! - A [`Database`] is immutable after compilation and is `Send + Sync`
+//!   (Vectorscan databases are read-only during scanning).
+//! - A [`VsScratch`] is used by one scan at a time (`&mut` access) and is only
+//!   passed to databases it was allocated or grown for ([`VsScratch::grow_for`]).
+//! - Scan callbacks never unwind across the C boundary: a panic in the Rust
+//!   callback is caught and turned into a terminated scan plus an error.
+
+use std::ffi::{c_char, c_int, c_uint, c_ulonglong, c_void, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+
+use vectorscan_rs_sys as hs;
+
+/// Per-pattern compile flags, a subset of Vectorscan's `HS_FLAG_*`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PatternFlags {
+    pub caseless: bool,
+    pub dotall: bool,
+    pub singlematch: bool,
+    pub prefilter: bool,
+    pub utf8: bool,
+}
+
+impl PatternFlags {
+    fn bits(self) -> c_uint {
+        let mut b = 0;
+        if self.caseless {
+            b |= hs::HS_FLAG_CASELESS;
+        }
+        if self.dotall {
+            b |= hs::HS_FLAG_DOTALL;
+        }
+        if self.singlematch {
+            b |= hs::HS_FLAG_SINGLEMATCH;
+        }
+        if self.prefilter {
+            b |= hs::HS_FLAG_PREFILTER;
+        }
+        if self.utf8 {
+            b |= hs::HS_FLAG_UTF8;
+        }
+        b as c_uint
+    }
+}
+
+/// One expression to compile, with the id reported on match.
+#[derive(Clone, Debug)]
+pub struct VsPattern {
+    pub expression: String,
+    pub flags: PatternFlags,
+    pub id: u32,
+}
+
+/// Escapes `bytes` so Vectorscan matches them literally.
+pub fn escape_literal(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 4);
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || b == b'_' {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// A compile failure: the message from Vectorscan and the index of the
+/// offending pattern in the input slice, when Vectorscan names one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    pub message: String,
+    pub pattern_index: Option<usize>,
+}
+
+/// A compiled Vectorscan database.
+pub struct Database {
+    ptr: *mut hs::hs_database_t,
+}
+
+// SAFETY: a compiled hs_database_t is immutable; Vectorscan documents that a
+// database may be used concurrently from many threads, each with its own
+// scratch space.
+unsafe impl Send for Database {}
+// SAFETY: see above; no method mutates the database through `&self`.
+unsafe impl Sync for Database {}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` came from a successful hs_compile_multi and is freed once.
+        unsafe {
+            hs::hs_free_database(self.ptr);
+        }
+    }
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Database")
+    }
+}
+
+impl Database {
+    /// Compiles `patterns` into one block-mode database. An empty list is
+    /// rejected by Vectorscan, so it is reported as an error here.
+    pub fn compile_block(patterns: &[VsPattern]) -> Result<Database, CompileError> {
+        if patterns.is_empty() {
+            return Err(CompileError {
+                message: "no patterns to compile".into(),
+                pattern_index: None,
+            });
+        }
+        let mut exprs = Vec::with_capacity(patterns.len());
+        for (i, p) in patterns.iter().enumerate() {
+            let c = CString::new(p.expression.as_bytes()).map_err(|_| CompileError {
+                message: "expression contains a NUL byte".into(),
+                pattern_index: Some(i),
+            })?;
+            exprs.push(c);
+        }
+        let expr_ptrs: Vec<*const c_char> = exprs.iter().map(|c| c.as_ptr()).collect();
+        let flags: Vec<c_uint> = patterns.iter().map(|p| p.flags.bits()).collect();
+        let ids: Vec<c_uint> = patterns.iter().map(|p| p.id as c_uint).collect();
+        let mut db: *mut hs::hs_database_t = ptr::null_mut();
+        let mut err: *mut hs::hs_compile_error_t = ptr::null_mut();
+        // SAFETY: the three arrays have `patterns.len()` elements and outlive the
+        // call; each expression is a valid NUL-terminated C string; `db` and `err`
+        // are valid out-pointers.
+        let rc = unsafe {
+            hs::hs_compile_multi(
+                expr_ptrs.as_ptr(),
+                flags.as_ptr(),
+                ids.as_ptr(),
+                patterns.len() as c_uint,
+                hs::HS_MODE_BLOCK as c_uint,
+                ptr::null(),
+                &mut db,
+                &mut err,
+            )
+        };
+        if rc == hs::HS_SUCCESS as hs::hs_error_t && !db.is_null() {
+            return Ok(Database { ptr: db });
+        }
+        Err(take_compile_error(err))
+    }
+}
+
+/// Converts (and frees) a Vectorscan compile error.
+fn take_compile_error(err: *mut hs::hs_compile_error_t) -> CompileError {
+    if err.is_null() {
+        return CompileError {
+            message: "Vectorscan compilation failed without details".into(),
+            pattern_index: None,
+        };
+    }
+    // SAFETY: `err` is a non-null compile error returned by Vectorscan; its
+    // message is a NUL-terminated string owned by the error, read before freeing.
+    unsafe {
+        let message = if (*err).message.is_null() {
+            "unknown error".to_string()
+        } else {
+            CStr::from_ptr((*err).message)
+                .to_string_lossy()
+                .into_owned()
+        };
+        let idx = (*err).expression;
+        hs::hs_free_compile_error(err);
+        CompileError {
+            message,
+            pattern_index: usize::try_from(idx).ok(),
+        }
+    }
+}
+
+/// Per-thread Vectorscan scratch space, grown to serve several databases.
+pub struct VsScratch {
+    ptr: *mut hs::hs_scratch_t,
+}
+
+// SAFETY: scratch space is plain memory owned by this value; it may move
+// between threads as long as only one thread uses it at a time (`&mut self`).
+unsafe impl Send for VsScratch {}
+
+impl Drop for VsScratch {
+    fn drop(&mut self) {
+        if !self.ptr.is_null() {
+            // SAFETY: `ptr` came from hs_alloc_scratch and is freed once.
+            unsafe {
+                hs::hs_free_scratch(self.ptr);
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for VsScratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VsScratch")
+    }
+}
+
+/// A scan-time failure reported by Vectorscan (not a terminated scan).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanError(pub i32);
+
+impl std::fmt::Display for ScanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Vectorscan scan error code {}", self.0)
+    }
+}
+
+impl VsScratch {
+    /// Scratch space with nothing allocated yet.
+    pub fn empty() -> VsScratch {
+        VsScratch {
+            ptr: ptr::null_mut(),
+        }
+    }
+
+    /// Makes this scratch usable with `db` (allocating or growing it).
+    pub fn grow_for(&mut self, db: &Database) -> Result<(), ScanError> {
+        // SAFETY: `db.ptr` is a valid database; `self.ptr` is null or a scratch
+        // previously allocated by Vectorscan, which hs_alloc_scratch may realloc.
+        let rc = unsafe { hs::hs_alloc_scratch(db.ptr, &mut self.ptr) };
+        if rc == hs::HS_SUCCESS as hs::hs_error_t {
+            Ok(())
+        } else {
+            Err(ScanError(rc))
+        }
+    }
+
+    /// Scans `data` with a block-mode database, calling `on_match(id, end)`
+    /// for every match; the callback returns `false` to stop the scan.
+    /// `data` longer than `u32::MAX` bytes must be split by the caller.
+    pub fn scan_block<F>(&mut self, db: &Database, data: &[u8], on_match: F) -> Result<(), ScanError>
+    where
+        F: FnMut(u32, u64) -> bool,
+    {
+        debug_assert!(data.len() <= u32::MAX as usize);
+        let mut ctx = CallbackCtx {
+            on_match,
+            panicked: false,
+        };
+        // SAFETY: db and scratch are valid and the scratch was grown for db
+        // (callers call grow_for at Scratch construction); `data` is valid for
+        // `data.len()` bytes; `ctx` outlives the call and matches the trampoline's type.
+        let rc = unsafe {
+            hs::hs_scan(
+                db.ptr,
+                data.as_ptr() as *const c_char,
+                data.len() as c_uint,
+                0,
+                self.ptr,
+                Some(trampoline::<F>),
+                &mut ctx as *mut CallbackCtx<F> as *mut c_void,
+            )
+        };
+        finish_scan(rc, ctx.panicked)
+    }
+
+}
+
+struct CallbackCtx<F> {
+    on_match: F,
+    panicked: bool,
+}
+
+unsafe extern "C" fn trampoline<F>(
+    id: c_uint,
+    _from: c_ulonglong,
+    to: c_ulonglong,
+    _flags: c_uint,
+    ctx: *mut c_void,
+) -> c_int
+where
+    F: FnMut(u32, u64) -> bool,
+{
+    // SAFETY: `ctx` is the `CallbackCtx<F>` passed by the scan function above,
+    // alive and exclusively borrowed for the duration of the scan.
+    let ctx = unsafe { &mut *(ctx as *mut CallbackCtx<F>) };
+    match catch_unwind(AssertUnwindSafe(|| (ctx.on_match)(id, to))) {
+        Ok(true) => 0,
+        Ok(false) => 1,
+        Err(_) => {
+            ctx.panicked = true;
+            1
+        }
+    }
+}
+
+fn finish_scan(rc: hs::hs_error_t, panicked: bool) -> Result<(), ScanError> {
+    if panicked {
+        return Err(ScanError(i32::MIN));
+    }
+    if rc == hs::HS_SUCCESS as hs::hs_error_t || rc == hs::HS_SCAN_TERMINATED {
+        Ok(())
+    } else {
+        Err(ScanError(rc))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lit(s: &str, id: u32) -> VsPattern {
+        VsPattern {
+            expression: escape_literal(s.as_bytes()),
+            flags: PatternFlags {
+                caseless: true,
+                ..Default::default()
+            },
+            id,
+        }
+    }
+
+    #[test]
+    fn block_scan_reports_ids_and_ends() {
+        let db = Database::compile_block(&[lit("ghp_", 7), lit("a.b", 9)]).unwrap();
+        let mut s = VsScratch::empty();
+        s.grow_for(&db).unwrap();
+        let mut hits = Vec::new();
+        s.scan_block(&db, b"xx GHP_ a.b axb", |id, end| {
+            hits.push((id, end));
+            true
+        })
+        .unwrap();
+        assert_eq!(hits, vec![(7, 7), (9, 11)]);
+    }
+
+    #[test]
+    fn compile_error_names_pattern() {
+        let bad = VsPattern {
+            expression: "(".into(),
+            flags: PatternFlags::default(),
+            id: 0,
+        };
+        let err = Database::compile_block(&[lit("ok", 0), bad]).unwrap_err();
+        assert_eq!(err.pattern_index, Some(1));
+        assert!(!err.message.is_empty());
+    }
+
+    #[test]
+    fn callback_can_stop_scan() {
+        let db = Database::compile_block(&[lit("a", 0)]).unwrap();
+        let mut s = VsScratch::empty();
+        s.grow_for(&db).unwrap();
+        let mut n = 0;
+        s.scan_block(&db, b"aaaaa", |_, _| {
+            n += 1;
+            n < 2
+        })
+        .unwrap();
+        assert_eq!(n, 2);
+    }
+}
