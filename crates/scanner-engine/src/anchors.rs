@@ -116,7 +116,9 @@ fn fold_ascii_case(hir: &Hir) -> Hir {
             Hir::repetition(rep)
         }
         HirKind::Concat(parts) => Hir::concat(parts.iter().map(fold_ascii_case).collect()),
-        HirKind::Alternation(parts) => Hir::alternation(parts.iter().map(fold_ascii_case).collect()),
+        HirKind::Alternation(parts) => {
+            Hir::alternation(parts.iter().map(fold_ascii_case).collect())
+        }
         _ => hir.clone(),
     }
 }
@@ -148,7 +150,11 @@ fn ascii_case_pair(class: &Class) -> Option<u8> {
         }
     }
     match ascii[..] {
-        [a, b] if a.is_ascii_alphabetic() && a.to_ascii_lowercase() == b.to_ascii_lowercase() && a != b => {
+        [a, b]
+            if a.is_ascii_alphabetic()
+                && a.eq_ignore_ascii_case(&b)
+                && a != b =>
+        {
             Some(a.to_ascii_lowercase())
         }
         _ => None,
@@ -161,12 +167,19 @@ mod tests {
 
     fn anchors(re: &str) -> Option<Vec<String>> {
         let hir = regex_syntax::parse(re).unwrap();
-        derive_anchors(&hir).map(|v| v.into_iter().map(|l| String::from_utf8(l).unwrap()).collect())
+        derive_anchors(&hir).map(|v| {
+            v.into_iter()
+                .map(|l| String::from_utf8(l).unwrap())
+                .collect()
+        })
     }
 
     #[test]
     fn prefix_token() {
-        assert_eq!(anchors(r"\b(ghp_[A-Za-z0-9]{36})\b"), Some(vec!["ghp_".into()]));
+        assert_eq!(
+            anchors(r"\b(ghp_[A-Za-z0-9]{36})\b"),
+            Some(vec!["ghp_".into()])
+        );
     }
 
     #[test]

@@ -5,10 +5,14 @@
 //! - The regex searches only inside the region, but look-around assertions
 //!   (`\b`, `^`, `$`) see the bytes around it, so a window boundary never
 //!   creates a word boundary that the input does not have.
+//! - A match longer than the rule's width bound (`window_radius`, from the
+//!   regex or `max_width`) is rejected on every path, and a match ending at a
+//!   window's right edge is searched again with room to grow, so windowed
+//!   and whole-buffer confirmation report the same matches.
 //! - Every match found is either pushed as a [`PendingFinding`] or counted
 //!   as rejected in the stats; nothing is dropped silently.
 
-use regex_automata::Input;
+use regex_automata::{Anchored, Input};
 
 use crate::engine::Engine;
 use crate::finding::shannon_entropy;
@@ -41,11 +45,30 @@ pub(crate) fn confirm_rule(
     let mut at = lo;
     while at < hi {
         let search = Input::new(input).span(at..hi);
-        rule.regex.search_captures_with(&mut state.cache, &search, &mut state.captures);
-        let Some(m) = state.captures.get_match() else {
+        rule.regex
+            .search_captures_with(&mut state.cache, &search, &mut state.captures);
+        let Some(mut m) = state.captures.get_match() else {
             break;
         };
+        if m.end() == hi && hi < len {
+            // The window edge may have cut the match short: search again from
+            // the same start with room for one byte more than the width bound.
+            let limit = len.min(m.start().saturating_add(rule.window_radius as usize + 1));
+            let retry = Input::new(input)
+                .span(m.start()..limit)
+                .anchored(Anchored::Yes);
+            rule.regex
+                .search_captures_with(&mut state.cache, &retry, &mut state.captures);
+            match state.captures.get_match() {
+                Some(longer) => m = longer,
+                None => break,
+            }
+        }
         at = if m.is_empty() { m.end() + 1 } else { m.end() };
+        if m.len() as u64 > rule.window_radius {
+            stats.rejected_width += 1;
+            continue;
+        }
         let Some(secret) = state.captures.get_group(rule.secret_group) else {
             continue;
         };

@@ -81,10 +81,7 @@ pub(crate) struct CompiledRule {
 #[derive(Debug)]
 pub(crate) enum PatternTarget {
     /// A literal anchor of `len` bytes shared by these rules.
-    Anchor {
-        len: u64,
-        rules: SmallVec<[u32; 2]>,
-    },
+    Anchor { len: u64, rules: SmallVec<[u32; 2]> },
     /// An anchorless rule's own regex in prefilter mode.
     WholeRule { rule: u32 },
 }
@@ -155,7 +152,11 @@ impl EngineBuilder {
 
     /// Compiles the rules. Errors name the rule and the file it came from.
     pub fn build(self) -> Result<Engine, RuleError> {
-        let mut specs = if self.skip_builtin { Vec::new() } else { builtin_rules()? };
+        let mut specs = if self.skip_builtin {
+            Vec::new()
+        } else {
+            builtin_rules()?
+        };
         specs.extend(self.rules);
         Engine::compile(specs, self.tuning)
     }
@@ -203,7 +204,12 @@ impl Engine {
     /// Scans `input` reusing `scratch`, passing findings (ordered by
     /// position) to `sink`. After the scratch has warmed up, a scan allocates
     /// nothing except the findings it reports.
-    pub fn scan_bytes_with(&self, scratch: &mut Scratch, input: &[u8], sink: &mut impl FnMut(Finding)) {
+    pub fn scan_bytes_with(
+        &self,
+        scratch: &mut Scratch,
+        input: &[u8],
+        sink: &mut impl FnMut(Finding),
+    ) {
         crate::raw_pass::scan(self, scratch, input, sink);
     }
 
@@ -214,7 +220,13 @@ impl Engine {
     pub fn scan_bytes_unfiltered(&self, input: &[u8]) -> Vec<Finding> {
         let mut scratch = self.new_scratch();
         let mut out = Vec::new();
-        crate::raw_pass::scan_with(self, &mut scratch, input, crate::raw_pass::Prefilter::Off, &mut |f| out.push(f));
+        crate::raw_pass::scan_with(
+            self,
+            &mut scratch,
+            input,
+            crate::raw_pass::Prefilter::Off,
+            &mut |f| out.push(f),
+        );
         out
     }
 
@@ -301,7 +313,10 @@ impl Engine {
                     match spec {
                         Some(spec) => RuleError::invalid(
                             spec,
-                            format!("Vectorscan cannot compile this anchorless regex: {}", e.message),
+                            format!(
+                                "Vectorscan cannot compile this anchorless regex: {}",
+                                e.message
+                            ),
                         ),
                         None => RuleError::Database { message: e.message },
                     }
@@ -329,7 +344,10 @@ impl Engine {
 }
 
 /// Compiles one rule; returns it with its anchors (empty for anchorless rules).
-fn compile_rule(spec: &RuleSpec, tuning: &Tuning) -> Result<(CompiledRule, Vec<Vec<u8>>), RuleError> {
+fn compile_rule(
+    spec: &RuleSpec,
+    tuning: &Tuning,
+) -> Result<(CompiledRule, Vec<Vec<u8>>), RuleError> {
     if spec.id.trim().is_empty() {
         return Err(RuleError::invalid(spec, "rule id is empty"));
     }
@@ -351,14 +369,18 @@ fn compile_rule(spec: &RuleSpec, tuning: &Tuning) -> Result<(CompiledRule, Vec<V
     }
     if let Some(e) = spec.min_entropy {
         if !(0.0..=8.0).contains(&e) {
-            return Err(RuleError::invalid(spec, format!("min_entropy = {e} is outside 0..=8 bits per byte")));
+            return Err(RuleError::invalid(
+                spec,
+                format!("min_entropy = {e} is outside 0..=8 bits per byte"),
+            ));
         }
     }
     let allow = spec
         .allow
         .iter()
         .map(|a| {
-            regex::bytes::Regex::new(a).map_err(|e| RuleError::invalid(spec, format!("invalid allow regex `{a}`: {e}")))
+            regex::bytes::Regex::new(a)
+                .map_err(|e| RuleError::invalid(spec, format!("invalid allow regex `{a}`: {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
 
@@ -404,7 +426,10 @@ fn compile_rule(spec: &RuleSpec, tuning: &Tuning) -> Result<(CompiledRule, Vec<V
     let info = RuleInfo {
         id: spec.id.as_str().into(),
         name: spec.name.as_str().into(),
-        anchors: anchors.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect(),
+        anchors: anchors
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect(),
         origin: spec.origin.clone(),
         references: spec.references.clone(),
     };

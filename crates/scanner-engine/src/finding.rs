@@ -139,7 +139,10 @@ mod tests {
     fn fingerprint_is_stable_and_separates_rule_and_secret() {
         // A fixed value guards against accidental changes to the algorithm,
         // which would break stores that deduplicate by fingerprint.
-        assert_eq!(Fingerprint::of("r", b"s").to_string(), Fingerprint::of("r", b"s").to_string());
+        assert_eq!(
+            Fingerprint::of("r", b"s").to_string(),
+            Fingerprint::of("r", b"s").to_string()
+        );
         assert_ne!(Fingerprint::of("ab", b"c"), Fingerprint::of("a", b"bc"));
         assert_eq!(Fingerprint::of("", b"").0, 0xaf64_724c_8602_eb6e);
     }

@@ -49,7 +49,10 @@ mod tests {
     fn naive(input: &[u8], offset: usize) -> (u64, u64) {
         let before = &input[..offset];
         let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-        let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
         (line, (offset - start) as u64 + 1)
     }
 

@@ -33,8 +33,21 @@ pub(crate) enum Prefilter {
     Off,
 }
 
-pub(crate) fn scan(engine: &Engine, scratch: &mut Scratch, input: &[u8], sink: &mut impl FnMut(Finding)) {
-    scan_with(engine, scratch, input, Prefilter::Anchors { segment_len: MAX_BLOCK }, sink)
+pub(crate) fn scan(
+    engine: &Engine,
+    scratch: &mut Scratch,
+    input: &[u8],
+    sink: &mut impl FnMut(Finding),
+) {
+    scan_with(
+        engine,
+        scratch,
+        input,
+        Prefilter::Anchors {
+            segment_len: MAX_BLOCK,
+        },
+        sink,
+    )
 }
 
 pub(crate) fn scan_with(
@@ -47,7 +60,9 @@ pub(crate) fn scan_with(
     scratch.stats.bytes_scanned += input.len() as u64;
     let ready = scratch.prepare(engine);
     let prefilter_ok = match prefilter {
-        Prefilter::Anchors { segment_len } => ready && collect_windows(engine, scratch, input, segment_len.max(1)),
+        Prefilter::Anchors { segment_len } => {
+            ready && collect_windows(engine, scratch, input, segment_len.max(1))
+        }
         Prefilter::Off => false,
     };
     if !prefilter_ok {
@@ -67,7 +82,12 @@ pub(crate) fn scan_with(
 
 /// Scans `input` for anchors and fills the per-rule windows. Returns `false`
 /// if Vectorscan reported an error.
-fn collect_windows(engine: &Engine, scratch: &mut Scratch, input: &[u8], segment_len: usize) -> bool {
+fn collect_windows(
+    engine: &Engine,
+    scratch: &mut Scratch,
+    input: &[u8],
+    segment_len: usize,
+) -> bool {
     let overlap = engine.max_prefilter_width.min(segment_len as u64 / 2) as usize;
     let Scratch {
         vs,
@@ -95,7 +115,13 @@ fn collect_windows(engine: &Engine, scratch: &mut Scratch, input: &[u8], segment
                 PatternTarget::WholeRule { rule } => {
                     let radius = engine.rules[*rule as usize].window_radius;
                     let window = (end.saturating_sub(radius), end);
-                    add_window(&mut windows[*rule as usize], touched, *rule, window, max_windows);
+                    add_window(
+                        &mut windows[*rule as usize],
+                        touched,
+                        *rule,
+                        window,
+                        max_windows,
+                    );
                 }
             }
             true
@@ -113,7 +139,13 @@ fn collect_windows(engine: &Engine, scratch: &mut Scratch, input: &[u8], segment
 /// Records a candidate window for `rule`, merging it into the previous one
 /// when they overlap, and switching the rule to a whole-buffer confirm when
 /// the cap is exceeded.
-fn add_window(w: &mut RuleWindows, touched: &mut Vec<u32>, rule: u32, (lo, hi): (u64, u64), max_windows: usize) {
+fn add_window(
+    w: &mut RuleWindows,
+    touched: &mut Vec<u32>,
+    rule: u32,
+    (lo, hi): (u64, u64),
+    max_windows: usize,
+) {
     if w.whole_buffer {
         return;
     }
@@ -156,7 +188,15 @@ fn confirm_touched(engine: &Engine, scratch: &mut Scratch, input: &[u8]) {
             sort_and_merge(&mut w.spans);
             for &(lo, hi) in &w.spans {
                 stats.windows += 1;
-                confirm_rule(engine, r, state, input, Region::Window(lo, hi), pending, stats);
+                confirm_rule(
+                    engine,
+                    r,
+                    state,
+                    input,
+                    Region::Window(lo, hi),
+                    pending,
+                    stats,
+                );
             }
         }
         w.spans.clear();

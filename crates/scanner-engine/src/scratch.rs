@@ -35,6 +35,8 @@ pub struct ScanStats {
     pub rejected_entropy: u64,
     /// Regex matches rejected by an `allow` pattern.
     pub rejected_allow: u64,
+    /// Regex matches rejected for being longer than the rule's width bound.
+    pub rejected_width: u64,
     /// Findings reported.
     pub findings: u64,
     /// Findings not reported because `max_findings_per_scan` was reached.
@@ -50,6 +52,7 @@ impl std::ops::AddAssign for ScanStats {
         self.prefilter_errors += o.prefilter_errors;
         self.rejected_entropy += o.rejected_entropy;
         self.rejected_allow += o.rejected_allow;
+        self.rejected_width += o.rejected_width;
         self.findings += o.findings;
         self.findings_dropped += o.findings_dropped;
     }
@@ -132,7 +135,8 @@ impl Scratch {
             return true;
         }
         self.windows.clear();
-        self.windows.resize_with(engine.rules.len(), RuleWindows::default);
+        self.windows
+            .resize_with(engine.rules.len(), RuleWindows::default);
         self.regex_states.clear();
         self.regex_states.resize_with(engine.rules.len(), || None);
         self.touched.clear();

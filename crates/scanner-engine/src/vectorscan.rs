@@ -238,7 +238,12 @@ impl VsScratch {
     /// Scans `data` with a block-mode database, calling `on_match(id, end)`
     /// for every match; the callback returns `false` to stop the scan.
     /// `data` longer than `u32::MAX` bytes must be split by the caller.
-    pub fn scan_block<F>(&mut self, db: &Database, data: &[u8], on_match: F) -> Result<(), ScanError>
+    pub fn scan_block<F>(
+        &mut self,
+        db: &Database,
+        data: &[u8],
+        on_match: F,
+    ) -> Result<(), ScanError>
     where
         F: FnMut(u32, u64) -> bool,
     {
@@ -263,7 +268,6 @@ impl VsScratch {
         };
         finish_scan(rc, ctx.panicked)
     }
-
 }
 
 struct CallbackCtx<F> {

@@ -35,17 +35,27 @@ fn warm_scans_allocate_nothing() {
     let engine = Engine::builtin();
     let mut scratch = engine.new_scratch();
     // Near-misses: anchors hit, windows are confirmed, nothing is reported.
-    let input = b"ghp_short AKIA0000 xoxb-1 sk_live_x -----BEGIN nothing\npostgres://localhost/db\n".repeat(200);
+    let input =
+        b"ghp_short AKIA0000 xoxb-1 sk_live_x -----BEGIN nothing\npostgres://localhost/db\n"
+            .repeat(200);
     let mut n = 0usize;
     for _ in 0..3 {
         engine.scan_bytes_with(&mut scratch, &input, &mut |_| n += 1);
     }
     assert_eq!(n, 0, "the near-miss input should report nothing");
-    assert!(scratch.stats().anchor_hits > 0, "the input should exercise the prefilter");
+    assert!(
+        scratch.stats().anchor_hits > 0,
+        "the input should exercise the prefilter"
+    );
     let before = ALLOCS.load(Ordering::Relaxed);
     for _ in 0..10 {
         engine.scan_bytes_with(&mut scratch, &input, &mut |_| n += 1);
     }
     let after = ALLOCS.load(Ordering::Relaxed);
-    assert_eq!(after - before, 0, "warm scans allocated {} times", after - before);
+    assert_eq!(
+        after - before,
+        0,
+        "warm scans allocated {} times",
+        after - before
+    );
 }

@@ -13,7 +13,10 @@ fn engine() -> &'static Engine {
 fn check(input: &[u8]) {
     let findings: Vec<Finding> = engine().scan_bytes(input);
     for f in &findings {
-        assert!(f.start <= f.end && f.end <= input.len() as u64, "span out of bounds");
+        assert!(
+            f.start <= f.end && f.end <= input.len() as u64,
+            "span out of bounds"
+        );
         assert_eq!(&input[f.start as usize..f.end as usize], &f.secret[..]);
         assert!(f.line >= 1 && f.column >= 1);
     }

@@ -55,7 +55,13 @@ fn builtin_engine() -> &'static Engine {
 
 fn builtin_examples() -> &'static Vec<String> {
     static E: OnceLock<Vec<String>> = OnceLock::new();
-    E.get_or_init(|| builtin_rules().unwrap().into_iter().flat_map(|r| r.examples).collect())
+    E.get_or_init(|| {
+        builtin_rules()
+            .unwrap()
+            .into_iter()
+            .flat_map(|r| r.examples)
+            .collect()
+    })
 }
 
 fn key(f: &Finding) -> (u64, u64, String, Vec<u8>) {
@@ -64,9 +70,17 @@ fn key(f: &Finding) -> (u64, u64, String, Vec<u8>) {
 
 fn assert_same(engine: &Engine, input: &[u8]) -> Result<(), TestCaseError> {
     let fast: Vec<_> = engine.scan_bytes(input).iter().map(key).collect();
-    let reference: Vec<_> = engine.scan_bytes_unfiltered(input).iter().map(key).collect();
+    let reference: Vec<_> = engine
+        .scan_bytes_unfiltered(input)
+        .iter()
+        .map(key)
+        .collect();
     prop_assert_eq!(&fast, &reference);
-    let segmented: Vec<_> = engine.scan_bytes_segmented(input, 97).iter().map(key).collect();
+    let segmented: Vec<_> = engine
+        .scan_bytes_segmented(input, 97)
+        .iter()
+        .map(key)
+        .collect();
     prop_assert_eq!(&segmented, &reference);
     Ok(())
 }

@@ -17,7 +17,10 @@ fn err(toml: &str) -> String {
 #[test]
 fn invalid_regex_names_file_and_rule() {
     let msg = err("[[rules]]\nid='bad-re'\nname='x'\nregex='abc(['\n");
-    assert!(msg.contains("user-rules.toml") && msg.contains("bad-re") && msg.contains("invalid regex"), "{msg}");
+    assert!(
+        msg.contains("user-rules.toml") && msg.contains("bad-re") && msg.contains("invalid regex"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -25,7 +28,9 @@ fn missing_anchor_is_an_error_unless_opted_in() {
     let msg = err("[[rules]]\nid='no-anchor'\nname='x'\nregex='''\\b[a-f0-9]{32}\\b'''\n");
     assert!(msg.contains("no-anchor") && msg.contains("anchor"), "{msg}");
 
-    let engine = build("[[rules]]\nid='hex32'\nname='x'\nregex='''\\b[a-f0-9]{32}\\b'''\nanchorless=true\n").unwrap();
+    let engine =
+        build("[[rules]]\nid='hex32'\nname='x'\nregex='''\\b[a-f0-9]{32}\\b'''\nanchorless=true\n")
+            .unwrap();
     let found = engine.scan_bytes(b"id: 0123456789abcdef0123456789abcdef;");
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].secret, b"0123456789abcdef0123456789abcdef");
@@ -42,8 +47,17 @@ fn secret_group_out_of_range() {
 fn duplicate_ids_name_both_files() {
     let a = parse_rules_toml("[[rules]]\nid='dup'\nname='x'\nregex='abcd'\n", "a.toml").unwrap();
     let b = parse_rules_toml("[[rules]]\nid='dup'\nname='y'\nregex='efgh'\n", "b.toml").unwrap();
-    let msg = Engine::builder().builtin_rules(false).rules(a).rules(b).build().unwrap_err().to_string();
-    assert!(msg.contains("dup") && msg.contains("a.toml") && msg.contains("b.toml"), "{msg}");
+    let msg = Engine::builder()
+        .builtin_rules(false)
+        .rules(a)
+        .rules(b)
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("dup") && msg.contains("a.toml") && msg.contains("b.toml"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -74,17 +88,29 @@ allow = ['''(?i)example''']
 "#,
     )
     .unwrap();
-    assert_eq!(engine.scan_bytes(b"WIDGET_SECRET = \"q8ZrT2mW5xK9pL3v\"").len(), 1);
+    assert_eq!(
+        engine
+            .scan_bytes(b"WIDGET_SECRET = \"q8ZrT2mW5xK9pL3v\"")
+            .len(),
+        1
+    );
     // Low entropy and allowlisted secrets are rejected.
-    assert!(engine.scan_bytes(b"widget-secret: aaaaaaaaaaaaaaaa").is_empty());
-    assert!(engine.scan_bytes(b"widget_secret=EXAMPLEq8ZrT2mW5x").is_empty());
+    assert!(engine
+        .scan_bytes(b"widget-secret: aaaaaaaaaaaaaaaa")
+        .is_empty());
+    assert!(engine
+        .scan_bytes(b"widget_secret=EXAMPLEq8ZrT2mW5x")
+        .is_empty());
 }
 
 #[test]
 fn whole_match_when_no_group() {
     let engine = build("[[rules]]\nid='w'\nname='x'\nregex='''zzq_[0-9]{4}'''\n").unwrap();
     let f = &engine.scan_bytes(b"a\n  zzq_1234")[0];
-    assert_eq!((f.secret.as_slice(), f.line, f.column, f.start), (&b"zzq_1234"[..], 2, 3, 4));
+    assert_eq!(
+        (f.secret.as_slice(), f.line, f.column, f.start),
+        (&b"zzq_1234"[..], 2, 3, 4)
+    );
     assert_eq!(f.matched, f.secret);
 }
 
@@ -92,7 +118,13 @@ fn whole_match_when_no_group() {
 fn window_cap_falls_back_to_whole_buffer() {
     let engine = Engine::builder()
         .builtin_rules(false)
-        .rules(parse_rules_toml("[[rules]]\nid='t'\nname='x'\nregex='''\\b(tkn_[0-9]{4})\\b'''\n", "t.toml").unwrap())
+        .rules(
+            parse_rules_toml(
+                "[[rules]]\nid='t'\nname='x'\nregex='''\\b(tkn_[0-9]{4})\\b'''\n",
+                "t.toml",
+            )
+            .unwrap(),
+        )
         .tuning(scanner_engine::Tuning {
             max_windows_per_rule: 3,
             ..Default::default()
@@ -113,7 +145,13 @@ fn window_cap_falls_back_to_whole_buffer() {
 fn findings_cap_counts_the_rest() {
     let engine = Engine::builder()
         .builtin_rules(false)
-        .rules(parse_rules_toml("[[rules]]\nid='t'\nname='x'\nregex='''\\b(tkn_[0-9]{4})\\b'''\n", "t.toml").unwrap())
+        .rules(
+            parse_rules_toml(
+                "[[rules]]\nid='t'\nname='x'\nregex='''\\b(tkn_[0-9]{4})\\b'''\n",
+                "t.toml",
+            )
+            .unwrap(),
+        )
         .tuning(scanner_engine::Tuning {
             max_findings_per_scan: 4,
             ..Default::default()
@@ -138,7 +176,8 @@ fn engine_is_send_and_sync_and_scratch_is_send() {
 #[test]
 fn one_scratch_serves_two_engines() {
     let a = build("[[rules]]\nid='a'\nname='x'\nregex='''aaa_[0-9]{3}'''\n").unwrap();
-    let b = build("[[rules]]\nid='b'\nname='x'\nregex='''bbb_[0-9]{3}'''\nkeywords=['bbb_']\n").unwrap();
+    let b = build("[[rules]]\nid='b'\nname='x'\nregex='''bbb_[0-9]{3}'''\nkeywords=['bbb_']\n")
+        .unwrap();
     let mut s = a.new_scratch();
     let input = b"aaa_123 bbb_456";
     let mut ids = Vec::new();

@@ -10,13 +10,21 @@ fn builtin_rule_examples_and_negative_examples() {
     let mut failures = Vec::new();
     for rule in &rules {
         if rule.examples.len() < 2 {
-            failures.push(format!("{} ({}): has {} example(s), needs 2", rule.id, rule.origin, rule.examples.len()));
+            failures.push(format!(
+                "{} ({}): has {} example(s), needs 2",
+                rule.id,
+                rule.origin,
+                rule.examples.len()
+            ));
         }
         for ex in &rule.examples {
             let found = engine.scan_bytes(ex.as_bytes());
             if !found.iter().any(|f| *f.rule_id == *rule.id) {
                 let got: Vec<_> = found.iter().map(|f| f.rule_id.to_string()).collect();
-                failures.push(format!("{}: example not found (other rules: {got:?}): {ex:?}", rule.id));
+                failures.push(format!(
+                    "{}: example not found (other rules: {got:?}): {ex:?}",
+                    rule.id
+                ));
             }
         }
         for neg in &rule.negative_examples {
@@ -30,7 +38,12 @@ fn builtin_rule_examples_and_negative_examples() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} failure(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failure(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -39,7 +52,8 @@ fn builtin_rule_set_is_large_and_ids_are_well_formed() {
     assert!(rules.len() >= 80, "only {} built-in rules", rules.len());
     for r in &rules {
         assert!(
-            r.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            r.id.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
             "rule id `{}` is not lowercase kebab-case",
             r.id
         );

@@ -1,0 +1,39 @@
+//! `secretscan`: command-line front end of the scanner engine.
+//!
+//! One module per subcommand (`cmd_dir`, `cmd_stdin`, `cmd_rules`), argument
+//! definitions in `args`, report formatting in `output`, and rule loading
+//! shared by all in `load`. Exit codes: 0 no findings, 1 findings, 2 error.
+
+mod args;
+mod cmd_dir;
+mod cmd_rules;
+mod cmd_stdin;
+mod load;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit code when the scan completed and found nothing.
+pub const EXIT_CLEAN: u8 = 0;
+/// Exit code when the scan found at least one secret.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code for errors (bad flags, unreadable rule files, missing paths).
+pub const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Dir(a) => cmd_dir::run(&a),
+        args::Command::Stdin(a) => cmd_stdin::run(&a),
+        args::Command::Rules(a) => cmd_rules::run(&a),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(message) => {
+            eprintln!("secretscan: error: {message}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

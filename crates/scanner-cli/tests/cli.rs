@@ -1,0 +1,177 @@
+//! The `secretscan` binary: exit codes, output formats, error messages.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const TOKEN: &str = "ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe";
+
+fn secretscan(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_secretscan"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run secretscan")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn clean_directory_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.txt"), "nothing to see here\n").unwrap();
+    let o = secretscan(&["dir", "."], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+}
+
+#[test]
+fn findings_exit_one_and_human_output_redacts() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("sub")).unwrap();
+    fs::write(dir.path().join("sub/app.env"), format!("# config\nGITHUB_TOKEN={TOKEN}\n")).unwrap();
+    let o = secretscan(&["dir", "."], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("sub/app.env:2:14: github-pat-classic"), "{out}");
+    assert!(!out.contains(TOKEN), "secret must be redacted: {out}");
+    let o = secretscan(&["dir", ".", "--show-secrets"], dir.path());
+    assert!(stdout(&o).contains(TOKEN));
+}
+
+#[test]
+fn json_and_jsonl_have_every_field() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("k.py"), format!("x = 1\ntoken = '{TOKEN}'\n")).unwrap();
+    let o = secretscan(&["dir", "k.py", "--format", "json"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+    let arr = v.as_array().unwrap();
+    assert_eq!(arr.len(), 1);
+    let f = &arr[0];
+    assert_eq!(f["rule_id"], "github-pat-classic");
+    assert_eq!(f["path"], "k.py");
+    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(2), Some(10)));
+    assert_eq!((f["start"].as_u64(), f["end"].as_u64()), (Some(15), Some(15 + TOKEN.len() as u64)));
+    assert_eq!(f["secret"], TOKEN);
+    assert!(f["match"].as_str().unwrap().contains(TOKEN));
+    assert!(f["entropy"].as_f64().unwrap() > 3.0);
+    assert_eq!(f["decode_path"], serde_json::json!([]));
+    assert_eq!(f["fingerprint"].as_str().unwrap().len(), 16);
+    assert!(f["rule_name"].as_str().unwrap().contains("GitHub"));
+
+    let o = secretscan(&["dir", "k.py", "--format", "jsonl", "--redact"], dir.path());
+    let lines: Vec<&str> = std::str::from_utf8(&o.stdout).unwrap().lines().collect();
+    assert_eq!(lines.len(), 1);
+    let f: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert!(!f["secret"].as_str().unwrap().contains(TOKEN));
+
+    let clean = tempfile::tempdir().unwrap();
+    let o = secretscan(&["dir", ".", "--format", "json"], clean.path());
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap(), serde_json::json!([]));
+}
+
+#[test]
+fn missing_path_is_an_error_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = secretscan(&["dir", "does-not-exist"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does-not-exist"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_rule_file_is_an_error_naming_file_and_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("bad.toml"), "[[rules]]\nid = 'broken-one'\nname = 'x'\nregex = 'abc(['\n").unwrap();
+    let o = secretscan(&["dir", ".", "--rules", "bad.toml"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("bad.toml") && err.contains("broken-one"), "{err}");
+
+    let o = secretscan(&["dir", ".", "--rules", "missing.toml"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("missing.toml"), "{}", stderr(&o));
+}
+
+#[test]
+fn extra_rule_file_adds_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("mine.toml"),
+        "[[rules]]\nid = 'acme-key'\nname = 'Acme key'\nregex = '''\\b(acme_[a-z0-9]{12})\\b'''\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("conf.txt"), "k=acme_0a1b2c3d4e5f\n").unwrap();
+    let o = secretscan(&["dir", "conf.txt", "--rules", "mine.toml", "--format", "jsonl"], dir.path());
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).contains("\"rule_id\":\"acme-key\""));
+    let o = secretscan(&["rules", "list", "--rules", "mine.toml"], dir.path());
+    assert!(stdout(&o).contains("acme-key"));
+}
+
+#[test]
+fn skipped_files_are_counted_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("big.txt"), format!("{TOKEN}\n{}", "x".repeat(5000))).unwrap();
+    fs::write(dir.path().join("blob.bin"), format!("\0\0\0{TOKEN}")).unwrap();
+    let o = secretscan(&["dir", ".", "--max-file-size", "1000"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    let err = stderr(&o);
+    assert!(err.contains("big.txt") && err.contains("--max-file-size"), "{err}");
+    assert!(err.contains("1 binary") && err.contains("1 too large"), "{err}");
+    let o = secretscan(&["dir", ".", "--scan-binary"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn gitignored_and_hidden_files() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join(".gitignore"), "ignored.txt\n").unwrap();
+    fs::write(dir.path().join("ignored.txt"), TOKEN).unwrap();
+    let o = secretscan(&["dir", "."], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = secretscan(&["dir", ".", "--no-ignore"], dir.path());
+    assert_eq!(o.status.code(), Some(1));
+    // Hidden files such as .env are scanned.
+    fs::write(dir.path().join(".env"), TOKEN).unwrap();
+    let o = secretscan(&["dir", "."], dir.path());
+    assert!(stdout(&o).contains(".env:1:1"), "{}", stdout(&o));
+}
+
+#[test]
+fn stdin_scan() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_secretscan"))
+        .args(["stdin", "--format", "jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("a\nb {TOKEN}\n").as_bytes())
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let f: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!((f["path"].as_str(), f["line"].as_u64(), f["column"].as_u64()), (Some("<stdin>"), Some(2), Some(3)));
+}
+
+#[test]
+fn rules_list_shows_builtin_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = secretscan(&["rules", "list"], dir.path());
+    assert_eq!(o.status.code(), Some(0));
+    let out = stdout(&o);
+    assert!(out.contains("github-pat-classic") && out.contains("ghp_"), "{out}");
+    let n: usize = out.lines().last().unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    assert!(n >= 80, "{n} rules");
+}
