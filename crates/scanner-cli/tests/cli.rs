@@ -36,11 +36,18 @@ fn clean_directory_exits_zero() {
 fn findings_exit_one_and_human_output_redacts() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("sub")).unwrap();
-    fs::write(dir.path().join("sub/app.env"), format!("# config\nGITHUB_TOKEN={TOKEN}\n")).unwrap();
+    fs::write(
+        dir.path().join("sub/app.env"),
+        format!("# config\nGITHUB_TOKEN={TOKEN}\n"),
+    )
+    .unwrap();
     let o = secretscan(&["dir", "."], dir.path());
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("sub/app.env:2:14: github-pat-classic"), "{out}");
+    assert!(
+        out.contains("sub/app.env:2:14: github-pat-classic"),
+        "{out}"
+    );
     assert!(!out.contains(TOKEN), "secret must be redacted: {out}");
     let o = secretscan(&["dir", ".", "--show-secrets"], dir.path());
     assert!(stdout(&o).contains(TOKEN));
@@ -49,7 +56,11 @@ fn findings_exit_one_and_human_output_redacts() {
 #[test]
 fn json_and_jsonl_have_every_field() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("k.py"), format!("x = 1\ntoken = '{TOKEN}'\n")).unwrap();
+    fs::write(
+        dir.path().join("k.py"),
+        format!("x = 1\ntoken = '{TOKEN}'\n"),
+    )
+    .unwrap();
     let o = secretscan(&["dir", "k.py", "--format", "json"], dir.path());
     assert_eq!(o.status.code(), Some(1));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
@@ -58,8 +69,14 @@ fn json_and_jsonl_have_every_field() {
     let f = &arr[0];
     assert_eq!(f["rule_id"], "github-pat-classic");
     assert_eq!(f["path"], "k.py");
-    assert_eq!((f["line"].as_u64(), f["column"].as_u64()), (Some(2), Some(10)));
-    assert_eq!((f["start"].as_u64(), f["end"].as_u64()), (Some(15), Some(15 + TOKEN.len() as u64)));
+    assert_eq!(
+        (f["line"].as_u64(), f["column"].as_u64()),
+        (Some(2), Some(10))
+    );
+    assert_eq!(
+        (f["start"].as_u64(), f["end"].as_u64()),
+        (Some(15), Some(15 + TOKEN.len() as u64))
+    );
     assert_eq!(f["secret"], TOKEN);
     assert!(f["match"].as_str().unwrap().contains(TOKEN));
     assert!(f["entropy"].as_f64().unwrap() > 3.0);
@@ -67,7 +84,10 @@ fn json_and_jsonl_have_every_field() {
     assert_eq!(f["fingerprint"].as_str().unwrap().len(), 16);
     assert!(f["rule_name"].as_str().unwrap().contains("GitHub"));
 
-    let o = secretscan(&["dir", "k.py", "--format", "jsonl", "--redact"], dir.path());
+    let o = secretscan(
+        &["dir", "k.py", "--format", "jsonl", "--redact"],
+        dir.path(),
+    );
     let lines: Vec<&str> = std::str::from_utf8(&o.stdout).unwrap().lines().collect();
     assert_eq!(lines.len(), 1);
     let f: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
@@ -75,7 +95,10 @@ fn json_and_jsonl_have_every_field() {
 
     let clean = tempfile::tempdir().unwrap();
     let o = secretscan(&["dir", ".", "--format", "json"], clean.path());
-    assert_eq!(serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap(), serde_json::json!([]));
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).unwrap(),
+        serde_json::json!([])
+    );
 }
 
 #[test]
@@ -89,11 +112,18 @@ fn missing_path_is_an_error_naming_it() {
 #[test]
 fn bad_rule_file_is_an_error_naming_file_and_rule() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("bad.toml"), "[[rules]]\nid = 'broken-one'\nname = 'x'\nregex = 'abc(['\n").unwrap();
+    fs::write(
+        dir.path().join("bad.toml"),
+        "[[rules]]\nid = 'broken-one'\nname = 'x'\nregex = 'abc(['\n",
+    )
+    .unwrap();
     let o = secretscan(&["dir", ".", "--rules", "bad.toml"], dir.path());
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("bad.toml") && err.contains("broken-one"), "{err}");
+    assert!(
+        err.contains("bad.toml") && err.contains("broken-one"),
+        "{err}"
+    );
 
     let o = secretscan(&["dir", ".", "--rules", "missing.toml"], dir.path());
     assert_eq!(o.status.code(), Some(2));
@@ -109,7 +139,17 @@ fn extra_rule_file_adds_rules() {
     )
     .unwrap();
     fs::write(dir.path().join("conf.txt"), "k=acme_0a1b2c3d4e5f\n").unwrap();
-    let o = secretscan(&["dir", "conf.txt", "--rules", "mine.toml", "--format", "jsonl"], dir.path());
+    let o = secretscan(
+        &[
+            "dir",
+            "conf.txt",
+            "--rules",
+            "mine.toml",
+            "--format",
+            "jsonl",
+        ],
+        dir.path(),
+    );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stdout(&o).contains("\"rule_id\":\"acme-key\""));
     let o = secretscan(&["rules", "list", "--rules", "mine.toml"], dir.path());
@@ -119,13 +159,23 @@ fn extra_rule_file_adds_rules() {
 #[test]
 fn skipped_files_are_counted_and_named() {
     let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("big.txt"), format!("{TOKEN}\n{}", "x".repeat(5000))).unwrap();
+    fs::write(
+        dir.path().join("big.txt"),
+        format!("{TOKEN}\n{}", "x".repeat(5000)),
+    )
+    .unwrap();
     fs::write(dir.path().join("blob.bin"), format!("\0\0\0{TOKEN}")).unwrap();
     let o = secretscan(&["dir", ".", "--max-file-size", "1000"], dir.path());
     assert_eq!(o.status.code(), Some(0));
     let err = stderr(&o);
-    assert!(err.contains("big.txt") && err.contains("--max-file-size"), "{err}");
-    assert!(err.contains("1 binary") && err.contains("1 too large"), "{err}");
+    assert!(
+        err.contains("big.txt") && err.contains("--max-file-size"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 binary") && err.contains("1 too large"),
+        "{err}"
+    );
     let o = secretscan(&["dir", ".", "--scan-binary"], dir.path());
     assert_eq!(o.status.code(), Some(1));
 }
@@ -162,7 +212,10 @@ fn stdin_scan() {
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     let f: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
-    assert_eq!((f["path"].as_str(), f["line"].as_u64(), f["column"].as_u64()), (Some("<stdin>"), Some(2), Some(3)));
+    assert_eq!(
+        (f["path"].as_str(), f["line"].as_u64(), f["column"].as_u64()),
+        (Some("<stdin>"), Some(2), Some(3))
+    );
 }
 
 #[test]
@@ -171,7 +224,18 @@ fn rules_list_shows_builtin_rules() {
     let o = secretscan(&["rules", "list"], dir.path());
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
-    assert!(out.contains("github-pat-classic") && out.contains("ghp_"), "{out}");
-    let n: usize = out.lines().last().unwrap().split_whitespace().next().unwrap().parse().unwrap();
+    assert!(
+        out.contains("github-pat-classic") && out.contains("ghp_"),
+        "{out}"
+    );
+    let n: usize = out
+        .lines()
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(n >= 80, "{n} rules");
 }

@@ -27,15 +27,27 @@ fn every_planted_secret_is_reported_at_its_line_and_column() {
     let expected: Vec<Value> = serde_json::from_str(&expected_text).unwrap();
     let expected: BTreeSet<Key> = expected.iter().map(key).collect();
 
-    let providers: BTreeSet<&str> = expected.iter().map(|k| k.3.split('-').next().unwrap()).collect();
-    assert!(providers.len() >= 20, "fixture covers only {} providers: {providers:?}", providers.len());
+    let providers: BTreeSet<&str> = expected
+        .iter()
+        .map(|k| k.3.split('-').next().unwrap())
+        .collect();
+    assert!(
+        providers.len() >= 20,
+        "fixture covers only {} providers: {providers:?}",
+        providers.len()
+    );
 
     let out = Command::new(env!("CARGO_BIN_EXE_secretscan"))
         .args(["dir", ".", "--format", "jsonl", "--no-ignore"])
         .current_dir(fixtures.join("providers"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let reported: BTreeSet<Key> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
