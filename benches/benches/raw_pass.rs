@@ -7,13 +7,20 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use scanner_engine::Engine;
+use scanner_engine::{Engine, Tuning};
 use secretscan_benches::plain_source_corpus;
 
 const CORPUS_BYTES: usize = 32 * 1024 * 1024;
 
 fn raw_pass(c: &mut Criterion) {
-    let engine = Engine::builtin();
+    // Raw pass only: decoding is measured by the `decode` benchmark.
+    let engine = Engine::builder()
+        .tuning(Tuning {
+            max_transform_depth: 0,
+            ..Tuning::default()
+        })
+        .build()
+        .expect("built-in rules compile");
     let mut scratch = engine.new_scratch();
     let corpus = plain_source_corpus(CORPUS_BYTES);
 

@@ -154,6 +154,90 @@ pub fn synthetic_source_corpus(target_bytes: usize, seed: u64) -> Vec<u8> {
     bytes
 }
 
+/// Returns exactly `target_bytes` bytes of YAML-like configuration dense
+/// with Base64 blobs (Kubernetes `data:` style): each line is a key and the
+/// Base64 of 40 to 400 bytes of printable text, some of it PEM-like wrapped.
+pub fn base64_dense_corpus(target_bytes: usize, seed: u64) -> Vec<u8> {
+    let mut rng = XorShift64::new(seed);
+    let mut out = String::with_capacity(target_bytes + 1024);
+    let mut plain = Vec::new();
+    while out.len() < target_bytes {
+        plain.clear();
+        let len = 40 + rng.below(360) as usize;
+        for _ in 0..len {
+            plain.push(b' ' + rng.below(95) as u8);
+        }
+        let key = rng.below(100_000);
+        out.push_str(&format!("  entry_{key}: {}\n", base64_encode(&plain)));
+    }
+    let mut bytes = out.into_bytes();
+    bytes.truncate(target_bytes);
+    bytes
+}
+
+/// Returns exactly `target_bytes` bytes of web-server access-log lines whose
+/// request paths carry percent-encoded query strings.
+pub fn url_heavy_corpus(target_bytes: usize, seed: u64) -> Vec<u8> {
+    const KEYS: &[&str] = &[
+        "q",
+        "redirect",
+        "state",
+        "next",
+        "filter",
+        "callback",
+        "return_to",
+    ];
+    let mut rng = XorShift64::new(seed);
+    let mut out = String::with_capacity(target_bytes + 1024);
+    while out.len() < target_bytes {
+        let mut query = String::new();
+        for i in 0..1 + rng.below(4) {
+            if i > 0 {
+                query.push('&');
+            }
+            query.push_str(rng.pick(KEYS));
+            query.push('=');
+            for _ in 0..8 + rng.below(60) {
+                let b = b' ' + rng.below(95) as u8;
+                if b.is_ascii_alphanumeric() {
+                    query.push(b as char);
+                } else {
+                    query.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+        let ip = rng.below(255);
+        let status = [200, 302, 404][rng.below(3) as usize];
+        out.push_str(&format!(
+            "10.0.0.{ip} - - [23/Nov/2026:12:00:00 +0000] \"GET /search?{query} HTTP/1.1\" {status} 512\n"
+        ));
+    }
+    let mut bytes = out.into_bytes();
+    bytes.truncate(target_bytes);
+    bytes
+}
+
+/// Standard Base64 with padding (a small encoder so the corpus builders need
+/// no dependency).
+fn base64_encode(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// Marsaglia's xorshift64: small, fast and deterministic; not for security.
 struct XorShift64(u64);
 

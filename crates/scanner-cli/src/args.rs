@@ -38,11 +38,29 @@ pub enum Format {
     Jsonl,
 }
 
+/// Format of `--rules` files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RulesFormatArg {
+    /// Detect from extension and content (.yml/.yaml: Nosey Parker; TOML
+    /// with gitleaks fields: gitleaks; else secretscan).
+    Auto,
+    /// secretscan TOML (docs/rules.md); invalid rules are errors.
+    Secretscan,
+    /// Nosey Parker / Kingfisher YAML; unsupported rules are skipped with a warning.
+    Noseyparker,
+    /// gitleaks TOML config; unsupported rules are skipped with a warning.
+    Gitleaks,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct RuleArgs {
-    /// Add the rules in this TOML rule file (repeatable). See docs/rules.md.
+    /// Add the rules in this rule file (repeatable): secretscan TOML, Nosey
+    /// Parker / Kingfisher YAML or a gitleaks config. See docs/rules.md.
     #[arg(long = "rules", value_name = "FILE")]
     pub rule_files: Vec<PathBuf>,
+    /// Format of the --rules files.
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = RulesFormatArg::Auto)]
+    pub rules_format: RulesFormatArg,
     /// Do not load the built-in rules (use only --rules files).
     #[arg(long)]
     pub no_builtin_rules: bool,
@@ -61,6 +79,31 @@ pub struct OutputArgs {
     pub redact: bool,
 }
 
+#[derive(Args, Debug, Clone)]
+pub struct DecodeArgs {
+    /// Do not look inside Base64 or URL-encoded text (raw bytes only).
+    #[arg(long)]
+    pub no_decode: bool,
+    /// Deepest nesting of encodings to decode, e.g. 2 for Base64 inside a
+    /// URL-encoded string. 0 is the same as --no-decode.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_decode_depth: usize,
+}
+
+impl DecodeArgs {
+    /// The engine budgets these flags select.
+    pub fn tuning(&self) -> scanner_engine::Tuning {
+        scanner_engine::Tuning {
+            max_transform_depth: if self.no_decode {
+                0
+            } else {
+                self.max_decode_depth
+            },
+            ..scanner_engine::Tuning::default()
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct DirArgs {
     /// Files or directories to scan.
@@ -70,6 +113,8 @@ pub struct DirArgs {
     pub rules: RuleArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub decode: DecodeArgs,
     /// Skip files larger than this many bytes (they are counted and reported).
     /// Files are read whole, so this also bounds memory per file.
     #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024)]
@@ -92,6 +137,8 @@ pub struct StdinArgs {
     pub rules: RuleArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub decode: DecodeArgs,
     /// Path to show in findings for standard input.
     #[arg(long, default_value = "<stdin>")]
     pub label: String,
@@ -115,5 +162,16 @@ pub enum RulesCommand {
         /// Output format (human table or JSON lines).
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+    },
+    /// Compile rules and run their examples and negative examples. Without
+    /// FILEs, checks the built-in rules; otherwise each file's rules on
+    /// their own. Exit status: 0 = all pass, 1 = failures, 2 = load error.
+    Check {
+        /// Rule files to check (default: the built-in rules).
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Format of the FILEs.
+        #[arg(long, value_enum, value_name = "FORMAT", default_value_t = RulesFormatArg::Auto)]
+        rules_format: RulesFormatArg,
     },
 }

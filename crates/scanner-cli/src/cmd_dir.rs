@@ -35,7 +35,7 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
             return Err(format!("{}: no such file or directory", p.display()));
         }
     }
-    let engine = load::engine(&args.rules)?;
+    let engine = load::engine(&args.rules, args.decode.tuning())?;
     let mut scratch = engine.new_scratch();
     let mut reporter = Reporter::new(&args.output);
     let mut counts = WalkCounts::default();
@@ -174,11 +174,13 @@ fn display_path(path: &Path) -> String {
     }
 }
 
-/// One line per counter, for `--stats`.
+/// One line per group of counters, for `--stats`.
 pub fn format_stats(s: &ScanStats) -> String {
     format!(
-        "stats: bytes_scanned={} anchor_hits={} windows={} rules_fully_scanned={} prefilter_errors={} \
-         rejected_entropy={} rejected_allow={} rejected_width={} findings={} findings_dropped={}",
+        "stats: bytes_scanned={} anchor_hits={} windows={} rules_fully_scanned={} prefilter_errors={}\n\
+         stats: rejected_entropy={} rejected_allow={} rejected_width={} findings={} findings_dropped={}\n\
+         stats: spans_found={} spans_dropped={} spans_truncated={} spans_decoded={} decoded_bytes={} \
+         decode_aborted={} decode_errors={} dedupe_hits={}",
         s.bytes_scanned,
         s.anchor_hits,
         s.windows,
@@ -188,7 +190,15 @@ pub fn format_stats(s: &ScanStats) -> String {
         s.rejected_allow,
         s.rejected_width,
         s.findings,
-        s.findings_dropped
+        s.findings_dropped,
+        s.spans_found,
+        s.spans_dropped,
+        s.spans_truncated,
+        s.spans_decoded,
+        s.decoded_bytes,
+        s.decode_aborted,
+        s.decode_errors,
+        s.dedupe_hits,
     )
 }
 

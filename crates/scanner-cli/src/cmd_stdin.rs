@@ -7,7 +7,7 @@ use crate::output::Reporter;
 use crate::{load, EXIT_CLEAN, EXIT_FINDINGS};
 
 pub fn run(args: &StdinArgs) -> Result<u8, String> {
-    let engine = load::engine(&args.rules)?;
+    let engine = load::engine(&args.rules, args.decode.tuning())?;
     let mut input = Vec::new();
     io::stdin()
         .lock()

@@ -1,20 +1,108 @@
 //! Builds the engine from the built-in rules plus `--rules` files; every
 //! error names the file at fault.
+//!
+//! Invariants:
+//! - Built-in rules and secretscan-format files are strict: an invalid rule
+//!   is an error (exit 2), even when foreign files are loaded alongside.
+//! - Foreign formats (Nosey Parker YAML, gitleaks) are lenient: rules that
+//!   cannot be loaded or compiled are skipped, and each one is named on
+//!   stderr as ``FILE: rule `ID`: skipped: REASON``.
 
+use std::collections::HashSet;
 use std::fs;
+use std::path::Path;
 
-use scanner_engine::{parse_rules_toml, Engine};
+use scanner_engine::compat::{load_rules, LoadedRules, RuleFormat};
+use scanner_engine::{Engine, EngineBuilder, RuleError, Tuning};
 
-use crate::args::RuleArgs;
+use crate::args::{RuleArgs, RulesFormatArg};
 
-pub fn engine(args: &RuleArgs) -> Result<Engine, String> {
-    let mut builder = Engine::builder().builtin_rules(!args.no_builtin_rules);
-    for path in &args.rule_files {
-        let text = fs::read_to_string(path)
-            .map_err(|e| format!("cannot read rule file {}: {e}", path.display()))?;
-        let rules =
-            parse_rules_toml(&text, &path.display().to_string()).map_err(|e| e.to_string())?;
-        builder = builder.rules(rules);
+/// Reads and parses one rule file, printing its warnings to stderr.
+pub fn load_file(path: &Path, format: RulesFormatArg) -> Result<(RuleFormat, LoadedRules), String> {
+    let text = fs::read_to_string(path)
+        .map_err(|e| format!("cannot read rule file {}: {e}", path.display()))?;
+    let format = match format {
+        RulesFormatArg::Auto => RuleFormat::detect(path, &text),
+        RulesFormatArg::Secretscan => RuleFormat::Secretscan,
+        RulesFormatArg::Noseyparker => RuleFormat::NoseyParkerYaml,
+        RulesFormatArg::Gitleaks => RuleFormat::Gitleaks,
+    };
+    let loaded =
+        load_rules(&text, &path.display().to_string(), format).map_err(|e| e.to_string())?;
+    for w in &loaded.warnings {
+        eprintln!("secretscan: warning: {w}");
     }
-    builder.build().map_err(|e| e.to_string())
+    Ok((format, loaded))
+}
+
+/// The engine for `args`, scanning with `tuning`.
+pub fn engine(args: &RuleArgs, tuning: Tuning) -> Result<Engine, String> {
+    let mut builder = Engine::builder()
+        .builtin_rules(!args.no_builtin_rules)
+        .tuning(tuning);
+    let mut strict: HashSet<String> = HashSet::new();
+    let mut lenient = false;
+    for path in &args.rule_files {
+        let (format, loaded) = load_file(path, args.rules_format)?;
+        if format == RuleFormat::Secretscan {
+            strict.insert(path.display().to_string());
+        } else {
+            lenient = true;
+        }
+        builder = builder.rules(loaded.rules);
+    }
+    build(builder, lenient, &strict)
+}
+
+/// Builds strictly, or (when `lenient`) skipping invalid rules of foreign
+/// files while still failing on invalid built-in or `strict`-origin rules.
+pub fn build(
+    builder: EngineBuilder,
+    lenient: bool,
+    strict: &HashSet<String>,
+) -> Result<Engine, String> {
+    if !lenient {
+        return builder.build().map_err(|e| e.to_string());
+    }
+    let (engine, skipped) = builder
+        .build_skipping_invalid()
+        .map_err(|e| e.to_string())?;
+    for e in &skipped {
+        let origin = error_origin(e);
+        if origin.starts_with("builtin:") || strict.contains(origin) {
+            return Err(e.to_string());
+        }
+    }
+    for e in &skipped {
+        eprintln!("secretscan: warning: {}", skipped_message(e));
+    }
+    Ok(engine)
+}
+
+/// The file a rule error is attributed to.
+fn error_origin(e: &RuleError) -> &str {
+    match e {
+        RuleError::Syntax { origin, .. } | RuleError::InvalidRule { origin, .. } => origin,
+        RuleError::DuplicateId { second_origin, .. } => second_origin,
+        RuleError::Database { .. } => "",
+    }
+}
+
+/// ``ORIGIN: rule `ID`: skipped: REASON`` for a rule left out of the engine.
+pub fn skipped_message(e: &RuleError) -> String {
+    match e {
+        RuleError::InvalidRule {
+            origin,
+            rule_id,
+            message,
+        } => format!("{origin}: rule `{rule_id}`: skipped: {message}"),
+        RuleError::DuplicateId {
+            rule_id,
+            first_origin,
+            second_origin,
+        } => format!(
+            "{second_origin}: rule `{rule_id}`: skipped: duplicate id, already defined in {first_origin}"
+        ),
+        other => format!("skipped: {other}"),
+    }
 }

@@ -239,3 +239,88 @@ fn rules_list_shows_builtin_rules() {
         .unwrap();
     assert!(n >= 80, "{n} rules");
 }
+
+/// Standard Base64 with padding, for building test inputs.
+fn b64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() {
+                ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char
+            } else {
+                '='
+            });
+        }
+    }
+    out
+}
+
+#[test]
+fn decoded_secrets_carry_their_path_and_root_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let blob = b64(format!("token: {TOKEN}\n").as_bytes());
+    let nested = b64(blob.as_bytes());
+    let url = format!("token%3D{}", TOKEN.replace('_', "%5F"));
+    fs::write(
+        dir.path().join("secret.yaml"),
+        format!("data:\n  a: {blob}\n  b: {nested}\n  c: \"{url}\"\n"),
+    )
+    .unwrap();
+    let o = secretscan(
+        &["dir", "secret.yaml", "--format", "jsonl", "--stats"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let found: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let summary: Vec<_> = found
+        .iter()
+        .map(|f| {
+            (
+                f["line"].as_u64().unwrap(),
+                f["column"].as_u64().unwrap(),
+                f["decode_path"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (2, 6, serde_json::json!(["base64"])),
+            (3, 6, serde_json::json!(["base64", "base64"])),
+            (4, 7, serde_json::json!(["url"])),
+        ]
+    );
+    assert!(found.iter().all(|f| f["secret"] == TOKEN));
+    assert_eq!(
+        found[0]["end"].as_u64().unwrap() - found[0]["start"].as_u64().unwrap(),
+        blob.len() as u64
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("spans_decoded=") && err.contains("dedupe_hits="),
+        "{err}"
+    );
+
+    let o = secretscan(&["dir", "secret.yaml", "--no-decode"], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let o = secretscan(
+        &[
+            "dir",
+            "secret.yaml",
+            "--max-decode-depth",
+            "1",
+            "--format",
+            "jsonl",
+        ],
+        dir.path(),
+    );
+    assert_eq!(stdout(&o).lines().count(), 2);
+}

@@ -21,6 +21,7 @@ use crate::anchors::derive_anchors;
 use crate::finding::Finding;
 use crate::rules::{builtin_rules, RuleError, RuleSpec};
 use crate::scratch::Scratch;
+use crate::transform::TransformConfig;
 use crate::vectorscan::{escape_literal, Database, PatternFlags, VsPattern};
 
 /// Source of [`Engine::id`]; starts at 1 so a fresh scratch (id 0) never matches.
@@ -41,6 +42,33 @@ pub struct Tuning {
     /// Most findings reported per scan call; the rest are counted in
     /// [`ScanStats::findings_dropped`]. Default 10,000.
     pub max_findings_per_scan: usize,
+    /// Encodings looked inside, with their per-transform limits. Default:
+    /// Base64 and URL percent-encoding (see `docs/transforms.md`).
+    pub transforms: Vec<TransformConfig>,
+    /// Deepest nesting of encodings decoded (e.g. 2 for Base64 inside a URL);
+    /// 0 disables decoding. Default 3.
+    pub max_transform_depth: usize,
+    /// Decoded bytes one scan call may produce in total, across all spans
+    /// and depths; it also bounds the copies of queued nested spans. Spans
+    /// beyond it are counted in [`ScanStats::decode_aborted`]. Default 64 MiB.
+    pub max_total_decoded_bytes: usize,
+    /// Most encoded spans waiting to be decoded; more are counted in
+    /// [`ScanStats::spans_dropped`]. Default 4096.
+    pub max_decode_queue: usize,
+    /// Capacity of the set of decoded-output digests used to skip repeats.
+    /// Default 4096.
+    pub dedupe_capacity: usize,
+    /// Encoded spans at least this long are decoded by the streaming path
+    /// (ring buffer, Vectorscan stream, timing wheel); shorter ones are
+    /// decoded whole and scanned as a buffer. 0 streams every span.
+    /// Default 4096 bytes.
+    pub stream_decode_min_len: usize,
+    /// Capacity of the streaming path's ring of recent decoded bytes.
+    /// Default 64 KiB.
+    pub decode_ring_bytes: usize,
+    /// Most candidate windows waiting on the timing wheel in one span; more
+    /// send the span to the full-decode fallback. Default 4096.
+    pub max_pending_windows: usize,
 }
 
 impl Default for Tuning {
@@ -49,6 +77,14 @@ impl Default for Tuning {
             max_windows_per_rule: 4096,
             default_max_width: 512,
             max_findings_per_scan: 10_000,
+            transforms: crate::decode::default_transforms(),
+            max_transform_depth: 3,
+            max_total_decoded_bytes: 64 << 20,
+            max_decode_queue: 4096,
+            dedupe_capacity: 4096,
+            stream_decode_min_len: 4096,
+            decode_ring_bytes: 64 << 10,
+            max_pending_windows: 4096,
         }
     }
 }
@@ -66,7 +102,7 @@ pub struct RuleInfo {
 }
 
 /// A rule ready to confirm matches.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct CompiledRule {
     pub info: RuleInfo,
     pub regex: meta::Regex,
@@ -75,6 +111,8 @@ pub(crate) struct CompiledRule {
     pub allow: Vec<regex::bytes::Regex>,
     /// Upper bound of the match length in bytes.
     pub window_radius: u64,
+    /// Yields to specific rules reporting an overlapping secret.
+    pub generic: bool,
 }
 
 /// What a prefilter pattern id stands for.
@@ -101,6 +139,8 @@ pub struct Engine {
     pub(crate) rules: Vec<CompiledRule>,
     pub(crate) patterns: Vec<PatternTarget>,
     pub(crate) raw_db: Database,
+    /// The same patterns in stream mode, for decoded bytes that arrive in chunks.
+    pub(crate) stream_db: Database,
     /// Longest prefilter match: segment overlap for very large inputs.
     pub(crate) max_prefilter_width: u64,
     pub(crate) tuning: Tuning,
@@ -158,7 +198,22 @@ impl EngineBuilder {
             builtin_rules()?
         };
         specs.extend(self.rules);
-        Engine::compile(specs, self.tuning)
+        Engine::compile(specs, self.tuning, false).map(|(engine, _)| engine)
+    }
+
+    /// Like [`EngineBuilder::build`], but an invalid rule (bad regex, no
+    /// anchor, duplicate id, anchorless regex Vectorscan rejects) is left out
+    /// instead of failing the build; the errors of the rules left out are
+    /// returned with the engine, in load order. Fails only when no rule is
+    /// left or the database itself cannot be built.
+    pub fn build_skipping_invalid(self) -> Result<(Engine, Vec<RuleError>), RuleError> {
+        let mut specs = if self.skip_builtin {
+            Vec::new()
+        } else {
+            builtin_rules()?
+        };
+        specs.extend(self.rules);
+        Engine::compile(specs, self.tuning, true)
     }
 }
 
@@ -241,36 +296,80 @@ impl Engine {
         out
     }
 
-    fn compile(specs: Vec<RuleSpec>, tuning: Tuning) -> Result<Engine, RuleError> {
+    /// Compiles `specs`. With `skip_invalid`, rules that fail are left out
+    /// and their errors returned; otherwise the first error is returned.
+    fn compile(
+        specs: Vec<RuleSpec>,
+        tuning: Tuning,
+        skip_invalid: bool,
+    ) -> Result<(Engine, Vec<RuleError>), RuleError> {
+        let mut skipped = Vec::new();
         let mut seen: HashMap<String, String> = HashMap::new();
-        let mut rules = Vec::with_capacity(specs.len());
+        // Each valid rule with its anchors and the index of its spec.
+        let mut compiled = Vec::with_capacity(specs.len());
+        for (spec_idx, spec) in specs.iter().enumerate() {
+            let result = match seen.get(&spec.id) {
+                Some(first) => Err(RuleError::DuplicateId {
+                    rule_id: spec.id.clone(),
+                    first_origin: first.clone(),
+                    second_origin: spec.origin.clone(),
+                }),
+                None => compile_rule(spec, &tuning),
+            };
+            match result {
+                Ok((rule, anchors)) => {
+                    seen.insert(spec.id.clone(), spec.origin.clone());
+                    compiled.push((spec_idx, rule, anchors));
+                }
+                Err(e) if skip_invalid => skipped.push(e),
+                Err(e) => return Err(e),
+            }
+        }
+        // Assemble the database; in skipping mode an anchorless regex that
+        // Vectorscan rejects is left out and the database built again.
+        loop {
+            match Engine::assemble(&specs, &compiled, &tuning) {
+                Ok(engine) => return Ok((engine, skipped)),
+                Err((Some(pos), e)) if skip_invalid => {
+                    compiled.remove(pos);
+                    skipped.push(e);
+                }
+                Err((_, e)) => return Err(e),
+            }
+        }
+    }
+
+    /// Builds the engine from compiled rules. On failure, returns the error
+    /// and, when one anchorless rule is at fault, its position in `compiled`.
+    #[allow(clippy::type_complexity)]
+    fn assemble(
+        specs: &[RuleSpec],
+        compiled: &[(usize, CompiledRule, Vec<Vec<u8>>)],
+        tuning: &Tuning,
+    ) -> Result<Engine, (Option<usize>, RuleError)> {
+        if compiled.is_empty() {
+            return Err((
+                None,
+                RuleError::Database {
+                    message: "no rules to compile".into(),
+                },
+            ));
+        }
+        let mut rules = Vec::with_capacity(compiled.len());
         let mut anchor_rules: HashMap<Vec<u8>, SmallVec<[u32; 2]>> = HashMap::new();
         let mut whole_rule_patterns = Vec::new();
-        for spec in &specs {
-            if let Some(first) = seen.insert(spec.id.clone(), spec.origin.clone()) {
-                return Err(RuleError::DuplicateId {
-                    rule_id: spec.id.clone(),
-                    first_origin: first,
-                    second_origin: spec.origin.clone(),
-                });
-            }
+        for (spec_idx, rule, anchors) in compiled {
             let rule_idx = rules.len() as u32;
-            let (rule, anchors) = compile_rule(spec, &tuning)?;
             if anchors.is_empty() {
-                whole_rule_patterns.push((rule_idx, spec));
+                whole_rule_patterns.push((rule_idx, &specs[*spec_idx]));
             }
             for a in anchors {
-                let entry = anchor_rules.entry(a).or_default();
+                let entry = anchor_rules.entry(a.clone()).or_default();
                 if !entry.contains(&rule_idx) {
                     entry.push(rule_idx);
                 }
             }
-            rules.push(rule);
-        }
-        if rules.is_empty() {
-            return Err(RuleError::Database {
-                message: "no rules to compile".into(),
-            });
+            rules.push(rule.clone());
         }
 
         let mut anchors: Vec<_> = anchor_rules.into_iter().collect();
@@ -303,27 +402,31 @@ impl Engine {
             });
             patterns.push(PatternTarget::WholeRule { rule: *rule_idx });
         }
-        let raw_db = Database::compile_block(&vs_patterns).map_err(|e| {
-            match e.pattern_index.and_then(|i| patterns.get(i)) {
-                Some(PatternTarget::WholeRule { rule }) => {
-                    let spec = whole_rule_patterns
-                        .iter()
-                        .find(|(r, _)| r == rule)
-                        .map(|(_, s)| *s);
-                    match spec {
-                        Some(spec) => RuleError::invalid(
+        // A compile error names the anchorless rule at fault (its index in
+        // `rules`, which is its position in `compiled`) when there is one.
+        let name_error = |e: crate::vectorscan::CompileError| match e
+            .pattern_index
+            .and_then(|i| patterns.get(i))
+        {
+            Some(PatternTarget::WholeRule { rule }) => {
+                match whole_rule_patterns.iter().find(|(r, _)| r == rule) {
+                    Some((_, spec)) => (
+                        Some(*rule as usize),
+                        RuleError::invalid(
                             spec,
                             format!(
                                 "Vectorscan cannot compile this anchorless regex: {}",
                                 e.message
                             ),
                         ),
-                        None => RuleError::Database { message: e.message },
-                    }
+                    ),
+                    None => (None, RuleError::Database { message: e.message }),
                 }
-                _ => RuleError::Database { message: e.message },
             }
-        })?;
+            _ => (None, RuleError::Database { message: e.message }),
+        };
+        let raw_db = Database::compile_block(&vs_patterns).map_err(name_error)?;
+        let stream_db = Database::compile_stream(&vs_patterns).map_err(name_error)?;
         let max_prefilter_width = patterns
             .iter()
             .map(|p| match p {
@@ -337,8 +440,9 @@ impl Engine {
             rules,
             patterns,
             raw_db,
+            stream_db,
             max_prefilter_width,
-            tuning,
+            tuning: tuning.clone(),
         })
     }
 }
@@ -441,6 +545,7 @@ fn compile_rule(
             min_entropy: spec.min_entropy,
             allow,
             window_radius,
+            generic: spec.generic,
         },
         anchors,
     ))

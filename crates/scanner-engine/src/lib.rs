@@ -25,13 +25,17 @@
 //! rule format.
 
 mod anchors;
+pub mod compat;
 mod confirm;
+mod decode;
 mod engine;
 mod finding;
 mod location;
 mod raw_pass;
 mod rules;
 mod scratch;
+pub mod structures;
+pub mod transform;
 mod vectorscan;
 
 pub use engine::{Engine, EngineBuilder, RuleInfo, Tuning};

@@ -19,7 +19,7 @@ use crate::confirm::{confirm_rule, Region};
 use crate::engine::{Engine, PatternTarget};
 use crate::finding::{shannon_entropy, DecodePath, Finding, Fingerprint};
 use crate::location::LineCursor;
-use crate::scratch::{RuleWindows, Scratch};
+use crate::scratch::{PendingFinding, RuleWindows, Scratch};
 
 /// Largest buffer one Vectorscan block scan accepts.
 const MAX_BLOCK: usize = u32::MAX as usize;
@@ -58,10 +58,30 @@ pub(crate) fn scan_with(
     sink: &mut impl FnMut(Finding),
 ) {
     scratch.stats.bytes_scanned += input.len() as u64;
+    confirm_buffer(engine, scratch, input, prefilter);
+    // Set the root matches aside (reusing both vectors' capacity) so decoded
+    // buffers can use `pending` for their own matches.
+    let mut root = std::mem::take(&mut scratch.root_pending);
+    root.clear();
+    root.append(&mut scratch.pending);
+    crate::decode::scan_decoded(engine, scratch, input, &root, prefilter);
+    emit(engine, scratch, input, &mut root, sink);
+    scratch.root_pending = root;
+}
+
+/// Runs the prefilter over `buf` and confirms every candidate window,
+/// appending confirmed matches (offsets relative to `buf`) to
+/// `scratch.pending`. Used for the root input and for decoded buffers alike.
+pub(crate) fn confirm_buffer(
+    engine: &Engine,
+    scratch: &mut Scratch,
+    buf: &[u8],
+    prefilter: Prefilter,
+) {
     let ready = scratch.prepare(engine);
     let prefilter_ok = match prefilter {
         Prefilter::Anchors { segment_len } => {
-            ready && collect_windows(engine, scratch, input, segment_len.max(1))
+            ready && collect_windows(engine, scratch, buf, segment_len.max(1))
         }
         Prefilter::Off => false,
     };
@@ -76,8 +96,7 @@ pub(crate) fn scan_with(
             scratch.touched.push(idx as u32);
         }
     }
-    confirm_touched(engine, scratch, input);
-    emit(engine, scratch, input, sink);
+    confirm_touched(engine, scratch, buf);
 }
 
 /// Scans `input` for anchors and fills the per-rule windows. Returns `false`
@@ -224,37 +243,122 @@ fn sort_and_merge(spans: &mut Vec<(u64, u64)>) {
     spans.truncate(out + 1);
 }
 
-/// Sorts pending findings by position, locates and reports them.
-fn emit(engine: &Engine, scratch: &mut Scratch, input: &[u8], sink: &mut impl FnMut(Finding)) {
-    let pending = &mut scratch.pending;
-    pending.sort_unstable();
-    pending.dedup();
+/// Reports the root matches and the decoded findings merged in order of
+/// position in the root input, with line and column, up to the findings cap.
+fn emit(
+    engine: &Engine,
+    scratch: &mut Scratch,
+    input: &[u8],
+    root: &mut Vec<PendingFinding>,
+    sink: &mut impl FnMut(Finding),
+) {
+    root.sort_unstable();
+    root.dedup();
+    let mut decoded = match scratch.decode.as_mut() {
+        Some(ds) => std::mem::take(&mut ds.findings),
+        None => Vec::new(),
+    };
+    drop_generic_overlaps(engine, root, &mut decoded);
+    decoded.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
     let mut cursor = LineCursor::new();
     let cap = engine.tuning.max_findings_per_scan;
-    for (n, p) in pending.iter().enumerate() {
+    let total = root.len() + decoded.len();
+    let mut roots = root.iter().peekable();
+    let mut decs = decoded.drain(..).peekable();
+    for n in 0..total {
         if n >= cap {
-            scratch.stats.findings_dropped += (pending.len() - n) as u64;
+            scratch.stats.findings_dropped += (total - n) as u64;
             break;
         }
-        let rule = &engine.rules[p.rule as usize];
-        let (line, column) = cursor.locate(input, p.secret_start as usize);
-        let secret = input[p.secret_start as usize..p.secret_end as usize].to_vec();
+        let take_root = match (roots.peek(), decs.peek()) {
+            (Some(r), Some(d)) => r.secret_start <= d.start,
+            (Some(_), None) => true,
+            _ => false,
+        };
+        let mut finding = if take_root {
+            let p = roots.next().expect("peeked");
+            raw_finding(engine, input, p)
+        } else {
+            decs.next().expect("peeked")
+        };
+        let (line, column) = cursor.locate(input, finding.start as usize);
+        finding.line = line;
+        finding.column = column;
         scratch.stats.findings += 1;
-        sink(Finding {
-            rule_id: rule.info.id.clone(),
-            rule_name: rule.info.name.clone(),
-            start: p.secret_start,
-            end: p.secret_end,
-            line,
-            column,
-            entropy: shannon_entropy(&secret),
-            fingerprint: Fingerprint::of(&rule.info.id, &secret),
-            matched: input[p.match_start as usize..p.match_end as usize].to_vec(),
-            secret,
-            decode_path: DecodePath::new(),
+        sink(finding);
+    }
+    drop(decs);
+    if let Some(ds) = scratch.decode.as_mut() {
+        ds.findings = decoded;
+    }
+    root.clear();
+}
+
+/// Removes findings of generic rules whose secret overlaps a specific rule's
+/// finding: in the root input by byte span; in decoded data by the same root
+/// span and one secret containing the other.
+fn drop_generic_overlaps(
+    engine: &Engine,
+    root: &mut Vec<PendingFinding>,
+    decoded: &mut Vec<Finding>,
+) {
+    let is_generic = |rule: u32| engine.rules[rule as usize].generic;
+    if root.iter().any(|p| is_generic(p.rule)) {
+        let specific: Vec<(u64, u64)> = root
+            .iter()
+            .filter(|p| !is_generic(p.rule))
+            .map(|p| (p.secret_start, p.secret_end))
+            .collect();
+        root.retain(|p| {
+            !is_generic(p.rule)
+                || !specific
+                    .iter()
+                    .any(|&(s, e)| s < p.secret_end && p.secret_start < e)
         });
     }
-    pending.clear();
+    let generic_ids: Vec<&str> = engine
+        .rules
+        .iter()
+        .filter(|r| r.generic)
+        .map(|r| &*r.info.id)
+        .collect();
+    if generic_ids.is_empty() || decoded.is_empty() {
+        return;
+    }
+    let is_generic_id = |id: &str| generic_ids.contains(&id);
+    let contains = |a: &[u8], b: &[u8]| a.windows(b.len().max(1)).any(|w| w == b);
+    let snapshot: Vec<(u64, u64, Vec<u8>)> = decoded
+        .iter()
+        .filter(|f| !is_generic_id(&f.rule_id))
+        .map(|f| (f.start, f.end, f.secret.clone()))
+        .collect();
+    decoded.retain(|f| {
+        !is_generic_id(&f.rule_id)
+            || !snapshot.iter().any(|(s, e, secret)| {
+                *s == f.start
+                    && *e == f.end
+                    && (contains(&f.secret, secret) || contains(secret, &f.secret))
+            })
+    });
+}
+
+/// A finding for a match in the root input (line and column filled by the caller).
+fn raw_finding(engine: &Engine, input: &[u8], p: &PendingFinding) -> Finding {
+    let rule = &engine.rules[p.rule as usize];
+    let secret = input[p.secret_start as usize..p.secret_end as usize].to_vec();
+    Finding {
+        rule_id: rule.info.id.clone(),
+        rule_name: rule.info.name.clone(),
+        start: p.secret_start,
+        end: p.secret_end,
+        line: 0,
+        column: 0,
+        entropy: shannon_entropy(&secret),
+        fingerprint: Fingerprint::of(&rule.info.id, &secret),
+        matched: input[p.match_start as usize..p.match_end as usize].to_vec(),
+        secret,
+        decode_path: DecodePath::new(),
+    }
 }
 
 #[cfg(test)]

@@ -48,6 +48,11 @@ pub struct RuleSpec {
     /// compiled into the prefilter database (slower; use sparingly).
     #[serde(default)]
     pub anchorless: bool,
+    /// Marks a catch-all rule (e.g. "a password assigned a random value"):
+    /// its finding is dropped when a specific rule reports an overlapping
+    /// secret, so a vendor token is reported once, under the vendor's rule.
+    #[serde(default)]
+    pub generic: bool,
     /// Documentation links.
     #[serde(default)]
     pub references: Vec<String>,

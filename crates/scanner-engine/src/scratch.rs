@@ -12,6 +12,7 @@
 use regex_automata::meta;
 use regex_automata::util::captures::Captures;
 
+use crate::decode::DecodeScratch;
 use crate::engine::Engine;
 use crate::vectorscan::VsScratch;
 
@@ -37,6 +38,29 @@ pub struct ScanStats {
     pub rejected_allow: u64,
     /// Regex matches rejected for being longer than the rule's width bound.
     pub rejected_width: u64,
+    /// Encoded spans (Base64, URL) found, at any depth.
+    pub spans_found: u64,
+    /// Spans not decoded because a cap was reached (spans per buffer, decode
+    /// queue, slab budget).
+    pub spans_dropped: u64,
+    /// Encoded runs longer than the transform's `max_encoded_len`, decoded
+    /// only up to that length.
+    pub spans_truncated: u64,
+    /// Spans decoded (attempted).
+    pub spans_decoded: u64,
+    /// Spans abandoned because a decoded-bytes budget ran out.
+    pub decode_aborted: u64,
+    /// Spans abandoned because they were not valid encodings.
+    pub decode_errors: u64,
+    /// Decoded outputs skipped as identical to one already scanned under the
+    /// same root span.
+    pub dedupe_hits: u64,
+    /// Decoded bytes scanned.
+    pub decoded_bytes: u64,
+    /// Streamed spans that hit a cap and were decoded fully instead.
+    pub decode_fallbacks: u64,
+    /// Windows whose bytes had left the ring and were decoded again.
+    pub windows_redecoded: u64,
     /// Findings reported.
     pub findings: u64,
     /// Findings not reported because `max_findings_per_scan` was reached.
@@ -53,6 +77,16 @@ impl std::ops::AddAssign for ScanStats {
         self.rejected_entropy += o.rejected_entropy;
         self.rejected_allow += o.rejected_allow;
         self.rejected_width += o.rejected_width;
+        self.spans_found += o.spans_found;
+        self.spans_dropped += o.spans_dropped;
+        self.spans_truncated += o.spans_truncated;
+        self.spans_decoded += o.spans_decoded;
+        self.decode_aborted += o.decode_aborted;
+        self.decode_errors += o.decode_errors;
+        self.dedupe_hits += o.dedupe_hits;
+        self.decoded_bytes += o.decoded_bytes;
+        self.decode_fallbacks += o.decode_fallbacks;
+        self.windows_redecoded += o.windows_redecoded;
         self.findings += o.findings;
         self.findings_dropped += o.findings_dropped;
     }
@@ -94,6 +128,10 @@ pub struct Scratch {
     pub(crate) touched: Vec<u32>,
     pub(crate) regex_states: Vec<Option<RegexState>>,
     pub(crate) pending: Vec<PendingFinding>,
+    /// The root buffer's matches while decoded buffers are scanned.
+    pub(crate) root_pending: Vec<PendingFinding>,
+    /// State of the decoded-data pass, created on first use.
+    pub(crate) decode: Option<DecodeScratch>,
     pub(crate) stats: ScanStats,
 }
 
@@ -113,6 +151,8 @@ impl Scratch {
             touched: Vec::new(),
             regex_states: Vec::new(),
             pending: Vec::new(),
+            root_pending: Vec::new(),
+            decode: None,
             stats: ScanStats::default(),
         }
     }
@@ -141,7 +181,9 @@ impl Scratch {
         self.regex_states.resize_with(engine.rules.len(), || None);
         self.touched.clear();
         self.pending.clear();
-        if self.vs.grow_for(&engine.raw_db).is_err() {
+        self.decode = None;
+        if self.vs.grow_for(&engine.raw_db).is_err() || self.vs.grow_for(&engine.stream_db).is_err()
+        {
             return false;
         }
         self.engine_id = engine.id;

@@ -111,6 +111,16 @@ impl Database {
     /// Compiles `patterns` into one block-mode database. An empty list is
     /// rejected by Vectorscan, so it is reported as an error here.
     pub fn compile_block(patterns: &[VsPattern]) -> Result<Database, CompileError> {
+        Database::compile(patterns, hs::HS_MODE_BLOCK)
+    }
+
+    /// Compiles `patterns` into one stream-mode database, for data that
+    /// arrives in pieces (see [`VsScratch::open_stream`]).
+    pub fn compile_stream(patterns: &[VsPattern]) -> Result<Database, CompileError> {
+        Database::compile(patterns, hs::HS_MODE_STREAM)
+    }
+
+    fn compile(patterns: &[VsPattern], mode: u32) -> Result<Database, CompileError> {
         if patterns.is_empty() {
             return Err(CompileError {
                 message: "no patterns to compile".into(),
@@ -139,7 +149,7 @@ impl Database {
                 flags.as_ptr(),
                 ids.as_ptr(),
                 patterns.len() as c_uint,
-                hs::HS_MODE_BLOCK as c_uint,
+                mode as c_uint,
                 ptr::null(),
                 &mut db,
                 &mut err,
@@ -268,6 +278,99 @@ impl VsScratch {
         };
         finish_scan(rc, ctx.panicked)
     }
+
+    /// Opens a stream on a stream-mode database.
+    pub fn open_stream(&mut self, db: &Database) -> Result<Stream, ScanError> {
+        let mut s: *mut hs::hs_stream_t = ptr::null_mut();
+        // SAFETY: `db` is a valid stream-mode database; `s` is a valid out-pointer.
+        let rc = unsafe { hs::hs_open_stream(db.ptr, 0, &mut s) };
+        if rc == hs::HS_SUCCESS as hs::hs_error_t && !s.is_null() {
+            Ok(Stream { ptr: s })
+        } else {
+            Err(ScanError(rc))
+        }
+    }
+
+    /// Writes `data` to `stream`, calling `on_match(id, end)` with ends counted
+    /// from the start of the stream; the callback returns `false` to stop.
+    pub fn scan_stream<F>(
+        &mut self,
+        stream: &mut Stream,
+        data: &[u8],
+        on_match: F,
+    ) -> Result<(), ScanError>
+    where
+        F: FnMut(u32, u64) -> bool,
+    {
+        debug_assert!(data.len() <= u32::MAX as usize);
+        let mut ctx = CallbackCtx {
+            on_match,
+            panicked: false,
+        };
+        // SAFETY: the stream is open on a database this scratch was grown for;
+        // `data` and `ctx` are valid for the duration of the call.
+        let rc = unsafe {
+            hs::hs_scan_stream(
+                stream.ptr,
+                data.as_ptr() as *const c_char,
+                data.len() as c_uint,
+                0,
+                self.ptr,
+                Some(trampoline::<F>),
+                &mut ctx as *mut CallbackCtx<F> as *mut c_void,
+            )
+        };
+        finish_scan(rc, ctx.panicked)
+    }
+
+    /// Ends the stream's data (reporting end-of-data matches to `on_match`)
+    /// and resets it to offset 0 for reuse, without reallocating.
+    pub fn reset_stream<F>(&mut self, stream: &mut Stream, on_match: F) -> Result<(), ScanError>
+    where
+        F: FnMut(u32, u64) -> bool,
+    {
+        let mut ctx = CallbackCtx {
+            on_match,
+            panicked: false,
+        };
+        // SAFETY: the stream is open; scratch and ctx are valid for the call.
+        let rc = unsafe {
+            hs::hs_reset_stream(
+                stream.ptr,
+                0,
+                self.ptr,
+                Some(trampoline::<F>),
+                &mut ctx as *mut CallbackCtx<F> as *mut c_void,
+            )
+        };
+        finish_scan(rc, ctx.panicked)
+    }
+}
+
+/// An open Vectorscan stream; reusable after [`VsScratch::reset_stream`],
+/// closed (without reporting) on drop.
+pub struct Stream {
+    ptr: *mut hs::hs_stream_t,
+}
+
+// SAFETY: stream state is plain memory owned by this value, used by one
+// thread at a time through `&mut`.
+unsafe impl Send for Stream {}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        // SAFETY: `ptr` is an open stream; with a null scratch Vectorscan closes
+        // it without raising end-of-data matches, as documented.
+        unsafe {
+            hs::hs_close_stream(self.ptr, ptr::null_mut(), None, ptr::null_mut());
+        }
+    }
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Stream")
+    }
 }
 
 struct CallbackCtx<F> {
@@ -336,6 +439,29 @@ mod tests {
         })
         .unwrap();
         assert_eq!(hits, vec![(7, 7), (9, 11)]);
+    }
+
+    #[test]
+    fn stream_scan_spans_writes_and_resets() {
+        let db = Database::compile_stream(&[lit("secret", 1)]).unwrap();
+        let mut s = VsScratch::empty();
+        s.grow_for(&db).unwrap();
+        let mut st = s.open_stream(&db).unwrap();
+        let mut hits = Vec::new();
+        for piece in [&b"xxsec"[..], b"ret"] {
+            s.scan_stream(&mut st, piece, |id, end| {
+                hits.push((id, end));
+                true
+            })
+            .unwrap();
+        }
+        s.reset_stream(&mut st, |_, _| true).unwrap();
+        s.scan_stream(&mut st, b"SECRET", |id, end| {
+            hits.push((id, end));
+            true
+        })
+        .unwrap();
+        assert_eq!(hits, vec![(1, 8), (1, 6)]);
     }
 
     #[test]

@@ -186,3 +186,35 @@ fn one_scratch_serves_two_engines() {
     a.scan_bytes_with(&mut s, input, &mut |f| ids.push(f.rule_id.to_string()));
     assert_eq!(ids, vec!["a", "b", "a"]);
 }
+
+#[test]
+fn generic_rule_yields_to_specific_rule_on_overlap() {
+    let engine = build(
+        r#"
+[[rules]]
+id = "acme-token"
+name = "Acme token"
+regex = '''\b(acme_[a-z0-9]{12})\b'''
+
+[[rules]]
+id = "generic-assign"
+name = "Generic assignment"
+regex = '''(?i)secret\s*=\s*(\S{12,40})'''
+generic = true
+"#,
+    )
+    .unwrap();
+    let ids = |input: &[u8]| -> Vec<String> {
+        engine
+            .scan_bytes(input)
+            .iter()
+            .map(|f| f.rule_id.to_string())
+            .collect()
+    };
+    assert_eq!(ids(b"secret = acme_0a1b2c3d4e5f"), vec!["acme-token"]);
+    assert_eq!(ids(b"secret = Zq8rT2mW5xK9pL3v"), vec!["generic-assign"]);
+    assert_eq!(
+        ids(b"secret = Zq8rT2mW5xK9pL3v acme_0a1b2c3d4e5f"),
+        vec!["generic-assign", "acme-token"]
+    );
+}

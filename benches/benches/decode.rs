@@ -1,0 +1,42 @@
+//! Throughput of a full scan (raw pass plus Base64/URL decoding, default
+//! tuning) on three 16 MiB corpora: plain source text, YAML dense with Base64
+//! blobs, and access logs with percent-encoded query strings. The ratio of the
+//! decode-heavy corpora to plain text is the cost of looking inside encodings.
+//!
+//! Run with `cargo xtask bench` (or `cargo bench -p secretscan-benches`).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use scanner_engine::Engine;
+use secretscan_benches::{base64_dense_corpus, plain_source_corpus, url_heavy_corpus};
+
+const CORPUS_BYTES: usize = 16 * 1024 * 1024;
+
+fn decode(c: &mut Criterion) {
+    let engine = Engine::builtin();
+    let mut scratch = engine.new_scratch();
+    let corpora = [
+        ("plain_source", plain_source_corpus(CORPUS_BYTES)),
+        ("base64_dense", base64_dense_corpus(CORPUS_BYTES, 7)),
+        ("url_heavy_logs", url_heavy_corpus(CORPUS_BYTES, 11)),
+    ];
+    let mut group = c.benchmark_group("full_scan");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(10));
+    for (name, corpus) in &corpora {
+        group.throughput(Throughput::Bytes(corpus.len() as u64));
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                engine.scan_bytes_with(&mut scratch, black_box(corpus), &mut |f| {
+                    black_box(f);
+                });
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, decode);
+criterion_main!(benches);

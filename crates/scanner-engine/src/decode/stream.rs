@@ -1,0 +1,390 @@
+//! Streaming decode of one encoded span: the decoder's chunks flow into a
+//! bounded ring buffer, a Vectorscan stream of the rules' anchors, the child
+//! span finders and the dedupe digest; each anchor hit schedules a window on
+//! a timing wheel keyed by the window's end, and the window is confirmed once
+//! the decoded offset has passed that end (plus a little look-ahead context).
+//!
+//! Invariants:
+//! - Decoded offsets are monotonic from 0 for each span; the ring holds the
+//!   last `decode_ring_bytes` of them.
+//! - A window `[lo, hi)` is confirmed over `[lo - 4, hi + 5)` (clamped): four
+//!   bytes of look-behind for `\b`, one byte for the right-edge re-search of
+//!   a match ending at `hi`, four bytes of look-ahead. It fires when the
+//!   decoded offset reaches `hi + 5`, or at the end of the span.
+//! - Windows of one rule fire in order of `hi`; a window starts its search no
+//!   earlier than the end of the rule's last match, so overlapping windows do
+//!   not report a match twice.
+//! - Window bytes come from the ring, or are re-decoded from the encoded span
+//!   when evicted. Whenever a cap is hit (windows per rule, pending windows,
+//!   a child span no longer in the ring, the slab budget, a Vectorscan error)
+//!   the result is [`Outcome::Fallback`]: the caller discards what this span
+//!   staged and decodes it fully instead. Nothing is lost.
+
+use std::ops::ControlFlow;
+
+use crate::confirm::{confirm_rule, Region};
+use crate::engine::{Engine, PatternTarget};
+use crate::scratch::{PendingFinding, RegexState, ScanStats, Scratch};
+use crate::structures::{ByteRing, Push, TimingWheel};
+use crate::transform::{stream_decode, Span, SpanFinder, TransformConfig};
+use crate::vectorscan::{Stream, VsScratch};
+
+use super::digest::DecodedDigest;
+
+/// Look-behind context copied before a window.
+const BEFORE: u64 = 4;
+/// Bytes after a window: one for the right-edge re-search, four of look-ahead.
+const AFTER: u64 = 5;
+
+/// A candidate window of one rule in decoded offsets.
+#[derive(Clone, Copy, Debug)]
+struct Window {
+    rule: u32,
+    lo: u64,
+    hi: u64,
+}
+
+/// How streaming one span ended.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Decoded and scanned completely; `decoded_len` bytes.
+    Finished { decoded_len: u64 },
+    /// A cap was hit or data could not be materialised: decode fully instead.
+    Fallback,
+    /// The decoded-bytes budget ran out.
+    Budget,
+    /// The span is not valid encoding.
+    Invalid,
+}
+
+/// A child span found in the decoded stream, its encoded bytes in the slab.
+#[derive(Clone, Debug)]
+pub(crate) struct Child {
+    pub transform: usize,
+    pub slab: std::ops::Range<usize>,
+}
+
+/// Reusable state of the streaming path.
+#[derive(Debug)]
+pub(crate) struct StreamDecoder {
+    stream: Option<Stream>,
+    ring: ByteRing,
+    wheel: TimingWheel<Window>,
+    finders: Vec<SpanFinder>,
+    windows_per_rule: Vec<u32>,
+    last_end: Vec<u64>,
+    touched: Vec<u32>,
+    window_buf: Vec<u8>,
+    redecode_chunk: Vec<u8>,
+    /// Child spans found in the current span.
+    pub(crate) children: Vec<Child>,
+}
+
+impl StreamDecoder {
+    pub(crate) fn new(engine: &Engine) -> StreamDecoder {
+        let t = &engine.tuning;
+        StreamDecoder {
+            stream: None,
+            ring: ByteRing::with_capacity(t.decode_ring_bytes.max(1)),
+            wheel: TimingWheel::new(256, 64, t.max_pending_windows),
+            finders: t.transforms.iter().map(SpanFinder::new).collect(),
+            windows_per_rule: vec![0; engine.rules.len()],
+            last_end: vec![0; engine.rules.len()],
+            touched: Vec::new(),
+            window_buf: Vec::new(),
+            redecode_chunk: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    fn reset(&mut self) {
+        self.ring.reset();
+        self.wheel.reset();
+        for f in &mut self.finders {
+            f.reset();
+        }
+        for &r in &self.touched {
+            self.windows_per_rule[r as usize] = 0;
+            self.last_end[r as usize] = 0;
+        }
+        self.touched.clear();
+        self.children.clear();
+    }
+}
+
+/// Receives each confirmed match: (rule index, secret, whole match).
+pub(crate) type MatchSink<'a> = dyn FnMut(u32, &[u8], &[u8]) + 'a;
+
+/// What the streaming path borrows from the scan's scratch.
+pub(crate) struct ScanParts<'a> {
+    pub vs: &'a mut VsScratch,
+    pub regex_states: &'a mut [Option<RegexState>],
+    pub pending: &'a mut Vec<PendingFinding>,
+    pub stats: &'a mut ScanStats,
+}
+
+/// Streams one span. `on_match(rule, secret, matched)` receives each confirmed
+/// match (the caller stages it: on any outcome but `Finished` it is discarded).
+/// Child spans are copied into `slab` (at most `slab_budget` bytes) and listed
+/// in `sd.children` when `find_children` is set.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn stream_span(
+    engine: &Engine,
+    sd: &mut StreamDecoder,
+    parts: ScanParts<'_>,
+    cfg: &TransformConfig,
+    encoded: &[u8],
+    limit: usize,
+    chunk_buf: &mut Vec<u8>,
+    digest: &mut DecodedDigest,
+    find_children: bool,
+    slab: &mut Vec<u8>,
+    slab_budget: usize,
+    on_match: &mut MatchSink<'_>,
+) -> Outcome {
+    sd.reset();
+    let ScanParts {
+        vs,
+        regex_states,
+        pending,
+        stats,
+    } = parts;
+    if sd.stream.is_none() {
+        match vs.open_stream(&engine.stream_db) {
+            Ok(s) => sd.stream = Some(s),
+            Err(_) => return Outcome::Fallback,
+        }
+    }
+    let StreamDecoder {
+        stream,
+        ring,
+        wheel,
+        finders,
+        windows_per_rule,
+        last_end,
+        touched,
+        window_buf,
+        redecode_chunk,
+        children,
+    } = sd;
+    let stream = stream.as_mut().expect("opened above");
+    let slab_start = slab.len();
+    let mut decoded_end = 0u64;
+    let mut outcome = None;
+
+    let mut fire = |w: Window,
+                    decoded_end: u64,
+                    ring: &ByteRing,
+                    redecode_chunk: &mut Vec<u8>,
+                    stats: &mut ScanStats|
+     -> bool {
+        let r = w.rule as usize;
+        let lo = w.lo.max(last_end[r]);
+        if lo >= w.hi {
+            return true;
+        }
+        let ctx_lo = w.lo.saturating_sub(BEFORE);
+        let ctx_hi = (w.hi + AFTER).min(decoded_end);
+        window_buf.clear();
+        if !ring.copy_range(ctx_lo, ctx_hi, window_buf) {
+            if !redecode(cfg, encoded, ctx_lo, ctx_hi, window_buf, redecode_chunk) {
+                return false;
+            }
+            stats.windows_redecoded += 1;
+        }
+        stats.windows += 1;
+        let state = Scratch::regex_state(regex_states, engine, r);
+        let mark = pending.len();
+        let region = Region::Window(lo - ctx_lo, w.hi.min(ctx_hi) - ctx_lo);
+        confirm_rule(engine, r, state, window_buf, region, pending, stats);
+        for p in pending.drain(mark..) {
+            last_end[r] = last_end[r].max(ctx_lo + p.match_end);
+            let secret = &window_buf[p.secret_start as usize..p.secret_end as usize];
+            let matched = &window_buf[p.match_start as usize..p.match_end as usize];
+            on_match(w.rule, secret, matched);
+        }
+        true
+    };
+
+    // Schedules the windows of one anchor hit; false when a cap is hit.
+    let schedule = |id: u32,
+                    end: u64,
+                    wheel: &mut TimingWheel<Window>,
+                    touched: &mut Vec<u32>,
+                    windows_per_rule: &mut [u32]| {
+        let mut push = |rule: u32, lo: u64, hi: u64| -> bool {
+            let n = &mut windows_per_rule[rule as usize];
+            if *n == 0 {
+                touched.push(rule);
+            }
+            *n += 1;
+            if *n as usize > engine.tuning.max_windows_per_rule {
+                return false;
+            }
+            matches!(
+                wheel.push(hi + AFTER, Window { rule, lo, hi }),
+                Ok(Push::Scheduled)
+            )
+        };
+        match &engine.patterns[id as usize] {
+            PatternTarget::Anchor { len, rules } => rules.iter().all(|&rule| {
+                let radius = engine.rules[rule as usize].window_radius;
+                push(rule, end.saturating_sub(radius), end - len + radius)
+            }),
+            PatternTarget::WholeRule { rule } => {
+                let radius = engine.rules[*rule as usize].window_radius;
+                push(*rule, end.saturating_sub(radius), end)
+            }
+        }
+    };
+
+    let decode_result = stream_decode(cfg, encoded, chunk_buf, |chunk: &[u8]| {
+        if decoded_end as usize + chunk.len() > limit {
+            outcome = Some(Outcome::Budget);
+            return ControlFlow::Break(());
+        }
+        digest.update(chunk);
+        ring.push(chunk);
+        let chunk_start = decoded_end;
+        decoded_end += chunk.len() as u64;
+
+        let mut capped = false;
+        let scanned = vs.scan_stream(stream, chunk, |id, end| {
+            stats.anchor_hits += 1;
+            capped = !schedule(id, end, wheel, touched, windows_per_rule);
+            !capped
+        });
+        if scanned.is_err() || capped {
+            outcome = Some(Outcome::Fallback);
+            return ControlFlow::Break(());
+        }
+
+        if find_children {
+            let mut lost = false;
+            for (t, finder) in finders.iter_mut().enumerate() {
+                let _ = finder.feed(chunk, chunk_start, &mut |span: Span| {
+                    if !take_child(t, span, ring, slab, slab_start, slab_budget, children) {
+                        lost = true;
+                        return ControlFlow::Break(());
+                    }
+                    ControlFlow::Continue(())
+                });
+            }
+            if lost {
+                outcome = Some(Outcome::Fallback);
+                return ControlFlow::Break(());
+            }
+        }
+
+        let mut ok = true;
+        wheel.advance(decoded_end, |_, w| {
+            if ok {
+                ok = fire(w, decoded_end, ring, redecode_chunk, stats);
+            }
+        });
+        if !ok {
+            outcome = Some(Outcome::Fallback);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+
+    // End of data: end-of-data matches, the finders' last spans, the windows
+    // still pending. The stream is reset either way, ready for the next span.
+    let mut capped = false;
+    let reset = vs.reset_stream(stream, |id, end| {
+        capped |= !schedule(id, end, wheel, touched, windows_per_rule);
+        true
+    });
+    if let Some(o) = outcome {
+        return o;
+    }
+    if decode_result.is_err() {
+        return Outcome::Invalid;
+    }
+    if reset.is_err() || capped {
+        return Outcome::Fallback;
+    }
+    if find_children {
+        let mut lost = false;
+        for (t, finder) in finders.iter_mut().enumerate() {
+            let _ = finder.finish(&mut |span: Span| {
+                if !take_child(t, span, ring, slab, slab_start, slab_budget, children) {
+                    lost = true;
+                    return ControlFlow::Break(());
+                }
+                ControlFlow::Continue(())
+            });
+        }
+        if lost {
+            return Outcome::Fallback;
+        }
+    }
+    let mut ok = true;
+    wheel.drain_all(|_, w| {
+        if ok {
+            ok = fire(w, decoded_end, ring, redecode_chunk, stats);
+        }
+    });
+    if !ok {
+        return Outcome::Fallback;
+    }
+    Outcome::Finished {
+        decoded_len: decoded_end,
+    }
+}
+
+/// Copies a child span's encoded bytes from the ring into the slab; false if
+/// they are no longer in the ring or the slab budget is exhausted.
+fn take_child(
+    transform: usize,
+    span: Span,
+    ring: &ByteRing,
+    slab: &mut Vec<u8>,
+    slab_start: usize,
+    slab_budget: usize,
+    children: &mut Vec<Child>,
+) -> bool {
+    let len = span.len() as usize;
+    if slab.len() - slab_start + len > slab_budget {
+        return false;
+    }
+    let at = slab.len();
+    if !ring.copy_range(span.start, span.end, slab) {
+        return false;
+    }
+    children.push(Child {
+        transform,
+        slab: at..slab.len(),
+    });
+    true
+}
+
+/// Decodes `encoded` again and keeps only decoded bytes `[lo, hi)` in `out`;
+/// true when all of them were produced.
+fn redecode(
+    cfg: &TransformConfig,
+    encoded: &[u8],
+    lo: u64,
+    hi: u64,
+    out: &mut Vec<u8>,
+    chunk: &mut Vec<u8>,
+) -> bool {
+    out.clear();
+    let mut offset = 0u64;
+    let _ = stream_decode(cfg, encoded, chunk, |c: &[u8]| {
+        let start = offset;
+        offset += c.len() as u64;
+        if offset > lo && start < hi {
+            let from = lo.saturating_sub(start) as usize;
+            let to = (hi.min(offset) - start) as usize;
+            out.extend_from_slice(&c[from..to]);
+        }
+        if offset >= hi {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    out.len() as u64 == hi - lo
+}

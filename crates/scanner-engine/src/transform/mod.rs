@@ -1,0 +1,516 @@
+//! Encodings the engine looks inside (Base64, URL percent-encoding).
+//!
+//! Each transform has two halves:
+//!
+//! - a **span finder** ([`SpanFinder`]) that locates encoded spans in a byte
+//!   stream. It is fed chunks with absolute offsets and keeps only a few
+//!   scalar fields of state between them, so it works on a whole buffer and,
+//!   incrementally, on a decoded stream as it flows. The spans it reports do
+//!   not depend on how the input is split into chunks.
+//! - a **streaming decoder** ([`stream_decode`]) that decodes one span into a
+//!   caller-owned, reusable buffer and hands the output on in chunks of at
+//!   most [`DECODE_CHUNK_LEN`] bytes.
+//!
+//! Invariants (all transforms):
+//! - Nothing here panics, whatever the input or configuration.
+//! - Memory is bounded by configuration: a finder holds no heap memory; a
+//!   decoder writes into `chunk_out`, which never grows beyond
+//!   [`DECODE_CHUNK_LEN`] bytes (its capacity is reserved once and reused).
+//! - Every cap is counted, never silent: spans beyond
+//!   `max_spans_per_buffer` are counted in [`SpanCounts::dropped`], spans cut
+//!   at `max_encoded_len` in [`SpanCounts::cut`], and decoded output beyond
+//!   `max_decoded_bytes` sets [`DecodeOutcome::truncated`].
+//! - Spans are half-open `[start, end)` absolute offsets, reported in
+//!   non-decreasing order of `start`, never twice. Base64 spans of a run
+//!   mixing both alphabets overlap, so ends are not always in order.
+//! - A span is reported at most [`MAX_REPORT_LAG`] bytes after its end, and
+//!   [`SpanFinder::open_start`] tells which fed bytes may still belong to a
+//!   span not yet reported.
+//!
+//! See `docs/transforms.md` for the exact span grammars.
+
+use core::fmt;
+use core::ops::ControlFlow;
+
+pub mod base64;
+mod sink;
+pub mod url;
+
+pub use self::base64::Base64SpanFinder;
+pub use self::url::UrlSpanFinder;
+
+/// Size of the chunks a decoder hands to its `on_chunk` callback: every chunk
+/// but the last of a decode is exactly this long.
+pub const DECODE_CHUNK_LEN: usize = 3072;
+
+/// A finder reports each span before it has been fed more than this many
+/// bytes past the span's end (Base64 looks ahead over `\r\n`, up to
+/// [`base64::MAX_INDENT`] bytes of indentation and 3 characters of the next
+/// quantum; URL over at most 3 bytes).
+/// So when a span is reported, all of its bytes are among the last
+/// `max_encoded_len + MAX_REPORT_LAG` bytes fed: a ring buffer of that size
+/// still holds it.
+pub const MAX_REPORT_LAG: u64 = 6 + base64::MAX_INDENT as u64;
+
+/// Which encoding a [`TransformConfig`] describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TransformKind {
+    /// Base64, standard (`+/`) or URL-safe (`-_`) alphabet, padded or not,
+    /// possibly wrapped in lines (PEM, MIME).
+    Base64,
+    /// URL percent-encoding (`%XX`), e.g. query strings.
+    Url,
+}
+
+/// Limits and options of one transform.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransformConfig {
+    /// The encoding.
+    pub kind: TransformKind,
+    /// Shortest span reported. Base64: alphabet characters (line breaks,
+    /// indentation and padding not counted). URL: bytes.
+    pub min_len: usize,
+    /// Most spans a finder reports between two resets (one buffer); further
+    /// spans are counted in [`SpanCounts::dropped`].
+    pub max_spans_per_buffer: usize,
+    /// Longest span reported, in bytes; longer runs are cut into consecutive
+    /// pieces, each judged on its own. Base64 (at least 4): a piece ends at
+    /// its last complete quantum, so it decodes on its own. URL (at least 1):
+    /// a cut never splits a `%XX` escape unless the limit is below 3.
+    pub max_encoded_len: usize,
+    /// Most decoded bytes [`stream_decode`] produces for one span; reaching
+    /// it with output left sets [`DecodeOutcome::truncated`].
+    pub max_decoded_bytes: usize,
+    /// URL only: decode `+` as a space (form encoding). Ignored by Base64.
+    pub plus_to_space: bool,
+}
+
+impl TransformConfig {
+    /// Base64 defaults: `min_len` 20 alphabet characters (at least 15
+    /// decoded bytes), 4096 spans per buffer, 64 MiB encoded per span,
+    /// 64 MiB decoded per span.
+    #[must_use]
+    pub const fn base64_default() -> Self {
+        Self {
+            kind: TransformKind::Base64,
+            min_len: 20,
+            max_spans_per_buffer: 4096,
+            max_encoded_len: 64 << 20,
+            max_decoded_bytes: 64 << 20,
+            plus_to_space: false,
+        }
+    }
+
+    /// URL defaults: `min_len` 6 bytes (a span must also hold at least one
+    /// valid `%XX`), 4096 spans per buffer, 64 MiB encoded per span, 64 MiB
+    /// decoded per span, `plus_to_space` off.
+    #[must_use]
+    pub const fn url_default() -> Self {
+        Self {
+            kind: TransformKind::Url,
+            min_len: 6,
+            max_spans_per_buffer: 4096,
+            max_encoded_len: 64 << 20,
+            max_decoded_bytes: 64 << 20,
+            plus_to_space: false,
+        }
+    }
+
+    /// The defaults of `kind`.
+    #[must_use]
+    pub const fn default_for(kind: TransformKind) -> Self {
+        match kind {
+            TransformKind::Base64 => Self::base64_default(),
+            TransformKind::Url => Self::url_default(),
+        }
+    }
+}
+
+/// An encoded span: half-open `[start, end)` in absolute offsets of the
+/// stream the finder was fed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// Offset of the first byte.
+    pub start: u64,
+    /// Offset one past the last byte.
+    pub end: u64,
+}
+
+impl Span {
+    /// Length in bytes (`end - start`, 0 if reversed).
+    #[must_use]
+    pub const fn len(&self) -> u64 {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// Whether the span holds no bytes.
+    #[must_use]
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// What a finder did since its last reset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpanCounts {
+    /// Spans handed to the callback.
+    pub reported: u64,
+    /// Spans that qualified but were not reported because
+    /// `max_spans_per_buffer` had been reached.
+    pub dropped: u64,
+    /// Times a run longer than `max_encoded_len` was cut.
+    pub cut: u64,
+}
+
+/// An incremental span finder for one transform.
+///
+/// Feed contiguous chunks with their absolute start offsets, then call
+/// [`SpanFinder::finish`]. A chunk that does not start where the previous one
+/// ended first closes any open span, as if a separator lay between them.
+/// When the callback returns `Break`, the finder stops: it reports nothing
+/// more until [`SpanFinder::reset`].
+#[derive(Clone, Debug)]
+pub enum SpanFinder {
+    /// Base64 spans.
+    Base64(Base64SpanFinder),
+    /// URL percent-encoded spans.
+    Url(UrlSpanFinder),
+}
+
+impl SpanFinder {
+    /// A finder for `cfg.kind` with `cfg`'s limits. Allocates nothing.
+    #[must_use]
+    pub fn new(cfg: &TransformConfig) -> Self {
+        match cfg.kind {
+            TransformKind::Base64 => Self::Base64(Base64SpanFinder::new(cfg)),
+            TransformKind::Url => Self::Url(UrlSpanFinder::new(cfg)),
+        }
+    }
+
+    /// Scans `chunk`, whose first byte is at absolute offset `chunk_start`,
+    /// reporting each span that ends inside it (or whose end became certain
+    /// with it). Returns `Break` iff the finder is stopped.
+    pub fn feed(
+        &mut self,
+        chunk: &[u8],
+        chunk_start: u64,
+        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        match self {
+            Self::Base64(f) => f.feed(chunk, chunk_start, on_span),
+            Self::Url(f) => f.feed(chunk, chunk_start, on_span),
+        }
+    }
+
+    /// Ends the stream: reports the span still open, if any. The finder then
+    /// accepts a new stream (offsets may restart); counters are kept until
+    /// [`SpanFinder::reset`]. Returns `Break` iff the finder is stopped.
+    pub fn finish(&mut self, on_span: &mut dyn FnMut(Span) -> ControlFlow<()>) -> ControlFlow<()> {
+        match self {
+            Self::Base64(f) => f.finish(on_span),
+            Self::Url(f) => f.finish(on_span),
+        }
+    }
+
+    /// Forgets all state and counters (start of a new buffer).
+    pub fn reset(&mut self) {
+        match self {
+            Self::Base64(f) => f.reset(),
+            Self::Url(f) => f.reset(),
+        }
+    }
+
+    /// Counters since the last reset.
+    #[must_use]
+    pub fn counts(&self) -> SpanCounts {
+        match self {
+            Self::Base64(f) => f.counts(),
+            Self::Url(f) => f.counts(),
+        }
+    }
+
+    /// The start of the earliest span this finder may still report, if a run
+    /// is open. Bytes before it — or, when `None`, all bytes fed so far — can
+    /// no longer be part of a span reported later, so a ring buffer of the
+    /// stream may drop them.
+    #[must_use]
+    pub fn open_start(&self) -> Option<u64> {
+        match self {
+            Self::Base64(f) => f.open_start(),
+            Self::Url(f) => f.open_start(),
+        }
+    }
+}
+
+/// Finds all spans of `cfg.kind` in `buf` (offsets relative to `buf`):
+/// clears `out`, then pushes at most `cfg.max_spans_per_buffer` spans in
+/// order. The returned counts tell how many qualifying spans were dropped by
+/// that cap and how many runs were cut at `max_encoded_len`.
+///
+/// `out` is the only allocation; reuse it across calls.
+pub fn find_spans(cfg: &TransformConfig, buf: &[u8], out: &mut Vec<Span>) -> SpanCounts {
+    out.clear();
+    let mut finder = SpanFinder::new(cfg);
+    let mut push = |s: Span| {
+        out.push(s);
+        ControlFlow::Continue(())
+    };
+    let _ = finder.feed(buf, 0, &mut push);
+    let _ = finder.finish(&mut push);
+    finder.counts()
+}
+
+/// How a [`stream_decode`] ended without error.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DecodeOutcome {
+    /// Bytes handed to `on_chunk`, in total.
+    pub decoded_len: u64,
+    /// `on_chunk` returned `Break`; decoding stopped there.
+    pub stopped_early: bool,
+    /// The span decodes to more than `max_decoded_bytes`; output stopped at
+    /// exactly `max_decoded_bytes` and the rest of the span was not read.
+    pub truncated: bool,
+}
+
+/// Why a span failed to decode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DecodeErrorKind {
+    /// A byte that is neither whitespace, `=`, nor in the span's alphabet
+    /// (the alphabet of its first `+/-_`; standard if none).
+    InvalidCharacter,
+    /// `=` after fewer than 2 characters of a 4-character quantum, or more
+    /// `=` than the quantum needs.
+    InvalidPadding,
+    /// A byte other than whitespace or `=` after padding.
+    AfterPadding,
+    /// The span ends with a single character of a quantum (6 bits).
+    TrailingSingleChar,
+}
+
+/// A decode failure. Before failing, the decoder has handed `on_chunk` the
+/// output of every complete quantum before `offset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DecodeError {
+    /// What went wrong.
+    pub kind: DecodeErrorKind,
+    /// Offset of the offending byte in the encoded input.
+    pub offset: usize,
+    /// Bytes handed to `on_chunk` before the failure.
+    pub decoded_len: u64,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            DecodeErrorKind::InvalidCharacter => "invalid character",
+            DecodeErrorKind::InvalidPadding => "invalid padding",
+            DecodeErrorKind::AfterPadding => "data after padding",
+            DecodeErrorKind::TrailingSingleChar => "single trailing character",
+        };
+        write!(f, "{what} at offset {}", self.offset)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+/// Decodes one encoded span of `cfg.kind`, handing the output to `on_chunk`
+/// in order, in chunks of [`DECODE_CHUNK_LEN`] bytes (the last one shorter).
+///
+/// `chunk_out` is a reusable staging buffer: it is cleared first and never
+/// holds more than [`DECODE_CHUNK_LEN`] bytes. Stops early when `on_chunk`
+/// returns `Break`, and with `truncated` after `cfg.max_decoded_bytes` bytes.
+///
+/// # Errors
+/// Base64 only (URL decoding cannot fail): see [`DecodeErrorKind`]. An
+/// early stop by `on_chunk` wins over an error found later.
+pub fn stream_decode(
+    cfg: &TransformConfig,
+    encoded: &[u8],
+    chunk_out: &mut Vec<u8>,
+    on_chunk: impl FnMut(&[u8]) -> ControlFlow<()>,
+) -> Result<DecodeOutcome, DecodeError> {
+    match cfg.kind {
+        TransformKind::Base64 => {
+            self::base64::stream_decode(encoded, cfg.max_decoded_bytes, chunk_out, on_chunk)
+        }
+        TransformKind::Url => Ok(self::url::stream_decode(
+            encoded,
+            cfg.max_decoded_bytes,
+            cfg.plus_to_space,
+            chunk_out,
+            on_chunk,
+        )),
+    }
+}
+
+/// `usize` to `u64` without a cast that could truncate on exotic targets.
+pub(crate) fn to_u64(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn find_spans_dispatch_and_cap() {
+        let mut cfg = TransformConfig::url_default();
+        cfg.max_spans_per_buffer = 2;
+        let buf = b"a=%41%42 b=%43%44 c=%45%46 d=%47%48";
+        let mut out = Vec::new();
+        let counts = find_spans(&cfg, buf, &mut out);
+        assert_eq!(
+            out,
+            vec![Span { start: 0, end: 8 }, Span { start: 9, end: 17 }]
+        );
+        assert_eq!(counts.reported, 2);
+        assert_eq!(counts.dropped, 2);
+
+        let cfg = TransformConfig::base64_default();
+        let buf = b"key: \"c2VjcmV0LXRva2VuLWZvci10ZXN0cw==\"";
+        let counts = find_spans(&cfg, buf, &mut out);
+        assert_eq!(out, vec![Span { start: 6, end: 38 }]);
+        assert_eq!(
+            counts,
+            SpanCounts {
+                reported: 1,
+                dropped: 0,
+                cut: 0
+            }
+        );
+    }
+
+    #[test]
+    fn stream_decode_dispatch() {
+        let mut buf = Vec::new();
+        let mut got = Vec::new();
+        let cfg = TransformConfig::base64_default();
+        let r = stream_decode(&cfg, b"aGVsbG8gd29ybGQ=", &mut buf, |c| {
+            got.extend_from_slice(c);
+            ControlFlow::Continue(())
+        });
+        assert_eq!(got, b"hello world");
+        assert_eq!(
+            r,
+            Ok(DecodeOutcome {
+                decoded_len: 11,
+                stopped_early: false,
+                truncated: false
+            })
+        );
+
+        got.clear();
+        let mut cfg = TransformConfig::url_default();
+        cfg.plus_to_space = true;
+        let r = stream_decode(&cfg, b"a+b%2Fc", &mut buf, |c| {
+            got.extend_from_slice(c);
+            ControlFlow::Continue(())
+        });
+        assert_eq!(got, b"a b/c");
+        assert_eq!(r.map(|o| o.decoded_len), Ok(5));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// Fed byte by byte, every span is reported within `MAX_REPORT_LAG`
+        /// bytes of its end and `max_encoded_len + MAX_REPORT_LAG` of its
+        /// start.
+        #[test]
+        fn report_lag_is_bounded(
+            atoms in proptest::collection::vec(
+                prop_oneof![
+                    "[A-Za-z0-9+/]{1,70}",
+                    "[A-Za-z0-9_%-]{1,30}",
+                    "[ \r\n=%]{1,4}",
+                    (0usize..80).prop_map(|n| format!("\r\n{}", " ".repeat(n))),
+                ],
+                0..40,
+            ),
+            url in any::<bool>(),
+            max_len in prop_oneof![Just(usize::MAX), 0usize..100],
+        ) {
+            let buf = atoms.concat().into_bytes();
+            let mut cfg = if url { TransformConfig::url_default() } else { TransformConfig::base64_default() };
+            cfg.min_len = 1;
+            cfg.max_encoded_len = max_len;
+            let mut f = SpanFinder::new(&cfg);
+            let mut spans = Vec::new();
+            let mut floor = 0u64;
+            let bound = (max_len as u64).max(4).saturating_add(MAX_REPORT_LAG);
+            for (i, b) in buf.iter().enumerate() {
+                let _ = f.feed(std::slice::from_ref(b), i as u64, &mut |s| {
+                    spans.push(s);
+                    ControlFlow::Continue(())
+                });
+                let fed = i as u64 + 1;
+                for s in spans.drain(..) {
+                    prop_assert!(fed - s.end <= MAX_REPORT_LAG, "{:?} at {}", s, fed);
+                    prop_assert!(fed - s.start <= bound);
+                    prop_assert!(s.start >= floor, "{:?} before open start {}", s, floor);
+                }
+                floor = f.open_start().unwrap_or(fed);
+                prop_assert!(floor <= fed && fed - floor <= bound);
+            }
+            let _ = f.finish(&mut |s| {
+                spans.push(s);
+                ControlFlow::Continue(())
+            });
+            for s in spans.drain(..) {
+                prop_assert!(s.start >= floor);
+            }
+        }
+    }
+
+    #[test]
+    fn offsets_near_u64_max_do_not_panic() {
+        let text = b"QUJDREVGR0hJSktMTU5PUFFS\r\n  aB3d%41%42%43";
+        for mut cfg in [
+            TransformConfig::base64_default(),
+            TransformConfig::url_default(),
+        ] {
+            cfg.min_len = 1;
+            cfg.max_encoded_len = 8;
+            let mut f = SpanFinder::new(&cfg);
+            let mut n = 0;
+            let mut count = |s: Span| {
+                assert!(s.start <= s.end);
+                n += 1;
+                ControlFlow::Continue(())
+            };
+            let _ = f.feed(text, u64::MAX - 10, &mut count);
+            let _ = f.feed(text, u64::MAX, &mut count);
+            let _ = f.finish(&mut count);
+            assert!(n > 0);
+        }
+    }
+
+    #[test]
+    fn span_finder_enum_feeds_in_chunks() {
+        let cfg = TransformConfig::url_default();
+        let mut f = SpanFinder::new(&cfg);
+        let mut spans = Vec::new();
+        let mut push = |s: Span| {
+            spans.push(s);
+            ControlFlow::Continue(())
+        };
+        let _ = f.feed(b"x q=a%2", 100, &mut push);
+        let _ = f.feed(b"0b ", 107, &mut push);
+        let _ = f.finish(&mut push);
+        assert_eq!(
+            spans,
+            vec![Span {
+                start: 102,
+                end: 109
+            }]
+        );
+        assert_eq!(f.counts().reported, 1);
+        f.reset();
+        assert_eq!(f.counts(), SpanCounts::default());
+    }
+}

@@ -1,0 +1,597 @@
+//! URL percent-encoding: an incremental span finder and a streaming decoder.
+//!
+//! **Span.** A maximal run of URL characters — ASCII letters and digits,
+//! `-._~`, `%`, and `!$&*+,;=:/?#@` — that holds at least one valid escape
+//! (`%` and two hex digits, either case) and is at least `min_len` bytes
+//! long. Quotes, parentheses, brackets, `<>`, backslash, whitespace, control
+//! and non-ASCII bytes end a run (they delimit URLs in code and markup far
+//! more often than they appear unescaped inside them).
+//!
+//! **Cap.** A run longer than `max_encoded_len` bytes is cut into consecutive
+//! pieces of at most that length, each judged on its own. A cut falls before
+//! a `%` escape in progress, so escapes are never split (unless the limit is
+//! below 3 and the piece holds nothing but that escape).
+//!
+//! **Decoder.** `%XX` becomes byte `0xXX`; a `%` not followed by two hex
+//! digits is copied literally; `+` becomes a space iff `plus_to_space`;
+//! every other byte is copied. It never fails.
+//!
+//! Invariants: the finder keeps O(1) scalar state and reports the same spans
+//! however its input is chunked; the decoder's chunking depends only on
+//! [`DECODE_CHUNK_LEN`](super::DECODE_CHUNK_LEN); nothing panics.
+
+use core::ops::ControlFlow;
+
+use memchr::{memchr, memchr2};
+
+use super::sink::Sink;
+use super::{to_u64, DecodeOutcome, Span, SpanCounts, TransformConfig};
+
+/// `URL_CHAR[b]`: whether `b` may appear in a URL span.
+static URL_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric();
+        b += 1;
+    }
+    let extra = b"-._~%!$&*+,;=:/?#@";
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// The value of an ASCII hex digit.
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Where the finder is inside a `%XX` escape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Esc {
+    /// Not in an escape.
+    None,
+    /// Just after `%`.
+    Percent,
+    /// After `%` and one hex digit.
+    OneHex,
+}
+
+/// Incremental finder of URL percent-encoded spans (see the module docs for
+/// the grammar). Holds no heap memory.
+#[derive(Clone, Debug)]
+pub struct UrlSpanFinder {
+    min_len: u64,
+    max_spans: u64,
+    max_len: u64,
+    /// A run (piece) is open.
+    in_run: bool,
+    /// Start of the open piece.
+    start: u64,
+    /// Bytes in the open piece.
+    len: u64,
+    /// The open piece holds a complete valid escape.
+    has_escape: bool,
+    esc: Esc,
+    /// Offset of the `%` of the escape in progress.
+    esc_start: u64,
+    /// Where the next chunk is expected to start.
+    next_pos: Option<u64>,
+    counts: SpanCounts,
+    stopped: bool,
+}
+
+impl UrlSpanFinder {
+    /// A finder with `cfg`'s `min_len`, `max_spans_per_buffer` and
+    /// `max_encoded_len` (`cfg.kind` is not checked).
+    #[must_use]
+    pub fn new(cfg: &TransformConfig) -> Self {
+        Self {
+            min_len: to_u64(cfg.min_len),
+            max_spans: to_u64(cfg.max_spans_per_buffer),
+            max_len: to_u64(cfg.max_encoded_len).max(1),
+            in_run: false,
+            start: 0,
+            len: 0,
+            has_escape: false,
+            esc: Esc::None,
+            esc_start: 0,
+            next_pos: None,
+            counts: SpanCounts::default(),
+            stopped: false,
+        }
+    }
+
+    /// Scans `chunk` starting at absolute offset `chunk_start`; see
+    /// [`SpanFinder::feed`](super::SpanFinder::feed).
+    pub fn feed(
+        &mut self,
+        chunk: &[u8],
+        chunk_start: u64,
+        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        if self.stopped {
+            return ControlFlow::Break(());
+        }
+        if self.next_pos.is_some_and(|p| p != chunk_start) {
+            self.close(on_span)?;
+        }
+        self.next_pos = Some(chunk_start.saturating_add(to_u64(chunk.len())));
+        let mut pos = chunk_start;
+        for &b in chunk {
+            self.step(b, pos, on_span)?;
+            pos = pos.saturating_add(1);
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Reports the open span, if any; see
+    /// [`SpanFinder::finish`](super::SpanFinder::finish).
+    pub fn finish(&mut self, on_span: &mut dyn FnMut(Span) -> ControlFlow<()>) -> ControlFlow<()> {
+        if self.stopped {
+            return ControlFlow::Break(());
+        }
+        self.next_pos = None;
+        self.close(on_span)
+    }
+
+    /// Forgets all state and counters.
+    pub fn reset(&mut self) {
+        self.in_run = false;
+        self.len = 0;
+        self.has_escape = false;
+        self.esc = Esc::None;
+        self.next_pos = None;
+        self.counts = SpanCounts::default();
+        self.stopped = false;
+    }
+
+    /// Counters since the last reset.
+    #[must_use]
+    pub fn counts(&self) -> SpanCounts {
+        self.counts
+    }
+
+    /// See [`SpanFinder::open_start`](super::SpanFinder::open_start).
+    #[must_use]
+    pub fn open_start(&self) -> Option<u64> {
+        self.in_run.then_some(self.start)
+    }
+
+    fn step(
+        &mut self,
+        b: u8,
+        pos: u64,
+        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        if !URL_CHAR[usize::from(b)] {
+            return self.close(on_span);
+        }
+        if !self.in_run {
+            self.in_run = true;
+            self.start = pos;
+            self.len = 0;
+            self.has_escape = false;
+            self.esc = Esc::None;
+        }
+        if self.len >= self.max_len {
+            self.cut(pos, on_span)?;
+        }
+        self.len = self.len.saturating_add(1);
+        let hex = hex_val(b).is_some();
+        self.esc = match (self.esc, b) {
+            (_, b'%') => {
+                self.esc_start = pos;
+                Esc::Percent
+            }
+            (Esc::Percent, _) if hex => Esc::OneHex,
+            (Esc::OneHex, _) if hex => {
+                self.has_escape = true;
+                Esc::None
+            }
+            _ => Esc::None,
+        };
+        ControlFlow::Continue(())
+    }
+
+    /// Cuts the open piece before `pos` (or before the escape in progress)
+    /// and starts the next piece there.
+    fn cut(
+        &mut self,
+        pos: u64,
+        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        let at = if self.esc != Esc::None && self.esc_start > self.start {
+            self.esc_start
+        } else {
+            self.esc = Esc::None;
+            pos
+        };
+        self.counts.cut = self.counts.cut.saturating_add(1);
+        let piece = Span {
+            start: self.start,
+            end: at,
+        };
+        let qualifies = self.has_escape && piece.len() >= self.min_len;
+        self.start = at;
+        self.len = pos.saturating_sub(at);
+        self.has_escape = false;
+        if qualifies {
+            self.emit(piece, on_span)
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    /// Ends the open run, reporting it if it qualifies.
+    fn close(&mut self, on_span: &mut dyn FnMut(Span) -> ControlFlow<()>) -> ControlFlow<()> {
+        if !self.in_run {
+            return ControlFlow::Continue(());
+        }
+        self.in_run = false;
+        self.esc = Esc::None;
+        if self.has_escape && self.len >= self.min_len {
+            let span = Span {
+                start: self.start,
+                end: self.start.saturating_add(self.len),
+            };
+            self.emit(span, on_span)
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    fn emit(
+        &mut self,
+        span: Span,
+        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        if self.counts.reported >= self.max_spans {
+            self.counts.dropped = self.counts.dropped.saturating_add(1);
+            return ControlFlow::Continue(());
+        }
+        self.counts.reported += 1;
+        let flow = on_span(span);
+        if flow.is_break() {
+            self.stopped = true;
+        }
+        flow
+    }
+}
+
+/// Decodes a percent-encoded span (see the module docs), handing the output
+/// to `on_chunk` in chunks of [`DECODE_CHUNK_LEN`](super::DECODE_CHUNK_LEN)
+/// bytes, at most `max_decoded` bytes in all. `chunk_out` is the reusable
+/// staging buffer.
+pub fn stream_decode(
+    encoded: &[u8],
+    max_decoded: usize,
+    plus_to_space: bool,
+    chunk_out: &mut Vec<u8>,
+    on_chunk: impl FnMut(&[u8]) -> ControlFlow<()>,
+) -> DecodeOutcome {
+    let mut sink = Sink::new(chunk_out, max_decoded, on_chunk);
+    let mut i = 0;
+    while let Some(rest) = encoded.get(i..).filter(|r| !r.is_empty()) {
+        let special = if plus_to_space {
+            memchr2(b'%', b'+', rest)
+        } else {
+            memchr(b'%', rest)
+        };
+        let literal = special.unwrap_or(rest.len());
+        let flow = if literal > 0 {
+            i += literal;
+            sink.push(&rest[..literal])
+        } else if rest[0] == b'+' {
+            i += 1;
+            sink.push(b" ")
+        } else {
+            match (
+                rest.get(1).copied().and_then(hex_val),
+                rest.get(2).copied().and_then(hex_val),
+            ) {
+                (Some(hi), Some(lo)) => {
+                    i += 3;
+                    sink.push(&[(hi << 4) | lo])
+                }
+                _ => {
+                    i += 1;
+                    sink.push(b"%")
+                }
+            }
+        };
+        if flow.is_break() {
+            break;
+        }
+    }
+    sink.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{find_spans, SpanFinder, TransformConfig, DECODE_CHUNK_LEN};
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Plain reference decoder: returns the output and whether the budget cut it.
+    fn ref_decode(enc: &[u8], plus: bool, max: usize) -> (Vec<u8>, bool) {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < enc.len() {
+            let b = enc[i];
+            let (byte, used) = if b == b'%'
+                && i + 2 < enc.len()
+                && enc[i + 1].is_ascii_hexdigit()
+                && enc[i + 2].is_ascii_hexdigit()
+            {
+                let s = std::str::from_utf8(&enc[i + 1..i + 3]).unwrap();
+                (u8::from_str_radix(s, 16).unwrap(), 3)
+            } else if b == b'+' && plus {
+                (b' ', 1)
+            } else {
+                (b, 1)
+            };
+            if out.len() == max {
+                return (out, true);
+            }
+            out.push(byte);
+            i += used;
+        }
+        (out, false)
+    }
+
+    fn decode_all(enc: &[u8], plus: bool, max: usize) -> (Vec<u8>, Vec<usize>, DecodeOutcome) {
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        let mut sizes = Vec::new();
+        let o = stream_decode(enc, max, plus, &mut buf, |c| {
+            sizes.push(c.len());
+            out.extend_from_slice(c);
+            ControlFlow::Continue(())
+        });
+        assert!(buf.capacity() <= 2 * DECODE_CHUNK_LEN);
+        (out, sizes, o)
+    }
+
+    /// Reference finder without cuts: maximal runs with an escape.
+    fn ref_spans(buf: &[u8], min_len: usize) -> Vec<Span> {
+        let mut spans = Vec::new();
+        let mut i = 0;
+        while i < buf.len() {
+            if !URL_CHAR[buf[i] as usize] {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < buf.len() && URL_CHAR[buf[i] as usize] {
+                i += 1;
+            }
+            let run = &buf[s..i];
+            let esc = run
+                .windows(3)
+                .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit());
+            if esc && run.len() >= min_len {
+                spans.push(Span {
+                    start: s as u64,
+                    end: i as u64,
+                });
+            }
+        }
+        spans
+    }
+
+    fn chunked_spans(cfg: &TransformConfig, buf: &[u8], cuts: &[usize], base: u64) -> Vec<Span> {
+        let mut f = SpanFinder::new(cfg);
+        let mut spans = Vec::new();
+        let mut push = |s: Span| {
+            spans.push(Span {
+                start: s.start - base,
+                end: s.end - base,
+            });
+            ControlFlow::Continue(())
+        };
+        let mut cuts: Vec<usize> = cuts.iter().map(|&c| c % (buf.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut prev = 0;
+        for c in cuts.into_iter().chain([buf.len()]) {
+            let _ = f.feed(&buf[prev..c], base + prev as u64, &mut push);
+            prev = c;
+        }
+        let _ = f.finish(&mut push);
+        spans
+    }
+
+    fn soup() -> impl Strategy<Value = Vec<u8>> {
+        let atoms = prop_oneof![
+            Just(b"%".to_vec()),
+            Just(b"%2F".to_vec()),
+            Just(b"%4a".to_vec()),
+            Just(b"%G1".to_vec()),
+            Just(b" ".to_vec()),
+            Just(b"\"".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b"=".to_vec()),
+            Just(b"&".to_vec()),
+            Just(b"+".to_vec()),
+            "[a-f0-9]{1,3}".prop_map(String::into_bytes),
+            "[a-zA-Z]{1,8}".prop_map(String::into_bytes),
+            any::<u8>().prop_map(|b| vec![b]),
+        ];
+        proptest::collection::vec(atoms, 0..80).prop_map(|v| v.concat())
+    }
+
+    #[test]
+    fn decoder_examples() {
+        assert_eq!(decode_all(b"%41%2f%2F%zz%4+%", false, 100).0, b"A//%zz%4+%");
+        assert_eq!(decode_all(b"a+b%2B", true, 100).0, b"a b+");
+        let (out, _, o) = decode_all(b"%41%42%43", false, 2);
+        assert_eq!(out, b"AB");
+        assert!(o.truncated);
+        let (out, _, o) = decode_all(b"%41%42", false, 2);
+        assert_eq!(out, b"AB");
+        assert!(!o.truncated);
+        let (out, _, o) = decode_all(b"", false, 0);
+        assert!(out.is_empty() && !o.truncated);
+    }
+
+    #[test]
+    fn decoder_chunks_and_early_stop() {
+        let enc = b"%41".repeat(DECODE_CHUNK_LEN * 2 + 5);
+        let (out, sizes, o) = decode_all(&enc, false, usize::MAX);
+        assert_eq!(out.len(), DECODE_CHUNK_LEN * 2 + 5);
+        assert_eq!(sizes, vec![DECODE_CHUNK_LEN, DECODE_CHUNK_LEN, 5]);
+        assert_eq!(o.decoded_len, out.len() as u64);
+
+        let mut buf = Vec::new();
+        let mut calls = 0;
+        let o = stream_decode(&enc, usize::MAX, false, &mut buf, |_| {
+            calls += 1;
+            ControlFlow::Break(())
+        });
+        assert_eq!(calls, 1);
+        assert!(o.stopped_early && !o.truncated);
+        assert_eq!(o.decoded_len, DECODE_CHUNK_LEN as u64);
+    }
+
+    #[test]
+    fn finder_examples() {
+        let cfg = TransformConfig::url_default();
+        let mut out = Vec::new();
+        let text = b"GET /search?q=hello%20world&x=1 HTTP/1.1\n50% off (a%2) 'p%41ss%3D1'";
+        find_spans(&cfg, text, &mut out);
+        let got: Vec<&[u8]> = out
+            .iter()
+            .map(|s| &text[s.start as usize..s.end as usize])
+            .collect();
+        assert_eq!(
+            got,
+            vec![&b"/search?q=hello%20world&x=1"[..], &b"p%41ss%3D1"[..]]
+        );
+
+        // min_len counts bytes
+        find_spans(&cfg, b" %41ab ", &mut out);
+        assert!(out.is_empty());
+        find_spans(&cfg, b" %41abc ", &mut out);
+        assert_eq!(out, vec![Span { start: 1, end: 7 }]);
+    }
+
+    #[test]
+    fn finder_cuts_before_escape() {
+        let mut cfg = TransformConfig::url_default();
+        cfg.min_len = 1;
+        cfg.max_encoded_len = 8;
+        let text = b"ab%41cd%42ef%43";
+        let mut out = Vec::new();
+        let counts = find_spans(&cfg, text, &mut out);
+        // pieces: "ab%41cd" (cut before "%42"), "%42ef%43"
+        assert_eq!(
+            out,
+            vec![Span { start: 0, end: 7 }, Span { start: 7, end: 15 }]
+        );
+        assert_eq!(counts.cut, 1);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        #[test]
+        fn decoder_matches_reference(
+            enc in prop_oneof![soup(), proptest::collection::vec(any::<u8>(), 0..64)],
+            plus in any::<bool>(),
+            max in prop_oneof![Just(usize::MAX), 0usize..64],
+        ) {
+            let (want, trunc) = ref_decode(&enc, plus, max);
+            let (got, sizes, o) = decode_all(&enc, plus, max);
+            prop_assert_eq!(&got, &want);
+            prop_assert_eq!(o.truncated, trunc);
+            prop_assert_eq!(o.decoded_len, want.len() as u64);
+            prop_assert!(!o.stopped_early);
+            if let Some((_, init)) = sizes.split_last() {
+                prop_assert!(init.iter().all(|&n| n == DECODE_CHUNK_LEN));
+            }
+        }
+
+        #[test]
+        fn decoder_roundtrip(
+            data in proptest::collection::vec(any::<u8>(), 0..4000),
+            plus in any::<bool>(),
+            escape_all in any::<bool>(),
+        ) {
+            let mut enc = Vec::new();
+            for &b in &data {
+                if b == b' ' && plus {
+                    enc.push(b'+');
+                } else if !escape_all && (b.is_ascii_alphanumeric() || b"-._~".contains(&b)) {
+                    enc.push(b);
+                } else {
+                    enc.extend_from_slice(format!("%{b:02X}").as_bytes());
+                }
+            }
+            let (got, sizes, o) = decode_all(&enc, plus, usize::MAX);
+            prop_assert_eq!(got, data);
+            prop_assert!(!o.truncated);
+            if let Some((_, init)) = sizes.split_last() {
+                prop_assert!(init.iter().all(|&n| n == DECODE_CHUNK_LEN));
+            }
+        }
+
+        #[test]
+        fn finder_chunk_invariant(
+            buf in soup(),
+            cuts in proptest::collection::vec(any::<usize>(), 0..8),
+            min_len in 0usize..12,
+            max_len in prop_oneof![Just(usize::MAX), 0usize..16],
+            base in prop_oneof![Just(0u64), 0u64..1_000_000],
+        ) {
+            let mut cfg = TransformConfig::url_default();
+            cfg.min_len = min_len;
+            cfg.max_encoded_len = max_len;
+            let mut whole = Vec::new();
+            find_spans(&cfg, &buf, &mut whole);
+            prop_assert_eq!(chunked_spans(&cfg, &buf, &cuts, base), whole.clone());
+            if max_len == usize::MAX {
+                prop_assert_eq!(whole, ref_spans(&buf, min_len));
+            } else {
+                for s in &whole {
+                    prop_assert!(s.len() <= max_len.max(1) as u64);
+                }
+            }
+        }
+
+        #[test]
+        fn finder_finds_planted(
+            pre in "[ -~]{0,40}",
+            post in "[ -~]{0,40}",
+            key in "[a-z]{2,8}",
+            val in proptest::collection::vec(any::<u8>(), 1..40),
+        ) {
+            let mut span = format!("{key}=").into_bytes();
+            for b in &val {
+                span.extend_from_slice(format!("%{b:02x}").as_bytes());
+            }
+            let mut buf = pre.into_bytes();
+            buf.push(b'"');
+            let start = buf.len() as u64;
+            buf.extend_from_slice(&span);
+            let end = buf.len() as u64;
+            buf.push(b'"');
+            buf.extend_from_slice(post.as_bytes());
+            let mut out = Vec::new();
+            find_spans(&TransformConfig::url_default(), &buf, &mut out);
+            prop_assert!(out.contains(&Span { start, end }), "{:?}", out);
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! Secrets inside Base64, URL encoding and their nestings are found, with the
+//! decode path and the span of the outermost encoded text; budgets and caps
+//! are counted, never silent.
+
+use scanner_engine::{DecodeStep, Engine, Finding, Tuning};
+
+const TOKEN: &str = "ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe";
+
+fn b64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn url_encode_all(data: &[u8]) -> String {
+    data.iter()
+        .map(|&b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn token_findings(engine: &Engine, input: &str) -> Vec<Finding> {
+    engine
+        .scan_bytes(input.as_bytes())
+        .into_iter()
+        .filter(|f| f.secret == TOKEN.as_bytes())
+        .collect()
+}
+
+fn single(engine: &Engine, input: &str, encoded: &str, path: &[DecodeStep]) {
+    let found = token_findings(engine, input);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one finding in {input:?}, got {found:#?}"
+    );
+    let f = &found[0];
+    assert_eq!(&*f.rule_id, "github-pat-classic");
+    assert_eq!(f.decode_path.as_slice(), path, "{input:?}");
+    let start = input.find(encoded).expect("encoded text in input") as u64;
+    assert_eq!(
+        (f.start, f.end),
+        (start, start + encoded.len() as u64),
+        "root span of {input:?}"
+    );
+    let line = input[..start as usize].matches('\n').count() as u64 + 1;
+    let col = start
+        - input[..start as usize]
+            .rfind('\n')
+            .map_or(0, |p| p as u64 + 1)
+        + 1;
+    assert_eq!((f.line, f.column), (line, col));
+}
+
+#[test]
+fn base64() {
+    let engine = Engine::builtin();
+    let enc = b64(format!("token={TOKEN}\n").as_bytes());
+    single(
+        &engine,
+        &format!("kind: Secret\ndata:\n  config: {enc}\n"),
+        &enc,
+        &[DecodeStep::Base64],
+    );
+}
+
+#[test]
+fn url() {
+    let engine = Engine::builtin();
+    let enc = url_encode_all(format!("token={TOKEN}").as_bytes());
+    // The URL span is the whole request target, the run of URL characters
+    // that holds the escapes.
+    let target = format!("/cb?state={enc}");
+    single(
+        &engine,
+        &format!("GET {target} HTTP/1.1\n"),
+        &target,
+        &[DecodeStep::Url],
+    );
+}
+
+#[test]
+fn base64_in_url() {
+    let engine = Engine::builtin();
+    let enc = url_encode_all(b64(format!("{{\"token\":\"{TOKEN}\"}}").as_bytes()).as_bytes());
+    single(
+        &engine,
+        &format!("state = \"{enc}\"\n"),
+        &enc,
+        &[DecodeStep::Url, DecodeStep::Base64],
+    );
+}
+
+#[test]
+fn url_in_base64() {
+    let engine = Engine::builtin();
+    let enc = b64(format!(
+        "next=https%3A%2F%2Fapi.test%2F%3Ftoken%3D{}",
+        TOKEN.replace('_', "%5F")
+    )
+    .as_bytes());
+    single(
+        &engine,
+        &format!("blob: {enc}\n"),
+        &enc,
+        &[DecodeStep::Base64, DecodeStep::Url],
+    );
+}
+
+#[test]
+fn base64_of_base64() {
+    let engine = Engine::builtin();
+    let enc = b64(b64(format!("GITHUB_TOKEN={TOKEN}").as_bytes()).as_bytes());
+    single(
+        &engine,
+        &format!("x\n\n   data {enc} end\n"),
+        &enc,
+        &[DecodeStep::Base64, DecodeStep::Base64],
+    );
+}
+
+#[test]
+fn raw_secret_inside_encoded_span_is_reported_once() {
+    let engine = Engine::builtin();
+    // The URL span holds the raw token and %-escapes: the raw pass finds it,
+    // the URL-decoded copy must not be reported again.
+    let input = format!("q={TOKEN}%20and%20more\n");
+    let found = token_findings(&engine, &input);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(found[0].decode_path.is_empty());
+}
+
+#[test]
+fn depth_limit_and_disabling() {
+    let four =
+        b64(b64(b64(b64(format!("token={TOKEN}").as_bytes()).as_bytes()).as_bytes()).as_bytes());
+    let input = format!("v: {four}\n");
+    assert!(
+        token_findings(&Engine::builtin(), &input).is_empty(),
+        "depth 4 is beyond the default 3"
+    );
+    let deep = Engine::builder()
+        .tuning(Tuning {
+            max_transform_depth: 4,
+            ..Tuning::default()
+        })
+        .build()
+        .unwrap();
+    assert_eq!(token_findings(&deep, &input).len(), 1);
+
+    let off = Engine::builder()
+        .tuning(Tuning {
+            max_transform_depth: 0,
+            ..Tuning::default()
+        })
+        .build()
+        .unwrap();
+    let enc = b64(format!("token={TOKEN}").as_bytes());
+    assert!(token_findings(&off, &format!("v: {enc}\n")).is_empty());
+}
+
+#[test]
+fn budgets_are_counted() {
+    let engine = Engine::builder()
+        .tuning(Tuning {
+            max_total_decoded_bytes: 40,
+            ..Tuning::default()
+        })
+        .build()
+        .unwrap();
+    let enc = b64(format!("token={TOKEN} and padding to exceed the budget").as_bytes());
+    let mut scratch = engine.new_scratch();
+    let mut n = 0;
+    engine.scan_bytes_with(&mut scratch, format!("v: {enc}\n").as_bytes(), &mut |_| {
+        n += 1
+    });
+    assert_eq!(n, 0);
+    assert!(scratch.stats().decode_aborted >= 1, "{:?}", scratch.stats());
+
+    let engine = Engine::builder()
+        .tuning(Tuning {
+            max_decode_queue: 1,
+            ..Tuning::default()
+        })
+        .build()
+        .unwrap();
+    let input = format!(
+        "{} {}\n",
+        b64(b"first secret-free blob of text"),
+        b64(b"second secret-free blob of text")
+    );
+    let mut scratch = engine.new_scratch();
+    engine.scan_bytes_with(&mut scratch, input.as_bytes(), &mut |_| ());
+    assert!(scratch.stats().spans_dropped >= 1, "{:?}", scratch.stats());
+}
+
+#[test]
+fn identical_children_under_one_root_are_decoded_once() {
+    let engine = Engine::builtin();
+    // One URL span whose decoded form holds the same Base64 blob 50 times.
+    let blob = b64(format!("token={TOKEN}").as_bytes());
+    let decoded = vec![blob.as_str(); 50].join(" ");
+    let enc = url_encode_all(decoded.as_bytes());
+    let mut scratch = engine.new_scratch();
+    let mut found = Vec::new();
+    engine.scan_bytes_with(
+        &mut scratch,
+        format!("d=\"{enc}\"\n").as_bytes(),
+        &mut |f| found.push(f),
+    );
+    let tokens: Vec<_> = found
+        .iter()
+        .filter(|f| f.secret == TOKEN.as_bytes())
+        .collect();
+    assert_eq!(tokens.len(), 1, "{tokens:#?}");
+    assert_eq!(
+        tokens[0].decode_path.as_slice(),
+        &[DecodeStep::Url, DecodeStep::Base64]
+    );
+    assert!(scratch.stats().dedupe_hits >= 49, "{:?}", scratch.stats());
+}
+
+#[test]
+fn same_blob_at_two_places_is_reported_at_both() {
+    let engine = Engine::builtin();
+    let enc = b64(format!("token={TOKEN}").as_bytes());
+    let found = token_findings(&engine, &format!("a: {enc}\nb: {enc}\n"));
+    assert_eq!(found.iter().map(|f| f.line).collect::<Vec<_>>(), vec![1, 2]);
+}
