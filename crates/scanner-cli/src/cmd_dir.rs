@@ -156,13 +156,29 @@ fn read_file(path: &Path, max: u64, buf: &mut Vec<u8>) -> Result<(), ReadError> 
     Ok(())
 }
 
-/// A NUL byte near the start marks a binary file, unless a UTF-16 byte-order
-/// mark says it is UTF-16 text.
+/// A NUL byte near the start marks a binary file, unless the file is UTF-16
+/// text: a byte-order mark, or NULs on one byte parity only (ASCII-range
+/// characters in UTF-16LE or BE) making up at least a third of the bytes.
 fn looks_binary(data: &[u8]) -> bool {
     if data.starts_with(&[0xff, 0xfe]) || data.starts_with(&[0xfe, 0xff]) {
         return false;
     }
-    data[..data.len().min(SNIFF_LEN)].contains(&0)
+    let head = &data[..data.len().min(SNIFF_LEN)];
+    if !head.contains(&0) {
+        return false;
+    }
+    let (mut even, mut odd) = (0usize, 0usize);
+    for (i, &b) in head.iter().enumerate() {
+        if b == 0 {
+            if i % 2 == 0 {
+                even += 1;
+            } else {
+                odd += 1;
+            }
+        }
+    }
+    let one_parity = even == 0 || odd == 0;
+    !(one_parity && (even + odd) * 3 >= head.len())
 }
 
 /// The path as shown in reports: as walked, without a leading `./`.
@@ -211,6 +227,9 @@ mod tests {
         assert!(looks_binary(b"abc\0def"));
         assert!(!looks_binary(b"plain text"));
         assert!(!looks_binary(b"\xff\xfea\0b\0"));
+        assert!(!looks_binary(b"k\0e\0y\0=\0v\0"), "UTF-16LE without BOM");
+        assert!(!looks_binary(b"\0k\0e\0y\0=\0v"), "UTF-16BE without BOM");
+        assert!(looks_binary(b"\0\0\x01\x02abc\0"));
         let mut late_nul = vec![b'a'; SNIFF_LEN];
         late_nul.push(0);
         assert!(!looks_binary(&late_nul));

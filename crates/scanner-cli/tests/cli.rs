@@ -324,3 +324,121 @@ fn decoded_secrets_carry_their_path_and_root_span() {
     );
     assert_eq!(stdout(&o).lines().count(), 2);
 }
+
+/// UTF-16 with a byte-order mark.
+fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+    let mut out = if big_endian {
+        vec![0xfe, 0xff]
+    } else {
+        vec![0xff, 0xfe]
+    };
+    for u in text.encode_utf16() {
+        out.extend(if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    out
+}
+
+fn url_escape_all(data: &[u8]) -> String {
+    data.iter()
+        .map(|&b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn every_encoding_is_found_with_its_path_and_root_span() {
+    let dir = tempfile::tempdir().unwrap();
+    // 49 bytes: its Base64 ends in padding, which URL encoding must escape.
+    let line = format!("token = {TOKEN}!");
+    let b64_of = |s: &str| b64(s.as_bytes());
+    let cases: Vec<(&str, Vec<u8>, Vec<&str>)> = vec![
+        ("base64.txt", b64_of(&line).into_bytes(), vec!["base64"]),
+        (
+            "url.txt",
+            url_escape_all(line.as_bytes()).into_bytes(),
+            vec!["url"],
+        ),
+        (
+            "b64-in-url.txt",
+            url_escape_all(b64_of(&line).as_bytes()).into_bytes(),
+            vec!["url", "base64"],
+        ),
+        (
+            "url-in-b64.txt",
+            b64_of(&url_escape_all(line.as_bytes())).into_bytes(),
+            vec!["base64", "url"],
+        ),
+        (
+            "b64-of-b64.txt",
+            b64_of(&b64_of(&line)).into_bytes(),
+            vec!["base64", "base64"],
+        ),
+        (
+            "utf16le.txt",
+            utf16(&format!("x\n{line}\n"), false),
+            vec!["utf16le"],
+        ),
+        (
+            "utf16be.txt",
+            utf16(&format!("x\n{line}\n"), true),
+            vec!["utf16be"],
+        ),
+    ];
+    for (name, encoded, path) in &cases {
+        // Encoded text on line 2 after a prefix, so spans and columns are exercised.
+        let mut content = b"header\nvalue: ".to_vec();
+        let utf16 = name.starts_with("utf16");
+        if utf16 {
+            content.clear();
+        }
+        let root_start = content.len() as u64;
+        content.extend_from_slice(encoded);
+        if !utf16 {
+            content.extend_from_slice(b"\n");
+        }
+        fs::write(dir.path().join(name), &content).unwrap();
+        let o = secretscan(&["dir", name, "--format", "jsonl"], dir.path());
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", stderr(&o));
+        let found: Vec<serde_json::Value> = stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(found.len(), 1, "{name}: {found:#?}");
+        let f = &found[0];
+        assert_eq!(f["secret"], TOKEN, "{name}");
+        assert_eq!(f["decode_path"], serde_json::json!(path), "{name}");
+        if utf16 {
+            let at = 2 + 2 * (2 + "token = ".len() as u64);
+            assert_eq!(
+                (
+                    f["start"].as_u64(),
+                    f["line"].as_u64(),
+                    f["column"].as_u64()
+                ),
+                (Some(at), Some(2), Some(9)),
+                "{name}"
+            );
+        } else {
+            assert_eq!(f["start"].as_u64(), Some(root_start), "{name}");
+            assert_eq!(
+                f["end"].as_u64(),
+                Some(root_start + encoded.len() as u64),
+                "{name}"
+            );
+            assert_eq!(
+                (f["line"].as_u64(), f["column"].as_u64()),
+                (Some(2), Some(8)),
+                "{name}"
+            );
+        }
+    }
+}

@@ -22,6 +22,7 @@ use crate::finding::Finding;
 use crate::rules::{builtin_rules, RuleError, RuleSpec};
 use crate::scratch::Scratch;
 use crate::transform::TransformConfig;
+use crate::utf16::Variant;
 use crate::vectorscan::{escape_literal, Database, PatternFlags, VsPattern};
 
 /// Source of [`Engine::id`]; starts at 1 so a fresh scratch (id 0) never matches.
@@ -69,6 +70,9 @@ pub struct Tuning {
     /// Most candidate windows waiting on the timing wheel in one span; more
     /// send the span to the full-decode fallback. Default 4096.
     pub max_pending_windows: usize,
+    /// Also look for secrets in UTF-16LE and UTF-16BE text (anchors are
+    /// compiled in both byte forms too). Default true.
+    pub scan_utf16: bool,
 }
 
 impl Default for Tuning {
@@ -85,6 +89,7 @@ impl Default for Tuning {
             stream_decode_min_len: 4096,
             decode_ring_bytes: 64 << 10,
             max_pending_windows: 4096,
+            scan_utf16: true,
         }
     }
 }
@@ -118,8 +123,13 @@ pub(crate) struct CompiledRule {
 /// What a prefilter pattern id stands for.
 #[derive(Debug)]
 pub(crate) enum PatternTarget {
-    /// A literal anchor of `len` bytes shared by these rules.
-    Anchor { len: u64, rules: SmallVec<[u32; 2]> },
+    /// A literal anchor, `len` bytes in the byte form `variant`, shared by
+    /// these rules.
+    Anchor {
+        len: u64,
+        rules: SmallVec<[u32; 2]>,
+        variant: Variant,
+    },
     /// An anchorless rule's own regex in prefilter mode.
     WholeRule { rule: u32 },
 }
@@ -377,18 +387,27 @@ impl Engine {
         let mut patterns = Vec::new();
         let mut vs_patterns = Vec::new();
         for (lit, rule_ids) in anchors {
-            vs_patterns.push(VsPattern {
-                expression: escape_literal(&lit),
-                flags: PatternFlags {
-                    caseless: true,
-                    ..Default::default()
-                },
-                id: patterns.len() as u32,
-            });
-            patterns.push(PatternTarget::Anchor {
-                len: lit.len() as u64,
-                rules: rule_ids,
-            });
+            for variant in Variant::ALL {
+                // UTF-16 forms only for ASCII anchors (a byte-wise widening of
+                // UTF-8 would not be UTF-16).
+                if variant != Variant::Raw && !(tuning.scan_utf16 && lit.is_ascii()) {
+                    continue;
+                }
+                let bytes = variant.encode_literal(&lit);
+                vs_patterns.push(VsPattern {
+                    expression: escape_literal(&bytes),
+                    flags: PatternFlags {
+                        caseless: true,
+                        ..Default::default()
+                    },
+                    id: patterns.len() as u32,
+                });
+                patterns.push(PatternTarget::Anchor {
+                    len: bytes.len() as u64,
+                    rules: rule_ids.clone(),
+                    variant,
+                });
+            }
         }
         for (rule_idx, spec) in &whole_rule_patterns {
             vs_patterns.push(VsPattern {

@@ -36,6 +36,7 @@ mod rules;
 mod scratch;
 pub mod structures;
 pub mod transform;
+mod utf16;
 mod vectorscan;
 
 pub use engine::{Engine, EngineBuilder, RuleInfo, Tuning};

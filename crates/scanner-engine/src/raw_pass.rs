@@ -17,9 +17,12 @@
 
 use crate::confirm::{confirm_rule, Region};
 use crate::engine::{Engine, PatternTarget};
-use crate::finding::{shannon_entropy, DecodePath, Finding, Fingerprint};
+use crate::finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint};
 use crate::location::LineCursor;
-use crate::scratch::{PendingFinding, RuleWindows, Scratch};
+use crate::scratch::{
+    PendingFinding, RegexState, RuleWindows, ScanStats, Scratch, Utf16Match, VARIANTS,
+};
+use crate::utf16::{transcode, Variant};
 
 /// Largest buffer one Vectorscan block scan accepts.
 const MAX_BLOCK: usize = u32::MAX as usize;
@@ -59,6 +62,19 @@ pub(crate) fn scan_with(
 ) {
     scratch.stats.bytes_scanned += input.len() as u64;
     confirm_buffer(engine, scratch, input, prefilter);
+    // UTF-16 matches in the root input become findings right away.
+    let mut utf16 = std::mem::take(&mut scratch.root_utf16);
+    utf16.clear();
+    for m in &scratch.utf16_found {
+        utf16.push(m.to_finding(
+            engine,
+            m.start,
+            m.end,
+            &DecodePath::new(),
+            &scratch.utf16_text,
+        ));
+    }
+    scratch.root_utf16 = utf16;
     // Set the root matches aside (reusing both vectors' capacity) so decoded
     // buffers can use `pending` for their own matches.
     let mut root = std::mem::take(&mut scratch.root_pending);
@@ -89,14 +105,21 @@ pub(crate) fn confirm_buffer(
         if prefilter != Prefilter::Off {
             scratch.stats.prefilter_errors += 1;
         }
+        // Without the prefilter every rule is confirmed over the whole
+        // buffer as raw text (UTF-16 text needs anchor hits to be found).
         scratch.touched.clear();
         for (idx, w) in scratch.windows.iter_mut().enumerate() {
             w.spans.clear();
-            w.whole_buffer = true;
-            scratch.touched.push(idx as u32);
+            w.whole_buffer = idx % VARIANTS == 0;
+            if w.whole_buffer {
+                scratch.touched.push(idx as u32);
+            }
         }
     }
+    scratch.utf16_found.clear();
+    scratch.utf16_text.clear();
     confirm_touched(engine, scratch, buf);
+    drop_misaligned_twins(&mut scratch.utf16_found, &scratch.utf16_text);
 }
 
 /// Scans `input` for anchors and fills the per-rule windows. Returns `false`
@@ -124,20 +147,39 @@ fn collect_windows(
             stats.anchor_hits += 1;
             let end = base + end;
             match &engine.patterns[id as usize] {
-                PatternTarget::Anchor { len, rules } => {
+                PatternTarget::Anchor {
+                    len,
+                    rules,
+                    variant,
+                } => {
+                    let width = variant.width();
                     for &r in rules {
-                        let radius = engine.rules[r as usize].window_radius;
-                        let window = (end.saturating_sub(radius), end - len + radius);
-                        add_window(&mut windows[r as usize], touched, r, window, max_windows);
+                        let radius = engine.rules[r as usize].window_radius * width;
+                        // Keep the window start on the anchor's code-unit parity.
+                        let lo = if end >= radius {
+                            end - radius
+                        } else {
+                            end % width
+                        };
+                        let slot = r as usize * VARIANTS + variant.index();
+                        let window = (lo, end - len + radius);
+                        add_window(
+                            &mut windows[slot],
+                            touched,
+                            slot as u32,
+                            window,
+                            max_windows,
+                        );
                     }
                 }
                 PatternTarget::WholeRule { rule } => {
                     let radius = engine.rules[*rule as usize].window_radius;
                     let window = (end.saturating_sub(radius), end);
+                    let slot = *rule as usize * VARIANTS;
                     add_window(
-                        &mut windows[*rule as usize],
+                        &mut windows[slot],
                         touched,
-                        *rule,
+                        slot as u32,
                         window,
                         max_windows,
                     );
@@ -155,13 +197,14 @@ fn collect_windows(
     }
 }
 
-/// Records a candidate window for `rule`, merging it into the previous one
-/// when they overlap, and switching the rule to a whole-buffer confirm when
-/// the cap is exceeded.
+/// Records a candidate window in a (rule, variant) slot, merging it into the
+/// previous one when they overlap. When the cap is exceeded, a raw slot
+/// switches to a whole-buffer confirm; a UTF-16 slot (which must keep its
+/// code-unit alignment) extends its last window instead.
 fn add_window(
     w: &mut RuleWindows,
     touched: &mut Vec<u32>,
-    rule: u32,
+    slot: u32,
     (lo, hi): (u64, u64),
     max_windows: usize,
 ) {
@@ -169,7 +212,7 @@ fn add_window(
         return;
     }
     if w.spans.is_empty() {
-        touched.push(rule);
+        touched.push(slot);
     }
     if let Some(last) = w.spans.last_mut() {
         if lo <= last.1 && hi >= last.0 {
@@ -179,8 +222,12 @@ fn add_window(
         }
     }
     if w.spans.len() >= max_windows {
-        w.spans.clear();
-        w.whole_buffer = true;
+        if slot as usize % VARIANTS == 0 {
+            w.spans.clear();
+            w.whole_buffer = true;
+        } else if let Some(last) = w.spans.last_mut() {
+            last.1 = last.1.max(hi);
+        }
         return;
     }
     w.spans.push((lo, hi));
@@ -194,13 +241,41 @@ fn confirm_touched(engine: &Engine, scratch: &mut Scratch, input: &[u8]) {
         regex_states,
         pending,
         stats,
+        utf16_found,
+        utf16_text,
+        utf16_window,
+        utf16_map,
         ..
     } = scratch;
-    for &r in touched.iter() {
-        let r = r as usize;
-        let w = &mut windows[r];
+    for &slot in touched.iter() {
+        let slot = slot as usize;
+        let r = slot / VARIANTS;
+        let variant = Variant::ALL[slot % VARIANTS];
+        let w = &mut windows[slot];
         let state = Scratch::regex_state(regex_states, engine, r);
-        if w.whole_buffer {
+        if variant != Variant::Raw {
+            sort_and_merge(&mut w.spans);
+            for &(lo, hi) in &w.spans {
+                stats.windows += 1;
+                let out = Utf16Out {
+                    found: utf16_found,
+                    text: utf16_text,
+                    window: utf16_window,
+                    map: utf16_map,
+                };
+                confirm_utf16_window(
+                    engine,
+                    r,
+                    variant,
+                    state,
+                    input,
+                    (lo, hi),
+                    out,
+                    pending,
+                    stats,
+                );
+            }
+        } else if w.whole_buffer {
             stats.rules_fully_scanned += 1;
             confirm_rule(engine, r, state, input, Region::Whole, pending, stats);
         } else {
@@ -222,6 +297,107 @@ fn confirm_touched(engine: &Engine, scratch: &mut Scratch, input: &[u8]) {
         w.whole_buffer = false;
     }
     touched.clear();
+}
+
+/// ASCII text in UTF-16LE, read one byte later, is also valid UTF-16BE (and
+/// the reverse), so one secret can match in both forms a byte apart. Keeps
+/// the form whose secret starts at an even offset, the alignment of text
+/// that starts at the buffer start or after a byte-order mark.
+fn drop_misaligned_twins(found: &mut Vec<Utf16Match>, text: &[u8]) {
+    if found.len() < 2 {
+        return;
+    }
+    let twin_of = |m: &Utf16Match, n: &Utf16Match| {
+        m.rule == n.rule
+            && m.variant != n.variant
+            && m.start.abs_diff(n.start) == 1
+            && text[m.secret.clone()] == text[n.secret.clone()]
+    };
+    let mut i = 0;
+    while i < found.len() {
+        let odd_twin = found[i].start % 2 == 1
+            && found
+                .iter()
+                .any(|n| n.start % 2 == 0 && twin_of(&found[i], n));
+        if odd_twin {
+            found.swap_remove(i);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// Buffers of UTF-16 confirmation.
+struct Utf16Out<'a> {
+    found: &'a mut Vec<Utf16Match>,
+    text: &'a mut Vec<u8>,
+    window: &'a mut Vec<u8>,
+    map: &'a mut Vec<u32>,
+}
+
+/// Transcodes a UTF-16 window (with four characters of context on each side)
+/// to UTF-8, confirms the rule there, and records each match with its span
+/// mapped back to the UTF-16 bytes.
+#[allow(clippy::too_many_arguments)]
+fn confirm_utf16_window(
+    engine: &Engine,
+    rule: usize,
+    variant: Variant,
+    state: &mut RegexState,
+    input: &[u8],
+    (lo, hi): (u64, u64),
+    out: Utf16Out<'_>,
+    pending: &mut Vec<PendingFinding>,
+    stats: &mut ScanStats,
+) {
+    let len = input.len() as u64;
+    let lo = lo.min(len);
+    let back = lo.min(8) & !1;
+    let ctx_lo = lo - back;
+    let mut ctx_hi = (hi + 8).min(len);
+    if (ctx_hi - ctx_lo) % 2 == 1 {
+        ctx_hi -= 1;
+    }
+    if ctx_hi <= ctx_lo {
+        return;
+    }
+    let big_endian = variant == Variant::Utf16Be;
+    transcode(
+        &input[ctx_lo as usize..ctx_hi as usize],
+        big_endian,
+        out.window,
+        out.map,
+    );
+    let map = &*out.map;
+    let text = &*out.window;
+    let a = map.partition_point(|&m| u64::from(m) < lo - ctx_lo);
+    let b = map.partition_point(|&m| u64::from(m) < hi.min(ctx_hi) - ctx_lo);
+    let mark = pending.len();
+    confirm_rule(
+        engine,
+        rule,
+        state,
+        text,
+        Region::Window(a as u64, b as u64),
+        pending,
+        stats,
+    );
+    for p in pending.drain(mark..) {
+        let secret_at = out.text.len();
+        out.text
+            .extend_from_slice(&text[p.secret_start as usize..p.secret_end as usize]);
+        let matched_at = out.text.len();
+        out.text
+            .extend_from_slice(&text[p.match_start as usize..p.match_end as usize]);
+        out.found.push(Utf16Match {
+            rule: rule as u32,
+            variant,
+            start: ctx_lo + u64::from(map[p.secret_start as usize]),
+            end: ctx_lo + u64::from(map[p.secret_end as usize]),
+            secret: secret_at..matched_at,
+            matched: matched_at..out.text.len(),
+        });
+    }
 }
 
 /// Sorts windows and merges overlapping ones (segment overlaps can produce
@@ -258,6 +434,7 @@ fn emit(
         Some(ds) => std::mem::take(&mut ds.findings),
         None => Vec::new(),
     };
+    decoded.append(&mut scratch.root_utf16);
     drop_generic_overlaps(engine, root, &mut decoded);
     decoded.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
     let mut cursor = LineCursor::new();
@@ -283,7 +460,11 @@ fn emit(
         };
         let (line, column) = cursor.locate(input, finding.start as usize);
         finding.line = line;
-        finding.column = column;
+        finding.column = match finding.decode_path.first() {
+            Some(DecodeStep::Utf16Le) => crate::utf16::column(input, finding.start as usize, false),
+            Some(DecodeStep::Utf16Be) => crate::utf16::column(input, finding.start as usize, true),
+            _ => column,
+        };
         scratch.stats.findings += 1;
         sink(finding);
     }

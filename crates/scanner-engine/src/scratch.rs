@@ -14,6 +14,8 @@ use regex_automata::util::captures::Captures;
 
 use crate::decode::DecodeScratch;
 use crate::engine::Engine;
+use crate::finding::{shannon_entropy, DecodePath, Finding, Fingerprint};
+use crate::utf16::Variant;
 use crate::vectorscan::VsScratch;
 
 /// Counters describing what scans did. Cumulative for a [`Scratch`] until
@@ -92,6 +94,52 @@ impl std::ops::AddAssign for ScanStats {
     }
 }
 
+/// Window slots per rule: raw, UTF-16LE, UTF-16BE (slot = rule * 3 + variant).
+pub(crate) const VARIANTS: usize = 3;
+
+/// A match found in UTF-16 text of the buffer being confirmed.
+#[derive(Clone, Debug)]
+pub(crate) struct Utf16Match {
+    pub rule: u32,
+    pub variant: Variant,
+    /// The secret's span in the buffer's UTF-16 bytes.
+    pub start: u64,
+    pub end: u64,
+    /// The secret and the whole match, transcoded to UTF-8, in `utf16_text`.
+    pub secret: std::ops::Range<usize>,
+    pub matched: std::ops::Range<usize>,
+}
+
+impl Utf16Match {
+    /// A finding for this match at root span `[start, end)`, below `path`.
+    pub(crate) fn to_finding(
+        &self,
+        engine: &Engine,
+        start: u64,
+        end: u64,
+        path: &DecodePath,
+        text: &[u8],
+    ) -> Finding {
+        let rule = &engine.rules[self.rule as usize];
+        let secret = &text[self.secret.clone()];
+        let mut decode_path = path.clone();
+        decode_path.extend(self.variant.step());
+        Finding {
+            rule_id: rule.info.id.clone(),
+            rule_name: rule.info.name.clone(),
+            start,
+            end,
+            line: 0,
+            column: 0,
+            secret: secret.to_vec(),
+            matched: text[self.matched.clone()].to_vec(),
+            entropy: shannon_entropy(secret),
+            decode_path,
+            fingerprint: Fingerprint::of(&rule.info.id, secret),
+        }
+    }
+}
+
 /// Candidate windows of one rule in the current buffer.
 #[derive(Debug, Default)]
 pub(crate) struct RuleWindows {
@@ -130,6 +178,14 @@ pub struct Scratch {
     pub(crate) pending: Vec<PendingFinding>,
     /// The root buffer's matches while decoded buffers are scanned.
     pub(crate) root_pending: Vec<PendingFinding>,
+    /// UTF-16 matches of the buffer last confirmed, their text in `utf16_text`.
+    pub(crate) utf16_found: Vec<Utf16Match>,
+    pub(crate) utf16_text: Vec<u8>,
+    /// Transcoding buffers of one UTF-16 window.
+    pub(crate) utf16_window: Vec<u8>,
+    pub(crate) utf16_map: Vec<u32>,
+    /// Findings in UTF-16 text of the root input, until emission.
+    pub(crate) root_utf16: Vec<Finding>,
     /// State of the decoded-data pass, created on first use.
     pub(crate) decode: Option<DecodeScratch>,
     pub(crate) stats: ScanStats,
@@ -152,6 +208,11 @@ impl Scratch {
             regex_states: Vec::new(),
             pending: Vec::new(),
             root_pending: Vec::new(),
+            utf16_found: Vec::new(),
+            utf16_text: Vec::new(),
+            utf16_window: Vec::new(),
+            utf16_map: Vec::new(),
+            root_utf16: Vec::new(),
             decode: None,
             stats: ScanStats::default(),
         }
@@ -176,7 +237,7 @@ impl Scratch {
         }
         self.windows.clear();
         self.windows
-            .resize_with(engine.rules.len(), RuleWindows::default);
+            .resize_with(engine.rules.len() * VARIANTS, RuleWindows::default);
         self.regex_states.clear();
         self.regex_states.resize_with(engine.rules.len(), || None);
         self.touched.clear();

@@ -245,3 +245,51 @@ fn same_blob_at_two_places_is_reported_at_both() {
     let found = token_findings(&engine, &format!("a: {enc}\nb: {enc}\n"));
     assert_eq!(found.iter().map(|f| f.line).collect::<Vec<_>>(), vec![1, 2]);
 }
+
+fn utf16(s: &str, big_endian: bool) -> Vec<u8> {
+    let mut out = if big_endian {
+        vec![0xfe, 0xff]
+    } else {
+        vec![0xff, 0xfe]
+    };
+    for u in s.encode_utf16() {
+        out.extend(if big_endian {
+            u.to_be_bytes()
+        } else {
+            u.to_le_bytes()
+        });
+    }
+    out
+}
+
+#[test]
+fn utf16_with_bom_little_and_big_endian() {
+    let engine = Engine::builtin();
+    for (be, step) in [(false, DecodeStep::Utf16Le), (true, DecodeStep::Utf16Be)] {
+        let text = format!("# settings\r\nGITHUB_TOKEN={TOKEN}\r\n");
+        let input = utf16(&text, be);
+        let found = engine.scan_bytes(&input);
+        assert_eq!(found.len(), 1, "{found:#?}");
+        let f = &found[0];
+        assert_eq!(f.secret, TOKEN.as_bytes());
+        assert_eq!(f.decode_path.as_slice(), &[step]);
+        let start = 2 + 2 * text.find("ghp_").unwrap() as u64;
+        assert_eq!((f.start, f.end), (start, start + 2 * TOKEN.len() as u64));
+        assert_eq!((f.line, f.column), (2, 14));
+    }
+}
+
+#[test]
+fn utf16_inside_base64() {
+    // Like PowerShell's -EncodedCommand: Base64 of UTF-16LE text.
+    let engine = Engine::builtin();
+    let script = format!("$env:GITHUB_TOKEN = '{TOKEN}'");
+    let le: Vec<u8> = script.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let enc = b64(&le);
+    single(
+        &engine,
+        &format!("powershell -EncodedCommand {enc}\n"),
+        &enc,
+        &[DecodeStep::Base64, DecodeStep::Utf16Le],
+    );
+}

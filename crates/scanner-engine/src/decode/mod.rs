@@ -233,6 +233,16 @@ pub(crate) fn scan_decoded(
             continue;
         }
         confirm_buffer(engine, scratch, decoded, prefilter);
+        for m in &scratch.utf16_found {
+            let f = m.to_finding(
+                engine,
+                item.root_start,
+                item.root_end,
+                &item.path,
+                &scratch.utf16_text,
+            );
+            stage(findings, root_pending, input, m.rule, f);
+        }
         let mut pending = std::mem::take(&mut scratch.pending);
         for p in pending.drain(..) {
             let secret = &decoded[p.secret_start as usize..p.secret_end as usize];
@@ -266,8 +276,7 @@ pub(crate) fn scan_decoded(
 }
 
 /// Records a confirmed match from decoded data as a finding of the item's
-/// root span, unless it repeats a raw finding inside that span or a decoded
-/// finding of the same root span.
+/// root span (see [`stage`]).
 #[allow(clippy::too_many_arguments)]
 fn stage_finding(
     engine: &Engine,
@@ -280,22 +289,7 @@ fn stage_finding(
     matched: &[u8],
 ) {
     let rule = &engine.rules[rule_idx as usize];
-    let repeats_raw = root_pending.iter().any(|r| {
-        r.rule == rule_idx
-            && r.secret_start >= item.root_start
-            && r.secret_end <= item.root_end
-            && input[r.secret_start as usize..r.secret_end as usize] == *secret
-    });
-    let repeats_decoded = findings.iter().any(|f| {
-        f.start == item.root_start
-            && f.end == item.root_end
-            && f.rule_id == rule.info.id
-            && f.secret == secret
-    });
-    if repeats_raw || repeats_decoded {
-        return;
-    }
-    findings.push(Finding {
+    let finding = Finding {
         rule_id: rule.info.id.clone(),
         rule_name: rule.info.name.clone(),
         start: item.root_start,
@@ -307,7 +301,32 @@ fn stage_finding(
         entropy: shannon_entropy(secret),
         decode_path: item.path.clone(),
         fingerprint: Fingerprint::of(&rule.info.id, secret),
+    };
+    stage(findings, root_pending, input, rule_idx, finding);
+}
+
+/// Keeps a decoded finding unless it repeats a raw finding of the same rule
+/// and secret inside its root span, or a decoded finding already staged for
+/// the same root span.
+fn stage(
+    findings: &mut Vec<Finding>,
+    root_pending: &[PendingFinding],
+    input: &[u8],
+    rule_idx: u32,
+    f: Finding,
+) {
+    let repeats_raw = root_pending.iter().any(|r| {
+        r.rule == rule_idx
+            && r.secret_start >= f.start
+            && r.secret_end <= f.end
+            && input[r.secret_start as usize..r.secret_end as usize] == *f.secret
     });
+    let repeats_decoded = findings.iter().any(|g| {
+        g.start == f.start && g.end == f.end && g.rule_id == f.rule_id && g.secret == f.secret
+    });
+    if !repeats_raw && !repeats_decoded {
+        findings.push(f);
+    }
 }
 
 /// Queues a child span found in `parent`'s decoded output, copying its

@@ -16,7 +16,8 @@
 //!   not report a match twice.
 //! - Window bytes come from the ring, or are re-decoded from the encoded span
 //!   when evicted. Whenever a cap is hit (windows per rule, pending windows,
-//!   a child span no longer in the ring, the slab budget, a Vectorscan error)
+//!   a child span no longer in the ring, the slab budget, a Vectorscan error,
+//!   a UTF-16 anchor hit, whose windows need transcoding)
 //!   the result is [`Outcome::Fallback`]: the caller discards what this span
 //!   staged and decodes it fully instead. Nothing is lost.
 
@@ -27,6 +28,7 @@ use crate::engine::{Engine, PatternTarget};
 use crate::scratch::{PendingFinding, RegexState, ScanStats, Scratch};
 use crate::structures::{ByteRing, Push, TimingWheel};
 use crate::transform::{stream_decode, Span, SpanFinder, TransformConfig};
+use crate::utf16::Variant;
 use crate::vectorscan::{Stream, VsScratch};
 
 use super::digest::DecodedDigest;
@@ -227,7 +229,10 @@ pub(crate) fn stream_span(
             )
         };
         match &engine.patterns[id as usize] {
-            PatternTarget::Anchor { len, rules } => rules.iter().all(|&rule| {
+            // UTF-16 text inside a streamed span is confirmed by the
+            // full-decode path, which transcodes windows.
+            PatternTarget::Anchor { variant, .. } if *variant != Variant::Raw => false,
+            PatternTarget::Anchor { len, rules, .. } => rules.iter().all(|&rule| {
                 let radius = engine.rules[rule as usize].window_radius;
                 push(rule, end.saturating_sub(radius), end - len + radius)
             }),
