@@ -90,7 +90,9 @@ pub(crate) fn transcode(input: &[u8], big_endian: bool, out: &mut Vec<u8>, map: 
         .unwrap_or(char::REPLACEMENT_CHARACTER);
         let encoded = ch.encode_utf8(&mut buf);
         out.extend_from_slice(encoded.as_bytes());
-        map.extend(std::iter::repeat_n(start as u32, encoded.len()));
+        for _ in 0..encoded.len() {
+            map.push(start as u32);
+        }
     }
     map.push(i as u32);
 }

@@ -8,13 +8,13 @@
 //! **Span.** Within a run of alphabet characters, a *window* is a maximal
 //! stretch that uses only one alphabet. A run mixing both alphabets (e.g.
 //! `path/to/x-y_z`) is split into overlapping windows: the standard window
-//! ends just before the first `-`/`_`, and the URL-safe window starts right
-//! after the last `+`/`/` before it (and vice versa), so each window gets every
-//! character compatible with it. A window is reported if it holds at least
-//! `min_len` alphabet characters and passes the junk filter: it contains a
-//! digit, or both an upper- and a lower-case letter (drops `CONSTANT_NAMES`,
-//! `/usr/local/share`, `------`, `//////`; Base64 of anything with mixed
-//! bits has both).
+//! ends just before the first `-`/`_`, and the URL-safe window starts at the
+//! letters and digits after the last `+`/`/` before it (and vice versa), so
+//! each window gets every character compatible with it. A window is reported
+//! if it holds at least `min_len` alphabet characters and passes the junk
+//! filter: it contains a digit, or both an upper- and a lower-case letter
+//! (drops `CONSTANT_NAMES`, `/usr/local/share`, `------`, `//////`; Base64
+//! of anything with mixed bits has both).
 //!
 //! - **Padding.** `=` ends a run. It is part of the span only if it is correct
 //!   padding (one `=` after 3 characters mod 4, two after 2 mod 4) and fits
@@ -36,12 +36,14 @@
 //!   its own.
 //! - **Lag.** A span is reported at the latest when the finder has been fed
 //!   [`MAX_REPORT_LAG`](super::MAX_REPORT_LAG) bytes past its end (the
-//!   look-ahead is a line break plus indentation).
+//!   look-ahead is a line break, indentation and, for a cut, up to 3
+//!   characters of the next quantum).
 //!
 //! **Decoder.** Skips ASCII whitespace anywhere, takes the alphabet of the
 //! first specific character (standard if none), decodes whole quanta with
 //! `base64-simd` where the input is clean and byte by byte otherwise,
-//! accepts padding (`=` or `==`, whichever fits) or none, ignores non-zero
+//! accepts no padding or up to as many `=` as complete the last quantum
+//! (whitespace may sit between them), ignores non-zero
 //! trailing bits, and fails on a byte outside the alphabet, misplaced or
 //! excess padding, data after padding, or a single trailing character.
 //!
