@@ -497,16 +497,11 @@ fn drop_generic_overlaps(
                     .any(|&(s, e)| s < p.secret_end && p.secret_start < e)
         });
     }
-    let generic_ids: Vec<&str> = engine
-        .rules
-        .iter()
-        .filter(|r| r.generic)
-        .map(|r| &*r.info.id)
-        .collect();
-    if generic_ids.is_empty() || decoded.is_empty() {
+    // Decoded findings are rare; look rules up by id without allocating.
+    let is_generic_id = |id: &str| engine.rules.iter().any(|r| r.generic && &*r.info.id == id);
+    if !decoded.iter().any(|f| is_generic_id(&f.rule_id)) {
         return;
     }
-    let is_generic_id = |id: &str| generic_ids.contains(&id);
     let contains = |a: &[u8], b: &[u8]| a.windows(b.len().max(1)).any(|w| w == b);
     let snapshot: Vec<(u64, u64, Vec<u8>)> = decoded
         .iter()
