@@ -258,25 +258,23 @@ impl VsScratch {
         F: FnMut(u32, u64) -> bool,
     {
         debug_assert!(data.len() <= u32::MAX as usize);
-        let mut ctx = CallbackCtx {
-            on_match,
-            panicked: false,
-        };
-        // SAFETY: db and scratch are valid and the scratch was grown for db
-        // (callers call grow_for at Scratch construction); `data` is valid for
-        // `data.len()` bytes; `ctx` outlives the call and matches the trampoline's type.
-        let rc = unsafe {
-            hs::hs_scan(
-                db.ptr,
-                data.as_ptr() as *const c_char,
-                data.len() as c_uint,
-                0,
-                self.ptr,
-                Some(trampoline::<F>),
-                &mut ctx as *mut CallbackCtx<F> as *mut c_void,
-            )
-        };
-        finish_scan(rc, ctx.panicked)
+        let scratch = self.ptr;
+        with_handler(on_match, |handler, ctx| {
+            // SAFETY: db and scratch are valid and the scratch was grown for db
+            // (callers call grow_for first); `data` is valid for `data.len()`
+            // bytes; `handler` and `ctx` match and outlive the call.
+            unsafe {
+                hs::hs_scan(
+                    db.ptr,
+                    data.as_ptr() as *const c_char,
+                    data.len() as c_uint,
+                    0,
+                    scratch,
+                    handler,
+                    ctx,
+                )
+            }
+        })
     }
 
     /// Opens a stream on a stream-mode database.
@@ -303,24 +301,22 @@ impl VsScratch {
         F: FnMut(u32, u64) -> bool,
     {
         debug_assert!(data.len() <= u32::MAX as usize);
-        let mut ctx = CallbackCtx {
-            on_match,
-            panicked: false,
-        };
-        // SAFETY: the stream is open on a database this scratch was grown for;
-        // `data` and `ctx` are valid for the duration of the call.
-        let rc = unsafe {
-            hs::hs_scan_stream(
-                stream.ptr,
-                data.as_ptr() as *const c_char,
-                data.len() as c_uint,
-                0,
-                self.ptr,
-                Some(trampoline::<F>),
-                &mut ctx as *mut CallbackCtx<F> as *mut c_void,
-            )
-        };
-        finish_scan(rc, ctx.panicked)
+        let scratch = self.ptr;
+        with_handler(on_match, |handler, ctx| {
+            // SAFETY: the stream is open on a database this scratch was grown
+            // for; `data`, `handler` and `ctx` are valid for the call.
+            unsafe {
+                hs::hs_scan_stream(
+                    stream.ptr,
+                    data.as_ptr() as *const c_char,
+                    data.len() as c_uint,
+                    0,
+                    scratch,
+                    handler,
+                    ctx,
+                )
+            }
+        })
     }
 
     /// Ends the stream's data (reporting end-of-data matches to `on_match`)
@@ -329,21 +325,12 @@ impl VsScratch {
     where
         F: FnMut(u32, u64) -> bool,
     {
-        let mut ctx = CallbackCtx {
-            on_match,
-            panicked: false,
-        };
-        // SAFETY: the stream is open; scratch and ctx are valid for the call.
-        let rc = unsafe {
-            hs::hs_reset_stream(
-                stream.ptr,
-                0,
-                self.ptr,
-                Some(trampoline::<F>),
-                &mut ctx as *mut CallbackCtx<F> as *mut c_void,
-            )
-        };
-        finish_scan(rc, ctx.panicked)
+        let scratch = self.ptr;
+        with_handler(on_match, |handler, ctx| {
+            // SAFETY: the stream is open; scratch, handler and ctx are valid
+            // for the call.
+            unsafe { hs::hs_reset_stream(stream.ptr, 0, scratch, handler, ctx) }
+        })
     }
 }
 
@@ -399,6 +386,26 @@ where
             1
         }
     }
+}
+
+/// Runs one Vectorscan call that reports matches: `call` gets the C match
+/// handler and its context, which wrap `on_match`.
+fn with_handler<F>(
+    on_match: F,
+    call: impl FnOnce(hs::match_event_handler, *mut c_void) -> hs::hs_error_t,
+) -> Result<(), ScanError>
+where
+    F: FnMut(u32, u64) -> bool,
+{
+    let mut ctx = CallbackCtx {
+        on_match,
+        panicked: false,
+    };
+    let rc = call(
+        Some(trampoline::<F>),
+        &mut ctx as *mut CallbackCtx<F> as *mut c_void,
+    );
+    finish_scan(rc, ctx.panicked)
 }
 
 fn finish_scan(rc: hs::hs_error_t, panicked: bool) -> Result<(), ScanError> {

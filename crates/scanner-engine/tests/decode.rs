@@ -2,40 +2,12 @@
 //! decode path and the span of the outermost encoded text; budgets and caps
 //! are counted, never silent.
 
+mod common;
+
+use common::{b64, url_encode_all, utf16_with_bom as utf16};
 use scanner_engine::{DecodeStep, Engine, Finding, Tuning};
 
 const TOKEN: &str = "ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe";
-
-fn b64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-fn url_encode_all(data: &[u8]) -> String {
-    data.iter()
-        .map(|&b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 fn token_findings(engine: &Engine, input: &str) -> Vec<Finding> {
     engine
@@ -244,22 +216,6 @@ fn same_blob_at_two_places_is_reported_at_both() {
     let enc = b64(format!("token={TOKEN}").as_bytes());
     let found = token_findings(&engine, &format!("a: {enc}\nb: {enc}\n"));
     assert_eq!(found.iter().map(|f| f.line).collect::<Vec<_>>(), vec![1, 2]);
-}
-
-fn utf16(s: &str, big_endian: bool) -> Vec<u8> {
-    let mut out = if big_endian {
-        vec![0xfe, 0xff]
-    } else {
-        vec![0xff, 0xfe]
-    };
-    for u in s.encode_utf16() {
-        out.extend(if big_endian {
-            u.to_be_bytes()
-        } else {
-            u.to_le_bytes()
-        });
-    }
-    out
 }
 
 #[test]

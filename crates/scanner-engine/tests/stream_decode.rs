@@ -2,6 +2,9 @@
 //! re-decode, fallback) reports exactly what the full-decode path reports,
 //! for secrets planted under random nestings of Base64 and URL encoding.
 
+mod common;
+
+use common::{b64, url_encode_all};
 use proptest::prelude::*;
 use scanner_engine::{Engine, Finding, Tuning};
 use std::sync::OnceLock;
@@ -63,25 +66,6 @@ enum Enc {
     UrlPartial,
 }
 
-fn b64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
-
 fn encode(data: &[u8], enc: Enc) -> Vec<u8> {
     match enc {
         Enc::Base64 => b64(data).into_bytes(),
@@ -89,16 +73,7 @@ fn encode(data: &[u8], enc: Enc) -> Vec<u8> {
             let s = b64(data);
             s.as_bytes().chunks(w).collect::<Vec<_>>().join(&b"\n"[..])
         }
-        Enc::UrlAll => data
-            .iter()
-            .flat_map(|&b| {
-                if b.is_ascii_alphanumeric() {
-                    vec![b]
-                } else {
-                    format!("%{b:02X}").into_bytes()
-                }
-            })
-            .collect(),
+        Enc::UrlAll => url_encode_all(data).into_bytes(),
         Enc::UrlPartial => data
             .iter()
             .flat_map(|&b| match b {
