@@ -73,6 +73,14 @@ pub struct Tuning {
     /// Also look for secrets in UTF-16LE and UTF-16BE text (anchors are
     /// compiled in both byte forms too). Default true.
     pub scan_utf16: bool,
+    /// Bytes a [`crate::StreamScanner`] keeps between rounds: encoded spans
+    /// up to this long are decoded whole across chunk boundaries. Raised to
+    /// the least safe value for the rule set (four times the widest rule plus
+    /// context) when smaller. Default 64 KiB.
+    pub stream_overlap: usize,
+    /// New bytes a [`crate::StreamScanner`] gathers before scanning a
+    /// round. Default 1 MiB.
+    pub stream_step: usize,
 }
 
 impl Default for Tuning {
@@ -90,6 +98,8 @@ impl Default for Tuning {
             decode_ring_bytes: 64 << 10,
             max_pending_windows: 4096,
             scan_utf16: true,
+            stream_overlap: 64 << 10,
+            stream_step: 1 << 20,
         }
     }
 }

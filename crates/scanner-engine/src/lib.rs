@@ -25,6 +25,7 @@
 //! rule format.
 
 mod anchors;
+mod chunked;
 pub mod compat;
 mod confirm;
 mod decode;
@@ -39,6 +40,7 @@ pub mod transform;
 mod utf16;
 mod vectorscan;
 
+pub use chunked::{StreamScanner, StreamStats};
 pub use engine::{Engine, EngineBuilder, RuleInfo, Tuning};
 pub use finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint};
 pub use rules::{builtin_rules, parse_rules_toml, RuleError, RuleSpec};

@@ -1,0 +1,245 @@
+//! Chunked scanning of an unbounded stream: [`StreamScanner`] takes the
+//! input in pieces of any size and reports the findings `scan_bytes` would
+//! report on the whole input, with absolute offsets and line numbers, while
+//! holding only a bounded buffer.
+//!
+//! How: the buffer holds the bytes from `base` on. Once it holds
+//! `2 * overlap + step` bytes, it is scanned whole; findings that start in
+//! the *stable* region `[emitted, stable_end)` are reported, where
+//! `stable_end = len - overlap`, moved back to the start of an encoded span
+//! that reaches into the last `overlap` bytes (that span may continue in the
+//! next chunk). Then everything more than `overlap` bytes before
+//! `stable_end` is dropped, and the next round rescans from there.
+//!
+//! Invariants:
+//! - `overlap` is at least the longest window any rule can need (twice the
+//!   largest width bound, for UTF-16, plus context), so a match starting in
+//!   the stable region lies wholly in the buffer, with its left context.
+//! - Each finding is reported once: rounds report disjoint ranges of start
+//!   offsets, in increasing order.
+//! - The buffer stays within about `3 * overlap + step` bytes (feed splits
+//!   large chunks).
+//! - A match starting before the boundary ends inside the buffer (it is at
+//!   most a quarter of the overlap long), and so does an encoded span of up
+//!   to `overlap` bytes. A longer span still open at the buffer's end is
+//!   counted in [`StreamStats::spans_split`] and decoded in pieces, so a
+//!   secret across a piece boundary can be missed.
+
+use std::io::{self, Read};
+
+use crate::engine::Engine;
+use crate::finding::{DecodeStep, Finding};
+use crate::scratch::{ScanStats, Scratch};
+use crate::transform::{find_spans, Span};
+
+/// Counters of a chunked scan, beside the engine's [`ScanStats`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StreamStats {
+    /// Bytes fed.
+    pub bytes_fed: u64,
+    /// Times the buffer was scanned.
+    pub rounds: u64,
+    /// Encoded spans still open at a round's end and longer than the
+    /// overlap, so decoded in pieces rather than whole.
+    pub spans_split: u64,
+    /// The engine's counters, summed over rounds (bytes in the overlap are
+    /// counted once per round that scans them).
+    pub scan: ScanStats,
+}
+
+/// Scans a stream fed in chunks. Create with [`Engine::stream`].
+///
+/// ```
+/// use scanner_engine::Engine;
+/// let engine = Engine::builtin();
+/// let mut scanner = engine.stream();
+/// let mut found = Vec::new();
+/// for piece in [&b"x = 1\ntoken: ghp_R7vX2kq9"[..], b"LmN4pT8sW1yZ3bC6dF0gH5jK2aQe\n"] {
+///     scanner.feed(piece, &mut |f| found.push(f));
+/// }
+/// scanner.finish(&mut |f| found.push(f));
+/// assert_eq!(found.len(), 1);
+/// assert_eq!((found[0].line, found[0].column, found[0].start), (2, 8, 13));
+/// ```
+pub struct StreamScanner<'e> {
+    engine: &'e Engine,
+    scratch: Scratch,
+    buf: Vec<u8>,
+    /// Absolute offset of `buf[0]`.
+    base: u64,
+    /// Findings starting before this absolute offset have been reported.
+    emitted: u64,
+    /// Newlines before `base`.
+    lines_before: u64,
+    /// Bytes between the start of the line holding `base` and `base`.
+    column_before: u64,
+    overlap: usize,
+    step: usize,
+    spans: Vec<Span>,
+    round: Vec<Finding>,
+    stats: StreamStats,
+}
+
+impl std::fmt::Debug for StreamScanner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamScanner")
+            .field("base", &self.base)
+            .field("buffered", &self.buf.len())
+            .field("overlap", &self.overlap)
+            .finish()
+    }
+}
+
+impl Engine {
+    /// A scanner for input that arrives in chunks (see [`StreamScanner`]).
+    pub fn stream(&self) -> StreamScanner<'_> {
+        let overlap = self.tuning.stream_overlap.max(self.stream_overlap_needed());
+        StreamScanner {
+            engine: self,
+            scratch: self.new_scratch(),
+            buf: Vec::new(),
+            base: 0,
+            emitted: 0,
+            lines_before: 0,
+            column_before: 0,
+            overlap,
+            step: self.tuning.stream_step.max(1),
+            spans: Vec::new(),
+            round: Vec::new(),
+            stats: StreamStats::default(),
+        }
+    }
+
+    /// Scans everything `reader` yields, in blocks of `Tuning::stream_step`
+    /// bytes, passing findings to `sink`.
+    pub fn scan_reader(
+        &self,
+        mut reader: impl Read,
+        sink: &mut impl FnMut(Finding),
+    ) -> io::Result<StreamStats> {
+        let mut scanner = self.stream();
+        let mut block = vec![0u8; scanner.step.min(1 << 20)];
+        loop {
+            match reader.read(&mut block) {
+                Ok(0) => break,
+                Ok(n) => scanner.feed(&block[..n], sink),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(scanner.finish(sink))
+    }
+
+    /// The least overlap that keeps every rule's windows inside the buffer:
+    /// twice (UTF-16) the largest width bound, plus look-around context.
+    fn stream_overlap_needed(&self) -> usize {
+        let widest = self
+            .rules
+            .iter()
+            .map(|r| r.window_radius)
+            .max()
+            .unwrap_or(0);
+        (4 * widest + 64) as usize
+    }
+}
+
+impl StreamScanner<'_> {
+    /// Adds `chunk` to the stream, reporting the findings that became stable.
+    pub fn feed(&mut self, chunk: &[u8], sink: &mut impl FnMut(Finding)) {
+        self.stats.bytes_fed += chunk.len() as u64;
+        for piece in chunk.chunks(self.step) {
+            self.buf.extend_from_slice(piece);
+            if self.buf.len() >= 2 * self.overlap + self.step {
+                self.round(false, sink);
+            }
+        }
+    }
+
+    /// Ends the stream, reporting the remaining findings; returns the counters.
+    pub fn finish(mut self, sink: &mut impl FnMut(Finding)) -> StreamStats {
+        self.round(true, sink);
+        self.stats.scan = self.scratch.stats();
+        self.stats
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> StreamStats {
+        StreamStats {
+            scan: self.scratch.stats(),
+            ..self.stats
+        }
+    }
+
+    fn round(&mut self, last: bool, sink: &mut impl FnMut(Finding)) {
+        self.stats.rounds += 1;
+        let len = self.buf.len();
+        let stable_end = if last { len } else { self.stable_end() };
+        let mut round = std::mem::take(&mut self.round);
+        round.clear();
+        self.engine
+            .scan_bytes_with(&mut self.scratch, &self.buf, &mut |f| round.push(f));
+        let stable_abs = self.base + stable_end as u64;
+        for mut f in round.drain(..) {
+            let start = self.base + f.start;
+            if start < self.emitted || start >= stable_abs {
+                continue;
+            }
+            if f.line == 1 {
+                f.column += match f.decode_path.first() {
+                    Some(DecodeStep::Utf16Le | DecodeStep::Utf16Be) => self.column_before / 2,
+                    _ => self.column_before,
+                };
+            }
+            f.line += self.lines_before;
+            f.start = start;
+            f.end += self.base;
+            sink(f);
+        }
+        self.round = round;
+        self.emitted = stable_abs;
+        if !last {
+            self.drop_before(stable_end.saturating_sub(self.overlap));
+        }
+    }
+
+    /// `len - overlap`, moved back to the start of an encoded span that
+    /// reaches into the last `overlap` bytes and may continue, when that span
+    /// starts within the `overlap` bytes before: it is then scanned whole in
+    /// the next round. Spans starting earlier are counted as split.
+    fn stable_end(&mut self) -> usize {
+        let len = self.buf.len();
+        let tail = len - self.overlap;
+        let region = tail.saturating_sub(self.overlap);
+        let mut stable = tail;
+        for cfg in &self.engine.tuning.transforms {
+            find_spans(cfg, &self.buf[region..], &mut self.spans);
+            for s in &self.spans {
+                let (start, end) = (region + s.start as usize, region + s.end as usize);
+                if end > tail {
+                    if start > region {
+                        stable = stable.min(start);
+                    } else if end == len {
+                        self.stats.spans_split += 1;
+                    }
+                }
+            }
+        }
+        stable.max(self.emitted.saturating_sub(self.base) as usize)
+    }
+
+    /// Drops `buf[..n]`, keeping the line and column bookkeeping.
+    fn drop_before(&mut self, n: usize) {
+        if n == 0 {
+            return;
+        }
+        let dropped = &self.buf[..n];
+        let newlines = memchr::memchr_iter(b'\n', dropped).count() as u64;
+        match memchr::memrchr(b'\n', dropped) {
+            Some(last) => self.column_before = (n - last - 1) as u64,
+            None => self.column_before += n as u64,
+        }
+        self.lines_before += newlines;
+        self.base += n as u64;
+        self.buf.drain(..n);
+    }
+}
