@@ -115,10 +115,11 @@ pub struct DirArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub decode: DecodeArgs,
-    /// Skip files larger than this many bytes (they are counted and reported).
-    /// Files are read whole, so this also bounds memory per file.
-    #[arg(long, value_name = "BYTES", default_value_t = 256 * 1024 * 1024)]
-    pub max_file_size: u64,
+    /// Skip files larger than this many bytes (they are counted and named on
+    /// stderr). Default: no limit. Files over 8 MiB are streamed in 64 KiB
+    /// blocks, so memory use does not depend on file size.
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
     /// Also scan files ignored by .gitignore, .ignore and git excludes.
     #[arg(long)]
     pub no_ignore: bool,

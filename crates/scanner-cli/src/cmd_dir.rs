@@ -2,7 +2,9 @@
 //!
 //! Invariants: every file the walk yields is either scanned or counted in
 //! one of the skip counters (binary, too large, unreadable) and named on
-//! stderr when unreadable; nothing is dropped silently. A PATH that does not
+//! stderr when unreadable; nothing is dropped silently. Files up to 8 MiB are
+//! read whole; larger ones are streamed in 64 KiB blocks through the
+//! engine's chunked API, so memory does not depend on file size. A PATH that does not
 //! exist is an error (exit 2) before anything is scanned.
 
 use std::fs::File;
@@ -15,6 +17,7 @@ use scanner_engine::{ScanStats, Scratch};
 
 use crate::args::{DirArgs, Format};
 use crate::output::Reporter;
+use crate::scan_input::{peak_rss_kib, scan_stream, StreamError};
 use crate::{load, EXIT_CLEAN, EXIT_FINDINGS};
 
 /// Bytes inspected to decide whether a file is binary.
@@ -40,6 +43,8 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
     let mut reporter = Reporter::new(&args.output);
     let mut counts = WalkCounts::default();
     let mut buf = Vec::new();
+    let mut block = Vec::new();
+    let mut streamed = StreamTotals::default();
     let started = Instant::now();
 
     let mut walk = WalkBuilder::new(&args.paths[0]);
@@ -69,29 +74,37 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
         }
         let path = entry.path();
         let shown = display_path(path);
-        match read_file(path, args.max_file_size, &mut buf) {
-            Ok(()) => {}
-            Err(ReadError::TooLarge(size)) => {
+        let mut io = FileIo {
+            buf: &mut buf,
+            block: &mut block,
+            streamed: &mut streamed,
+        };
+        match scan_file(
+            &engine,
+            &mut scratch,
+            path,
+            &shown,
+            args,
+            &mut io,
+            &mut reporter,
+        )? {
+            FileOutcome::Scanned(bytes) => {
+                counts.files += 1;
+                counts.bytes += bytes;
+            }
+            FileOutcome::Binary => counts.skipped_binary += 1,
+            FileOutcome::TooLarge(size) => {
                 counts.skipped_large += 1;
                 eprintln!(
                     "secretscan: skipped {shown}: {size} bytes exceeds --max-file-size {}",
-                    args.max_file_size
+                    args.max_file_size.unwrap_or(u64::MAX)
                 );
-                continue;
             }
-            Err(ReadError::Io(e)) => {
+            FileOutcome::Unreadable(e) => {
                 counts.unreadable += 1;
                 eprintln!("secretscan: cannot read {shown}: {e}");
-                continue;
             }
         }
-        if !args.scan_binary && looks_binary(&buf) {
-            counts.skipped_binary += 1;
-            continue;
-        }
-        counts.files += 1;
-        counts.bytes += buf.len() as u64;
-        scan_one(&engine, &mut scratch, &buf, &shown, &mut reporter)?;
     }
 
     let found = reporter.count();
@@ -111,9 +124,98 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
         );
     }
     if args.stats {
-        eprintln!("{}", format_stats(&scratch.stats()));
+        let mut total = scratch.stats();
+        total += streamed.scan;
+        eprintln!("{}", format_stats(&total));
+        eprintln!(
+            "stats: streamed_files={} spans_split={} peak_rss_kib={}",
+            streamed.files,
+            streamed.spans_split,
+            peak_rss_kib().unwrap_or(0)
+        );
     }
     Ok(if found > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// Files larger than this are streamed in blocks instead of read whole.
+const WHOLE_FILE_LIMIT: u64 = 8 << 20;
+
+/// Counters of the files scanned through the chunked API.
+#[derive(Default)]
+struct StreamTotals {
+    files: u64,
+    spans_split: u64,
+    scan: ScanStats,
+}
+
+/// Reusable buffers for reading files.
+struct FileIo<'a> {
+    buf: &'a mut Vec<u8>,
+    block: &'a mut Vec<u8>,
+    streamed: &'a mut StreamTotals,
+}
+
+/// What became of one file.
+enum FileOutcome {
+    Scanned(u64),
+    Binary,
+    TooLarge(u64),
+    Unreadable(io::Error),
+}
+
+/// Scans one file: read whole when small, streamed in blocks when large.
+/// Only a failure to write findings is an error.
+fn scan_file(
+    engine: &scanner_engine::Engine,
+    scratch: &mut Scratch,
+    path: &Path,
+    shown: &str,
+    args: &DirArgs,
+    io: &mut FileIo<'_>,
+    reporter: &mut Reporter,
+) -> Result<FileOutcome, String> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => return Ok(FileOutcome::Unreadable(e)),
+    };
+    let size = match file.metadata() {
+        Ok(m) => m.len(),
+        Err(e) => return Ok(FileOutcome::Unreadable(e)),
+    };
+    if let Some(max) = args.max_file_size {
+        if size > max {
+            return Ok(FileOutcome::TooLarge(size));
+        }
+    }
+    io.buf.clear();
+    // Small files are read whole (one more byte than the limit tells whether
+    // the file grew past it since the size was taken).
+    let first_read = if size <= WHOLE_FILE_LIMIT {
+        WHOLE_FILE_LIMIT + 1
+    } else {
+        SNIFF_LEN as u64
+    };
+    let mut file = file;
+    if let Err(e) = (&mut file).take(first_read).read_to_end(io.buf) {
+        return Ok(FileOutcome::Unreadable(e));
+    }
+    if !args.scan_binary && looks_binary(io.buf) {
+        return Ok(FileOutcome::Binary);
+    }
+    if (io.buf.len() as u64) < first_read {
+        scan_one(engine, scratch, io.buf, shown, reporter)?;
+        return Ok(FileOutcome::Scanned(io.buf.len() as u64));
+    }
+    match scan_stream(engine, io.buf, file, shown, reporter, io.block) {
+        Ok(stats) => {
+            io.streamed.files += 1;
+            io.streamed.spans_split += stats.spans_split;
+            io.streamed.scan += stats.scan;
+            Ok(FileOutcome::Scanned(stats.bytes_fed))
+        }
+        Err(StreamError::Read(e)) => Ok(FileOutcome::Unreadable(e)),
+        Err(StreamError::Write(e)) => Err(format!("cannot write to stdout: {e}")),
+    }
 }
 
 fn scan_one(
@@ -133,27 +235,6 @@ fn scan_one(
         Some(e) => Err(format!("cannot write to stdout: {e}")),
         None => Ok(()),
     }
-}
-
-enum ReadError {
-    TooLarge(u64),
-    Io(io::Error),
-}
-
-/// Reads the file into `buf` (reusing its capacity) unless it is larger than `max`.
-fn read_file(path: &Path, max: u64, buf: &mut Vec<u8>) -> Result<(), ReadError> {
-    buf.clear();
-    let file = File::open(path).map_err(ReadError::Io)?;
-    let size = file.metadata().map_err(ReadError::Io)?.len();
-    if size > max {
-        return Err(ReadError::TooLarge(size));
-    }
-    // Read at most max + 1 bytes, in case the file grew since the metadata call.
-    file.take(max + 1).read_to_end(buf).map_err(ReadError::Io)?;
-    if buf.len() as u64 > max {
-        return Err(ReadError::TooLarge(buf.len() as u64));
-    }
-    Ok(())
 }
 
 /// A NUL byte near the start marks a binary file, unless the file is UTF-16

@@ -1,35 +1,36 @@
-//! `secretscan stdin`: scans standard input.
+//! `secretscan stdin`: scans standard input as a stream, in fixed-size
+//! blocks, so memory does not grow with the input.
 
-use std::io::{self, Read};
+use std::io;
 
 use crate::args::StdinArgs;
 use crate::output::Reporter;
+use crate::scan_input::{peak_rss_kib, scan_stream, StreamError};
 use crate::{load, EXIT_CLEAN, EXIT_FINDINGS};
 
 pub fn run(args: &StdinArgs) -> Result<u8, String> {
     let engine = load::engine(&args.rules, args.decode.tuning())?;
-    let mut input = Vec::new();
-    io::stdin()
-        .lock()
-        .read_to_end(&mut input)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
-    let mut scratch = engine.new_scratch();
     let mut reporter = Reporter::new(&args.output);
-    let mut write_error = None;
-    engine.scan_bytes_with(&mut scratch, &input, &mut |f| {
-        if write_error.is_none() {
-            write_error = reporter.report(&args.label, &f).err();
-        }
-    });
+    let mut block = Vec::new();
+    let stdin = io::stdin().lock();
+    let stats = match scan_stream(&engine, &[], stdin, &args.label, &mut reporter, &mut block) {
+        Ok(stats) => stats,
+        Err(StreamError::Read(e)) => return Err(format!("cannot read standard input: {e}")),
+        Err(StreamError::Write(e)) => return Err(format!("cannot write to stdout: {e}")),
+    };
     let found = reporter.count();
-    if let Some(e) = write_error {
-        return Err(format!("cannot write to stdout: {e}"));
-    }
     reporter
         .finish()
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
     if args.stats {
-        eprintln!("{}", crate::cmd_dir::format_stats(&scratch.stats()));
+        eprintln!("{}", crate::cmd_dir::format_stats(&stats.scan));
+        eprintln!(
+            "stats: streamed_bytes={} rounds={} spans_split={} peak_rss_kib={}",
+            stats.bytes_fed,
+            stats.rounds,
+            stats.spans_split,
+            peak_rss_kib().unwrap_or(0)
+        );
     }
     Ok(if found > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
 }
