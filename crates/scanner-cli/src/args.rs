@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// How much memory a scan takes, shown in `--help`.
-const MEMORY_HELP: &str = "Memory: one thread; files up to 8 MiB are read whole, larger files and \
-standard input are streamed through a buffer of at most about 1.2 MiB; decoding adds at most \
-64 MiB of decoded data per scanned buffer (usually far less). Peak memory does not grow with \
-input size (--stats prints it as peak_rss_kib).\n\nExit status: 0 = no findings, 1 = findings \
+const MEMORY_HELP: &str = "Memory, per scanning thread: files up to 8 MiB are read whole, larger \
+files and standard input are streamed through a buffer of at most about 1.2 MiB; decoding adds \
+at most 64 MiB of decoded data per scanned buffer (usually far less). Peak memory grows with \
+the thread count, never with input size (--stats prints it as peak_rss_kib).\n\nExit status: 0 = no findings, 1 = findings \
 reported, 2 = error.";
 
 #[derive(Parser, Debug)]
@@ -139,6 +139,11 @@ pub struct DirArgs {
     /// Print scan statistics to stderr when done.
     #[arg(long)]
     pub stats: bool,
+    /// Scanning threads (default: one per core). Findings of one file stay
+    /// together; with more than one thread, files are reported in the order
+    /// they finish.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 #[derive(Args, Debug)]

@@ -1,27 +1,37 @@
-//! `secretscan dir PATH...`: walks files and directories and scans each file.
+//! `secretscan dir PATH...`: walks files and directories and scans them in
+//! parallel.
+//!
+//! A walker thread sends file paths through a bounded queue to worker
+//! threads (`--threads`, default: one per core), each with its own engine
+//! scratch; workers send findings and per-file outcomes through a second
+//! bounded queue to this thread, the only writer of stdout. When workers
+//! lag, the walker blocks; when the writer lags, the workers block.
 //!
 //! Invariants: every file the walk yields is either scanned or counted in
 //! one of the skip counters (binary, too large, unreadable) and named on
-//! stderr when unreadable; nothing is dropped silently. Files up to 8 MiB are
-//! read whole; larger ones are streamed in 64 KiB blocks through the
-//! engine's chunked API, so memory does not depend on file size. A PATH that does not
-//! exist is an error (exit 2) before anything is scanned.
+//! stderr when unreadable or too large; nothing is dropped silently. Memory
+//! is bounded by the thread count times one file buffer (files up to 8 MiB
+//! are read whole, larger ones streamed in 64 KiB blocks), plus the queues.
+//! Findings of one file keep their order; files appear in completion order
+//! (`--threads 1` gives walk order).
 
-use std::fs::File;
-use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread;
 use std::time::Instant;
 
 use ignore::WalkBuilder;
-use scanner_engine::{ScanStats, Scratch};
+use scanner_engine::{Engine, Finding, ScanStats};
 
 use crate::args::{DirArgs, Format};
 use crate::output::Reporter;
-use crate::scan_input::{peak_rss_kib, scan_stream, StreamError};
+use crate::scan_file::{FileOutcome, FilePolicy, FileScanner, StreamTotals};
+use crate::scan_input::peak_rss_kib;
 use crate::{load, EXIT_CLEAN, EXIT_FINDINGS};
 
-/// Bytes inspected to decide whether a file is binary.
-const SNIFF_LEN: usize = 8192;
+/// Queue slots per worker thread (paths, and findings/outcomes).
+const QUEUE_PER_THREAD: usize = 64;
 
 #[derive(Default)]
 struct WalkCounts {
@@ -32,6 +42,14 @@ struct WalkCounts {
     unreadable: u64,
 }
 
+/// What workers and the walker tell the writer.
+enum Event {
+    Finding(Arc<str>, Finding),
+    File(Arc<str>, FileOutcome),
+    WalkError(String),
+    WorkerDone(ScanStats, StreamTotals),
+}
+
 pub fn run(args: &DirArgs) -> Result<u8, String> {
     for p in &args.paths {
         if !p.exists() {
@@ -39,14 +57,89 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
         }
     }
     let engine = load::engine(&args.rules, args.decode.tuning())?;
-    let mut scratch = engine.new_scratch();
+    let threads = args
+        .threads
+        .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let policy = FilePolicy {
+        max_file_size: args.max_file_size,
+        scan_binary: args.scan_binary,
+    };
     let mut reporter = Reporter::new(&args.output);
     let mut counts = WalkCounts::default();
-    let mut buf = Vec::new();
-    let mut block = Vec::new();
+    let mut scan_stats = ScanStats::default();
     let mut streamed = StreamTotals::default();
+    let mut write_error = None;
     let started = Instant::now();
 
+    let (path_tx, path_rx) = sync_channel::<PathBuf>(QUEUE_PER_THREAD * threads);
+    let (event_tx, event_rx) = sync_channel::<Event>(QUEUE_PER_THREAD * threads);
+    let path_rx = Arc::new(Mutex::new(path_rx));
+    thread::scope(|s| {
+        let walker_events = event_tx.clone();
+        s.spawn(move || walk(args, path_tx, walker_events));
+        for _ in 0..threads {
+            let (paths, events, engine) = (Arc::clone(&path_rx), event_tx.clone(), &engine);
+            s.spawn(move || work(engine, policy, &paths, events));
+        }
+        drop(event_tx);
+        for event in event_rx {
+            match event {
+                Event::Finding(shown, f) => {
+                    if write_error.is_none() {
+                        write_error = reporter.report(&shown, &f).err();
+                    }
+                }
+                Event::File(shown, outcome) => tally(&mut counts, &shown, outcome, args),
+                Event::WalkError(message) => {
+                    counts.unreadable += 1;
+                    eprintln!("secretscan: skipped: {message}");
+                }
+                Event::WorkerDone(stats, totals) => {
+                    scan_stats += stats;
+                    streamed.files += totals.files;
+                    streamed.spans_split += totals.spans_split;
+                    scan_stats += totals.scan;
+                }
+            }
+        }
+    });
+    if let Some(e) = write_error {
+        return Err(format!("cannot write to stdout: {e}"));
+    }
+
+    let found = reporter.count();
+    reporter
+        .finish()
+        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    let secs = started.elapsed().as_secs_f64();
+    if args.output.format == Format::Human || args.stats {
+        eprintln!(
+            "secretscan: {found} finding(s) in {} file(s), {:.1} MB in {secs:.2} s ({:.1} MB/s, {threads} thread(s)); \
+             skipped: {} binary, {} too large, {} unreadable",
+            counts.files,
+            counts.bytes as f64 / 1e6,
+            counts.bytes as f64 / 1e6 / secs.max(1e-9),
+            counts.skipped_binary,
+            counts.skipped_large,
+            counts.unreadable,
+        );
+    }
+    if args.stats {
+        eprintln!("{}", format_stats(&scan_stats));
+        eprintln!(
+            "stats: streamed_files={} spans_split={} peak_rss_kib={}",
+            streamed.files,
+            streamed.spans_split,
+            peak_rss_kib().unwrap_or(0)
+        );
+    }
+    Ok(if found > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// Walks the paths, sending each regular file to the workers. Stops early
+/// if the workers are gone.
+fn walk(args: &DirArgs, paths: SyncSender<PathBuf>, events: SyncSender<Event>) {
     let mut walk = WalkBuilder::new(&args.paths[0]);
     for p in &args.paths[1..] {
         walk.add(p);
@@ -59,207 +152,63 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
         .ignore(!args.no_ignore)
         .parents(!args.no_ignore)
         .filter_entry(|e| e.file_name() != ".git");
-
     for entry in walk.build() {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(e) => {
-                counts.unreadable += 1;
-                eprintln!("secretscan: skipped: {e}");
-                continue;
+        let sent = match entry {
+            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                paths.send(e.into_path()).is_ok()
             }
+            Ok(_) => true,
+            Err(e) => events.send(Event::WalkError(e.to_string())).is_ok(),
         };
-        if !entry.file_type().is_some_and(|t| t.is_file()) {
-            continue;
+        if !sent {
+            return;
         }
-        let path = entry.path();
-        let shown = display_path(path);
-        let mut io = FileIo {
-            buf: &mut buf,
-            block: &mut block,
-            streamed: &mut streamed,
-        };
-        match scan_file(
-            &engine,
-            &mut scratch,
-            path,
-            &shown,
-            args,
-            &mut io,
-            &mut reporter,
-        )? {
-            FileOutcome::Scanned(bytes) => {
-                counts.files += 1;
-                counts.bytes += bytes;
-            }
-            FileOutcome::Binary => counts.skipped_binary += 1,
-            FileOutcome::TooLarge(size) => {
-                counts.skipped_large += 1;
-                eprintln!(
-                    "secretscan: skipped {shown}: {size} bytes exceeds --max-file-size {}",
-                    args.max_file_size.unwrap_or(u64::MAX)
-                );
-            }
-            FileOutcome::Unreadable(e) => {
-                counts.unreadable += 1;
-                eprintln!("secretscan: cannot read {shown}: {e}");
-            }
-        }
-    }
-
-    let found = reporter.count();
-    reporter
-        .finish()
-        .map_err(|e| format!("cannot write to stdout: {e}"))?;
-    let secs = started.elapsed().as_secs_f64();
-    if args.output.format == Format::Human || args.stats {
-        eprintln!(
-            "secretscan: {found} finding(s) in {} file(s), {:.1} MB in {secs:.2} s ({:.1} MB/s); skipped: {} binary, {} too large, {} unreadable",
-            counts.files,
-            counts.bytes as f64 / 1e6,
-            counts.bytes as f64 / 1e6 / secs.max(1e-9),
-            counts.skipped_binary,
-            counts.skipped_large,
-            counts.unreadable,
-        );
-    }
-    if args.stats {
-        let mut total = scratch.stats();
-        total += streamed.scan;
-        eprintln!("{}", format_stats(&total));
-        eprintln!(
-            "stats: streamed_files={} spans_split={} peak_rss_kib={}",
-            streamed.files,
-            streamed.spans_split,
-            peak_rss_kib().unwrap_or(0)
-        );
-    }
-    Ok(if found > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
-}
-
-/// Files larger than this are streamed in blocks instead of read whole.
-const WHOLE_FILE_LIMIT: u64 = 8 << 20;
-
-/// Counters of the files scanned through the chunked API.
-#[derive(Default)]
-struct StreamTotals {
-    files: u64,
-    spans_split: u64,
-    scan: ScanStats,
-}
-
-/// Reusable buffers for reading files.
-struct FileIo<'a> {
-    buf: &'a mut Vec<u8>,
-    block: &'a mut Vec<u8>,
-    streamed: &'a mut StreamTotals,
-}
-
-/// What became of one file.
-enum FileOutcome {
-    Scanned(u64),
-    Binary,
-    TooLarge(u64),
-    Unreadable(io::Error),
-}
-
-/// Scans one file: read whole when small, streamed in blocks when large.
-/// Only a failure to write findings is an error.
-fn scan_file(
-    engine: &scanner_engine::Engine,
-    scratch: &mut Scratch,
-    path: &Path,
-    shown: &str,
-    args: &DirArgs,
-    io: &mut FileIo<'_>,
-    reporter: &mut Reporter,
-) -> Result<FileOutcome, String> {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) => return Ok(FileOutcome::Unreadable(e)),
-    };
-    let size = match file.metadata() {
-        Ok(m) => m.len(),
-        Err(e) => return Ok(FileOutcome::Unreadable(e)),
-    };
-    if let Some(max) = args.max_file_size {
-        if size > max {
-            return Ok(FileOutcome::TooLarge(size));
-        }
-    }
-    io.buf.clear();
-    // Small files are read whole (one more byte than the limit tells whether
-    // the file grew past it since the size was taken).
-    let first_read = if size <= WHOLE_FILE_LIMIT {
-        WHOLE_FILE_LIMIT + 1
-    } else {
-        SNIFF_LEN as u64
-    };
-    let mut file = file;
-    if let Err(e) = (&mut file).take(first_read).read_to_end(io.buf) {
-        return Ok(FileOutcome::Unreadable(e));
-    }
-    if !args.scan_binary && looks_binary(io.buf) {
-        return Ok(FileOutcome::Binary);
-    }
-    if (io.buf.len() as u64) < first_read {
-        scan_one(engine, scratch, io.buf, shown, reporter)?;
-        return Ok(FileOutcome::Scanned(io.buf.len() as u64));
-    }
-    match scan_stream(engine, io.buf, file, shown, reporter, io.block) {
-        Ok(stats) => {
-            io.streamed.files += 1;
-            io.streamed.spans_split += stats.spans_split;
-            io.streamed.scan += stats.scan;
-            Ok(FileOutcome::Scanned(stats.bytes_fed))
-        }
-        Err(StreamError::Read(e)) => Ok(FileOutcome::Unreadable(e)),
-        Err(StreamError::Write(e)) => Err(format!("cannot write to stdout: {e}")),
     }
 }
 
-fn scan_one(
-    engine: &scanner_engine::Engine,
-    scratch: &mut Scratch,
-    data: &[u8],
-    shown: &str,
-    reporter: &mut Reporter,
-) -> Result<(), String> {
-    let mut write_error = None;
-    engine.scan_bytes_with(scratch, data, &mut |f| {
-        if write_error.is_none() {
-            write_error = reporter.report(shown, &f).err();
+/// A worker: scans files from the queue until it is closed.
+fn work(
+    engine: &Engine,
+    policy: FilePolicy,
+    paths: &Mutex<Receiver<PathBuf>>,
+    events: SyncSender<Event>,
+) {
+    let mut scanner = FileScanner::new(engine);
+    loop {
+        // A poisoned lock only means another worker panicked; the queue is intact.
+        let next = paths.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let Ok(path) = next else { break };
+        let shown: Arc<str> = display_path(&path).into();
+        let outcome = scanner.scan(&path, policy, &mut |f| {
+            let _ = events.send(Event::Finding(Arc::clone(&shown), f));
+        });
+        if events.send(Event::File(shown, outcome)).is_err() {
+            break;
         }
-    });
-    match write_error {
-        Some(e) => Err(format!("cannot write to stdout: {e}")),
-        None => Ok(()),
     }
+    let _ = events.send(Event::WorkerDone(scanner.scratch.stats(), scanner.streamed));
 }
 
-/// A NUL byte near the start marks a binary file, unless the file is UTF-16
-/// text: a byte-order mark, or NULs on one byte parity only (ASCII-range
-/// characters in UTF-16LE or BE) making up at least a third of the bytes.
-fn looks_binary(data: &[u8]) -> bool {
-    if data.starts_with(&[0xff, 0xfe]) || data.starts_with(&[0xfe, 0xff]) {
-        return false;
-    }
-    let head = &data[..data.len().min(SNIFF_LEN)];
-    if !head.contains(&0) {
-        return false;
-    }
-    let (mut even, mut odd) = (0usize, 0usize);
-    for (i, &b) in head.iter().enumerate() {
-        if b == 0 {
-            if i % 2 == 0 {
-                even += 1;
-            } else {
-                odd += 1;
-            }
+/// Counts one file's outcome, naming files that were not scanned in full.
+fn tally(counts: &mut WalkCounts, shown: &str, outcome: FileOutcome, args: &DirArgs) {
+    match outcome {
+        FileOutcome::Scanned(bytes) => {
+            counts.files += 1;
+            counts.bytes += bytes;
+        }
+        FileOutcome::Binary => counts.skipped_binary += 1,
+        FileOutcome::TooLarge(size) => {
+            counts.skipped_large += 1;
+            eprintln!(
+                "secretscan: skipped {shown}: {size} bytes exceeds --max-file-size {}",
+                args.max_file_size.unwrap_or(u64::MAX)
+            );
+        }
+        FileOutcome::Unreadable(e) => {
+            counts.unreadable += 1;
+            eprintln!("secretscan: cannot read {shown}: {e}");
         }
     }
-    let one_parity = even == 0 || odd == 0;
-    !(one_parity && (even + odd) * 3 >= head.len())
 }
 
 /// The path as shown in reports: as walked, without a leading `./`.
@@ -302,19 +251,6 @@ pub fn format_stats(s: &ScanStats) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn binary_sniffing() {
-        assert!(looks_binary(b"abc\0def"));
-        assert!(!looks_binary(b"plain text"));
-        assert!(!looks_binary(b"\xff\xfea\0b\0"));
-        assert!(!looks_binary(b"k\0e\0y\0=\0v\0"), "UTF-16LE without BOM");
-        assert!(!looks_binary(b"\0k\0e\0y\0=\0v"), "UTF-16BE without BOM");
-        assert!(looks_binary(b"\0\0\x01\x02abc\0"));
-        let mut late_nul = vec![b'a'; SNIFF_LEN];
-        late_nul.push(0);
-        assert!(!looks_binary(&late_nul));
-    }
 
     #[test]
     fn display_strips_dot_slash() {

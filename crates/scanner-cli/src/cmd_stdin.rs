@@ -12,12 +12,20 @@ pub fn run(args: &StdinArgs) -> Result<u8, String> {
     let engine = load::engine(&args.rules, args.decode.tuning())?;
     let mut reporter = Reporter::new(&args.output);
     let mut block = Vec::new();
+    let mut write_error = None;
+    let mut sink = |f: scanner_engine::Finding| {
+        if write_error.is_none() {
+            write_error = reporter.report(&args.label, &f).err();
+        }
+    };
     let stdin = io::stdin().lock();
-    let stats = match scan_stream(&engine, &[], stdin, &args.label, &mut reporter, &mut block) {
+    let stats = match scan_stream(&engine, &[], stdin, &mut sink, &mut block) {
         Ok(stats) => stats,
         Err(StreamError::Read(e)) => return Err(format!("cannot read standard input: {e}")),
-        Err(StreamError::Write(e)) => return Err(format!("cannot write to stdout: {e}")),
     };
+    if let Some(e) = write_error {
+        return Err(format!("cannot write to stdout: {e}"));
+    }
     let found = reporter.count();
     reporter
         .finish()

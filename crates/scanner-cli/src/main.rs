@@ -10,6 +10,7 @@ mod cmd_rules;
 mod cmd_stdin;
 mod load;
 mod output;
+mod scan_file;
 mod scan_input;
 
 use std::process::ExitCode;

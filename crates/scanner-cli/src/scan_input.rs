@@ -4,9 +4,7 @@
 
 use std::io::{self, Read};
 
-use scanner_engine::{Engine, StreamStats};
-
-use crate::output::Reporter;
+use scanner_engine::{Engine, Finding, StreamStats};
 
 /// Bytes read per block.
 pub const BLOCK: usize = 64 * 1024;
@@ -15,27 +13,19 @@ pub const BLOCK: usize = 64 * 1024;
 pub enum StreamError {
     /// Reading the input failed.
     Read(io::Error),
-    /// Writing a finding failed.
-    Write(io::Error),
 }
 
 /// Feeds `first` (bytes already read, e.g. for sniffing) and then the rest
-/// of `reader` to a stream scanner, reporting findings under `label`.
+/// of `reader` to a stream scanner, passing findings to `sink`.
 pub fn scan_stream(
     engine: &Engine,
     first: &[u8],
     mut reader: impl Read,
-    label: &str,
-    reporter: &mut Reporter,
+    sink: &mut dyn FnMut(Finding),
     block: &mut Vec<u8>,
 ) -> Result<StreamStats, StreamError> {
     let mut scanner = engine.stream();
-    let mut write_error = None;
-    let mut report = |f: scanner_engine::Finding| {
-        if write_error.is_none() {
-            write_error = reporter.report(label, &f).err();
-        }
-    };
+    let mut report = |f: Finding| sink(f);
     scanner.feed(first, &mut report);
     block.resize(BLOCK, 0);
     loop {
@@ -46,11 +36,7 @@ pub fn scan_stream(
             Err(e) => return Err(StreamError::Read(e)),
         }
     }
-    let stats = scanner.finish(&mut report);
-    match write_error {
-        Some(e) => Err(StreamError::Write(e)),
-        None => Ok(stats),
-    }
+    Ok(scanner.finish(&mut report))
 }
 
 /// Peak resident memory of this process in KiB (Linux), for `--stats`.

@@ -63,3 +63,34 @@ fn every_planted_secret_is_reported_at_its_line_and_column() {
         unexpected.len()
     );
 }
+
+#[test]
+fn thread_count_changes_only_the_order_of_files() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/providers");
+    let run = |threads: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_secretscan"))
+            .args([
+                "dir",
+                ".",
+                "--format",
+                "jsonl",
+                "--no-ignore",
+                "--threads",
+                threads,
+            ])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let mut lines: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(String::from)
+            .collect();
+        lines.sort();
+        (out.status.code(), lines)
+    };
+    let one = run("1");
+    assert_eq!(one.0, Some(1));
+    assert!(one.1.len() >= 20);
+    assert_eq!(run("4"), one);
+}
