@@ -47,8 +47,15 @@
 //! trailing bits, and fails on a byte outside the alphabet, misplaced or
 //! excess padding, data after padding, or a single trailing character.
 //!
-//! Invariants: the finder keeps O(1) scalar state, reads each byte once and
-//! reports the same spans however its input is chunked; the decoder's
+//! **Speed.** [`Base64SpanFinder::feed`] skips, without the per-byte state
+//! machine, whole 64-byte blocks and single runs that cannot be reported
+//! and leave no state, and appends letters and digits to a window in bulk;
+//! `step` on every byte is the reference semantics (see
+//! `docs/transforms.md`).
+//!
+//! Invariants: the finder keeps O(1) scalar state, looks at each byte a
+//! bounded number of times and reports the same spans however its input is
+//! chunked; the decoder's
 //! output chunking depends only on [`DECODE_CHUNK_LEN`](super::DECODE_CHUNK_LEN);
 //! nothing panics.
 
@@ -97,6 +104,85 @@ static CLASS: [u8; 256] = {
     }
     t
 };
+
+/// `IDLE_STOP[b]`: `b` is an alphabet character or a backslash, the bytes
+/// the idle scan stops at.
+static IDLE_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = is_alphabet(CLASS[b]) || CLASS[b] == BSLASH;
+        b += 1;
+    }
+    t
+};
+
+/// Size of the blocks of the idle scan.
+const BLOCK: usize = 64;
+
+/// Bit masks of the block of [`BLOCK`] bytes at `base` (bit `j` for byte
+/// `base + j`): alphabet characters, `\r`/`\n`, backslashes.
+#[derive(Clone, Copy)]
+struct BlockMasks {
+    base: usize,
+    alpha: u64,
+    brk: u64,
+    bsl: u64,
+}
+
+impl BlockMasks {
+    /// No block (every offset is outside it).
+    const NONE: Self = Self {
+        base: usize::MAX,
+        alpha: 0,
+        brk: 0,
+        bsl: 0,
+    };
+}
+
+/// The masks of `block`, at `base`. The bytes are classified with
+/// branch-free arithmetic (vectorized by the compiler) into flag bytes,
+/// which are packed eight at a time with a multiplication.
+#[inline]
+fn block_masks(block: &[u8; BLOCK], base: usize) -> BlockMasks {
+    let mut flags = [0u8; BLOCK];
+    for (f, &b) in flags.iter_mut().zip(block) {
+        let letter = (b | 0x20).wrapping_sub(b'a') < 26;
+        let digit = b.wrapping_sub(b'0') < 10;
+        let specific = (b == b'+') | (b == b'/') | (b == b'-') | (b == b'_');
+        let brk = (b == b'\r') | (b == b'\n');
+        *f = u8::from(letter | digit | specific)
+            | (u8::from(brk) << 1)
+            | (u8::from(b == b'\\') << 2);
+    }
+    // Byte `j` of `x` (0 or 1) to bit `j` of the result.
+    let pack = |x: u64| x.wrapping_mul(0x0102_0408_1020_4080) >> 56;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let mut m = BlockMasks {
+        base,
+        ..BlockMasks::NONE
+    };
+    for (j, w) in flags.chunks_exact(8).enumerate() {
+        let x = w.try_into().map_or(0, u64::from_le_bytes);
+        let shift = 8 * j;
+        m.alpha |= pack(x & ONES) << shift;
+        m.brk |= pack((x >> 1) & ONES) << shift;
+        m.bsl |= pack((x >> 2) & ONES) << shift;
+    }
+    m
+}
+
+/// `b` is a letter or a digit.
+#[inline]
+fn is_alnum(b: u8) -> bool {
+    matches!(CLASS[usize::from(b)], UPPER..=DIGIT)
+}
+
+/// The junk-filter bit of a letter or digit (see [`Mix::seen`]).
+#[inline]
+fn seen_bit(b: u8) -> u8 {
+    1 << (CLASS[usize::from(b)] & 7)
+}
 
 /// Whether a class is an alphabet character (either alphabet).
 const fn is_alphabet(c: u8) -> bool {
@@ -237,42 +323,208 @@ impl Base64SpanFinder {
             self.backslash = false;
         }
         self.next_pos = Some(chunk_start.saturating_add(to_u64(chunk.len())));
+        let n = chunk.len();
+        let mut blk = BlockMasks::NONE;
         let mut i = 0;
-        while i < chunk.len() {
+        while i < n {
             if self.phase == Phase::Idle {
-                // Fast skip to the next byte that starts a run; same effect
-                // as stepping through them in `Phase::Idle`.
-                while let Some(&b) = chunk.get(i) {
-                    let c = CLASS[usize::from(b)];
-                    if is_alphabet(c) && !(self.backslash && matches!(b, b'n' | b'r' | b't')) {
-                        break;
-                    }
-                    self.backslash = c == BSLASH && !self.backslash;
+                i = self.skip_blocks(chunk, i, &mut blk);
+                i = self.skip_idle(chunk, i);
+                if i == n {
+                    break;
+                }
+                // A run starts at `i`. A whole run that cannot qualify and
+                // ends without any state left behind is skipped at once.
+                if let Some(next) = self.skip_short_run(chunk, i) {
+                    i = next;
+                    continue;
+                }
+                self.step(chunk[i], chunk_start.saturating_add(to_u64(i)), on_span)?;
+                i += 1;
+            } else if self.phase == Phase::Run && self.win.count > 0 {
+                // Letters and digits that do not reach the cap, in bulk;
+                // same effect as `step` on each.
+                let pos = chunk_start.saturating_add(to_u64(i));
+                let room = self
+                    .start
+                    .saturating_add(self.max_bytes)
+                    .saturating_sub(pos);
+                let avail = usize::try_from(room).map_or(n - i, |r| r.min(n - i));
+                let m = self.add_alnum(&chunk[i..i + avail], pos);
+                i += m;
+                if let Some(&b) = chunk.get(i) {
+                    self.step(b, chunk_start.saturating_add(to_u64(i)), on_span)?;
                     i += 1;
                 }
-                let Some(&b) = chunk.get(i) else { break };
-                self.step(b, chunk_start.saturating_add(to_u64(i)), on_span)?;
             } else {
-                if self.phase == Phase::Run && self.win.count > 0 {
-                    // Fast path: letters and digits that do not reach the
-                    // cap; same effect as `step`.
-                    let limit = self.start.saturating_add(self.max_bytes);
-                    while let Some(&b) = chunk.get(i) {
-                        let c = CLASS[usize::from(b)];
-                        let pos = chunk_start.saturating_add(to_u64(i));
-                        if !(UPPER..=DIGIT).contains(&c) || pos >= limit {
-                            break;
-                        }
-                        self.add(c, pos);
-                        i += 1;
-                    }
+                self.step(chunk[i], chunk_start.saturating_add(to_u64(i)), on_span)?;
+                i += 1;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Byte-at-a-time version of [`Self::feed`] (the reference semantics).
+    #[cfg(test)]
+    pub(crate) fn feed_bytewise(
+        &mut self,
+        chunk: &[u8],
+        chunk_start: u64,
+        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
+        if self.stopped {
+            return ControlFlow::Break(());
+        }
+        if self.next_pos.is_some_and(|p| p != chunk_start) {
+            self.close(on_span)?;
+            self.backslash = false;
+        }
+        self.next_pos = Some(chunk_start.saturating_add(to_u64(chunk.len())));
+        let mut pos = chunk_start;
+        for &b in chunk {
+            self.step(b, pos, on_span)?;
+            pos = pos.saturating_add(1);
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// In `Phase::Idle`, from `i`: skips whole 64-byte blocks (followed by
+    /// at least one more byte of `chunk`) in which stepping would report
+    /// nothing and leave the finder idle, and returns where to go on. With
+    /// bit masks over a block, a run of alphabet characters (ignoring
+    /// escapes, which only shorten runs) is harmless if it is shorter than
+    /// `min_len` and the cap, ends inside the block, and is not followed by
+    /// `\r` or `\n`; the bytes before the first other run are skipped, the
+    /// backslash flag set from the backslashes just before it. The masks of
+    /// the last block are kept in `blk` for the next call on the same chunk.
+    #[inline]
+    fn skip_blocks(&mut self, chunk: &[u8], mut i: usize, blk: &mut BlockMasks) -> usize {
+        let k = self.min_len.min(self.max_bytes.saturating_add(1));
+        if k == 0 {
+            return i;
+        }
+        let k = u32::try_from(k).unwrap_or(u32::MAX);
+        loop {
+            let mut off = i.checked_sub(blk.base).unwrap_or(BLOCK);
+            if off >= BLOCK {
+                let Some(block) = chunk
+                    .get(i..i + BLOCK)
+                    .filter(|_| chunk.len() > i + BLOCK)
+                    .and_then(|b| <&[u8; BLOCK]>::try_from(b).ok())
+                else {
+                    return i;
+                };
+                *blk = block_masks(block, i);
+                off = 0;
+            }
+            // Runs start at `off` at the earliest (the finder is idle there).
+            let alpha = blk.alpha & (u64::MAX << off);
+            // Last byte of each run, and of each run of `k` characters.
+            let ends = alpha & !(alpha >> 1);
+            let mut long = 0;
+            if k <= 64 {
+                let mut x = alpha;
+                let mut have = 1;
+                while have * 2 <= k {
+                    x &= x << have;
+                    have *= 2;
                 }
-                let Some(&b) = chunk.get(i) else { break };
-                self.step(b, chunk_start.saturating_add(to_u64(i)), on_span)?;
+                long = x & (x << (k - have));
+            }
+            let hot = long | (ends & (blk.brk >> 1)) | (alpha & (1 << 63));
+            let stop = if hot == 0 {
+                BLOCK as u32
+            } else {
+                // The start of the run holding the first hot byte.
+                let p = hot.trailing_zeros();
+                let starts = alpha & !(alpha << 1) & (u64::MAX >> (63 - p));
+                63 - starts.leading_zeros()
+            };
+            // `off < BLOCK`, so this is exact.
+            let off = off as u32;
+            if stop > off {
+                // Backslashes just before `stop`: an odd number escapes.
+                let span = (u64::MAX >> (64 - stop)) & (u64::MAX << off);
+                let others = !blk.bsl & span;
+                self.backslash = if others == 0 {
+                    self.backslash ^ ((stop - off) % 2 == 1)
+                } else {
+                    (stop - 1 - (63 - others.leading_zeros())) % 2 == 1
+                };
+            }
+            i = blk.base + stop as usize;
+            if stop < BLOCK as u32 {
+                return i;
+            }
+        }
+    }
+
+    /// In `Phase::Idle`, from `i`: the index of the next byte that starts a
+    /// run (or `chunk.len()`), keeping track of backslash escapes; same
+    /// effect as `step` on the bytes before it.
+    #[inline]
+    fn skip_idle(&mut self, chunk: &[u8], mut i: usize) -> usize {
+        loop {
+            let skip = chunk[i..]
+                .iter()
+                .position(|&b| IDLE_STOP[usize::from(b)])
+                .unwrap_or(chunk.len() - i);
+            if skip > 0 {
+                // Neither alphabet nor backslash: clears the escape.
+                self.backslash = false;
+                i += skip;
+            }
+            let Some(&b) = chunk.get(i) else { return i };
+            if b == b'\\' {
+                self.backslash = !self.backslash;
+            } else if self.backslash && matches!(b, b'n' | b'r' | b't') {
+                // The letter of an escape: not a run start.
+                self.backslash = false;
+            } else {
+                return i;
             }
             i += 1;
         }
-        ControlFlow::Continue(())
+    }
+
+    /// In `Phase::Idle`, with a run starting at `i`: if the run's alphabet
+    /// characters are too few for `min_len`, do not reach the cap, and are
+    /// followed (within `chunk`) by a byte after which `step` would leave
+    /// the finder idle with nothing reported, returns the index of that
+    /// byte; the finder is then as after `step` on the run's characters,
+    /// and the byte is left to the idle scan. `None`: step through it.
+    #[inline]
+    fn skip_short_run(&mut self, chunk: &[u8], i: usize) -> Option<usize> {
+        let rest = &chunk[i..];
+        let short = usize::try_from(self.min_len)
+            .unwrap_or(usize::MAX)
+            .min(usize::try_from(self.max_bytes.saturating_add(1)).unwrap_or(usize::MAX));
+        // Fewer than `short` characters: below `min_len` and within the cap.
+        let len = rest
+            .iter()
+            .take(short)
+            .position(|&b| !is_alphabet(CLASS[usize::from(b)]))?;
+        let end = rest.get(len)?;
+        let ok = match CLASS[usize::from(*end)] {
+            // The run closes; the byte is handled as in `Phase::Idle`.
+            OTHER | HSPACE | BSLASH => true,
+            // Padding (complete, awaiting a second `=`, or not fitting)
+            // closes the run without a report once the byte after the `=`
+            // is seen; that byte (or the `=`) gets the `Idle` treatment.
+            PAD => rest.len() > len + 1,
+            // A line break can only continue a window of a multiple of 4
+            // characters; with letters and digits only, that is `len`.
+            _ => len % 4 != 0 && rest[..len].iter().all(|&b| CLASS[usize::from(b)] <= DIGIT),
+        };
+        if !ok {
+            return None;
+        }
+        // `step` would have left the backslash flag cleared (the last byte
+        // was an alphabet character) and the alphabet undecided.
+        self.backslash = false;
+        self.alpha = Alpha::Undecided;
+        self.clear_window();
+        Some(i + len)
     }
 
     /// Reports the open span, if any; see
@@ -461,6 +713,80 @@ impl Base64SpanFinder {
             }
             self.gap.add(c);
         }
+    }
+
+    /// Appends the letters and digits at the start of `bytes`, the first at
+    /// `p`, to the open window (`win.count > 0`, no cap check): same effect
+    /// as [`Self::add`] on each. Returns how many there were.
+    #[inline]
+    fn add_alnum(&mut self, bytes: &[u8], p: u64) -> usize {
+        let c0 = self.win.count;
+        // Characters until the window's next quantum boundary (1..=4).
+        let t1 = 4 - usize::from((c0 % 4) as u8);
+        let mut t = 0;
+        let mut seen = 0u8;
+        while t < t1 {
+            match bytes.get(t) {
+                Some(&b) if is_alnum(b) => seen |= seen_bit(b),
+                _ => break,
+            }
+            t += 1;
+        }
+        // The last quantum boundary reached (0: none) and the flags up to it.
+        let mut tl = 0;
+        let mut seen_q = 0u8;
+        if t == t1 {
+            tl = t;
+            seen_q = seen;
+            while let Some(&[a, b, c, d]) = bytes.get(t..t + 4) {
+                if !(is_alnum(a) && is_alnum(b) && is_alnum(c) && is_alnum(d)) {
+                    break;
+                }
+                seen |= seen_bit(a) | seen_bit(b) | seen_bit(c) | seen_bit(d);
+                t += 4;
+                tl = t;
+                seen_q = seen;
+            }
+            while let Some(&b) = bytes.get(t).filter(|&&b| is_alnum(b)) {
+                seen |= seen_bit(b);
+                t += 1;
+            }
+        }
+        let m = t;
+        if m == 0 {
+            return 0;
+        }
+        let m64 = to_u64(m);
+        let old_seen = self.win.seen;
+        self.win.count = self.win.count.saturating_add(m64);
+        self.win.seen |= seen;
+        self.end = p.saturating_add(m64);
+        // `qnext`: the last character added while `rem` was empty, i.e.
+        // right after a boundary (`t1 - 4` stands for the window so far).
+        let back = (m + 3 - t1) % 4;
+        if let Some(b) = (m - 1).checked_sub(back) {
+            self.qnext = p.saturating_add(to_u64(b));
+        }
+        if tl > 0 {
+            self.qend = p.saturating_add(to_u64(tl));
+            self.qmix = Mix {
+                count: c0.saturating_add(to_u64(tl)),
+                seen: old_seen | seen_q,
+            };
+            self.rem = Mix {
+                count: to_u64(m - tl),
+                seen: bytes[tl..m].iter().fold(0, |s, &b| s | seen_bit(b)),
+            };
+        } else {
+            self.rem.count = self.rem.count.saturating_add(m64);
+            self.rem.seen |= seen;
+        }
+        if self.gap.count == 0 {
+            self.gap_start = p;
+        }
+        self.gap.count = self.gap.count.saturating_add(m64);
+        self.gap.seen |= seen;
+        m
     }
 
     /// Mixed alphabets: reports the window so far and continues with a window

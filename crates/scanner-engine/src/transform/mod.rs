@@ -413,6 +413,38 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig {
+            cases: 1024,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// The fast paths of `feed` (bulk skips and runs) report exactly
+        /// what stepping byte by byte reports: same spans in the same order,
+        /// same counts, same `open_start` after every chunk, same early stop.
+        #[test]
+        fn fast_feed_matches_bytewise(
+            buf in finder_soup(),
+            cuts in proptest::collection::vec((any::<usize>(), proptest::bool::weighted(0.1)), 0..12),
+            url in any::<bool>(),
+            min_len in prop_oneof![Just(None), (0usize..30).prop_map(Some)],
+            max_len in prop_oneof![3 => Just(usize::MAX), 1 => 0usize..100],
+            max_spans in prop_oneof![Just(usize::MAX), 0usize..5],
+            stop_after in prop_oneof![Just(usize::MAX), 1usize..6],
+        ) {
+            let mut cfg = if url { TransformConfig::url_default() } else { TransformConfig::base64_default() };
+            if let Some(m) = min_len {
+                cfg.min_len = m;
+            }
+            cfg.max_encoded_len = max_len;
+            cfg.max_spans_per_buffer = max_spans;
+            let fast = run_finder(&cfg, &buf, &cuts, stop_after, true);
+            let slow = run_finder(&cfg, &buf, &cuts, stop_after, false);
+            prop_assert_eq!(fast, slow);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
             cases: 256,
             failure_persistence: None,
             ..ProptestConfig::default()
@@ -465,6 +497,124 @@ mod tests {
                 prop_assert!(s.start >= floor);
             }
         }
+    }
+
+    /// Text mixing everything the finders look at: prose and code, Base64
+    /// blobs (both alphabets, padded or not, quoted or wrapped as PEM with
+    /// `\n`/`\r\n` and indentation), JSON-escaped PEM, `%XX` strings.
+    fn finder_soup() -> impl Strategy<Value = Vec<u8>> {
+        let blob = (
+            proptest::collection::vec(any::<u8>(), 1..120),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(data, url, pad)| {
+                let e = match (url, pad) {
+                    (false, true) => base64_simd::STANDARD,
+                    (false, false) => base64_simd::STANDARD_NO_PAD,
+                    (true, true) => base64_simd::URL_SAFE,
+                    (true, false) => base64_simd::URL_SAFE_NO_PAD,
+                };
+                e.encode_to_string(&data).into_bytes()
+            });
+        let pem = (
+            proptest::collection::vec(any::<u8>(), 1..200),
+            prop_oneof![Just(4usize), Just(16), Just(64), Just(76)],
+            prop_oneof![Just("\n"), Just("\r\n"), Just("\\n")],
+            0usize..70,
+        )
+            .prop_map(|(data, width, nl, indent)| {
+                let enc = base64_simd::STANDARD.encode_to_string(&data).into_bytes();
+                let mut out = b"-----BEGIN KEY-----".to_vec();
+                for line in enc.chunks(width) {
+                    out.extend_from_slice(nl.as_bytes());
+                    out.extend(std::iter::repeat(b' ').take(indent));
+                    out.extend_from_slice(line);
+                }
+                out.extend_from_slice(nl.as_bytes());
+                out.extend_from_slice(b"-----END KEY-----");
+                out
+            });
+        let escaped = proptest::collection::vec(any::<u8>(), 1..12).prop_map(|v| {
+            v.iter().fold(Vec::new(), |mut out, b| {
+                out.extend_from_slice(format!("%{b:02X}").as_bytes());
+                out
+            })
+        });
+        let atoms = prop_oneof![
+            "[ -~]{1,30}".prop_map(String::into_bytes),
+            "[a-zA-Z0-9_]{1,40}".prop_map(String::into_bytes),
+            "[a-zA-Z0-9+/=\\-]{1,40}".prop_map(String::into_bytes),
+            "[ \t\r\n=%\\\\]{1,4}".prop_map(String::into_bytes),
+            blob,
+            pem,
+            escaped,
+            proptest::collection::vec(any::<u8>(), 1..8),
+        ];
+        proptest::collection::vec(atoms, 0..30).prop_map(|v| v.concat())
+    }
+
+    /// Feeds `buf` in pieces (`fast`: `feed`, else the byte-at-a-time
+    /// reference), recording spans, flows, counts and `open_start` after
+    /// every call. A `gap` leaves a hole in the offsets before a piece.
+    fn run_finder(
+        cfg: &TransformConfig,
+        buf: &[u8],
+        cuts: &[(usize, bool)],
+        stop_after: usize,
+        fast: bool,
+    ) -> Vec<String> {
+        let mut base64 = Base64SpanFinder::new(cfg);
+        let mut url = UrlSpanFinder::new(cfg);
+        let mut log = Vec::new();
+        let mut spans = 0usize;
+        let mut cb = |s: Span| {
+            spans += 1;
+            log.push(format!("{s:?}"));
+            if spans >= stop_after {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let mut pieces: Vec<(usize, bool)> = cuts
+            .iter()
+            .map(|&(c, gap)| (c % (buf.len() + 1), gap))
+            .collect();
+        pieces.sort_unstable();
+        pieces.push((buf.len(), false));
+        let (mut prev, mut shift) = (0, 0u64);
+        let mut states = Vec::new();
+        for (c, gap) in pieces {
+            if gap {
+                shift += 3;
+            }
+            let at = prev as u64 + shift;
+            let piece = &buf[prev..c];
+            let flow = match (cfg.kind, fast) {
+                (TransformKind::Base64, true) => base64.feed(piece, at, &mut cb),
+                (TransformKind::Base64, false) => base64.feed_bytewise(piece, at, &mut cb),
+                (TransformKind::Url, true) => url.feed(piece, at, &mut cb),
+                (TransformKind::Url, false) => url.feed_bytewise(piece, at, &mut cb),
+            };
+            let (open, counts) = match cfg.kind {
+                TransformKind::Base64 => (base64.open_start(), base64.counts()),
+                TransformKind::Url => (url.open_start(), url.counts()),
+            };
+            states.push(format!("{c} {flow:?} {open:?} {counts:?}"));
+            prev = c;
+        }
+        let flow = match cfg.kind {
+            TransformKind::Base64 => base64.finish(&mut cb),
+            TransformKind::Url => url.finish(&mut cb),
+        };
+        let counts = match cfg.kind {
+            TransformKind::Base64 => base64.counts(),
+            TransformKind::Url => url.counts(),
+        };
+        states.push(format!("finish {flow:?} {counts:?}"));
+        log.extend(states);
+        log
     }
 
     #[test]
