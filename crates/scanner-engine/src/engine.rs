@@ -34,14 +34,14 @@ static NEXT_ENGINE_ID: AtomicU64 = AtomicU64::new(1);
 pub struct Tuning {
     /// Most candidate windows kept per rule per scanned buffer. A rule whose
     /// anchors hit more often is confirmed by one regex pass over the whole
-    /// buffer instead (counted in [`ScanStats::rules_fully_scanned`]).
+    /// buffer instead (counted in [`ScanStats::rules_fully_scanned`](crate::ScanStats::rules_fully_scanned)).
     /// Default 4096.
     pub max_windows_per_rule: usize,
     /// Match length assumed for a rule whose regex has unbounded repetition
     /// and no `max_width`. Default 512 bytes.
     pub default_max_width: usize,
     /// Most findings reported per scan call; the rest are counted in
-    /// [`ScanStats::findings_dropped`]. Default 10,000.
+    /// [`ScanStats::findings_dropped`](crate::ScanStats::findings_dropped). Default 10,000.
     pub max_findings_per_scan: usize,
     /// Encodings looked inside, with their per-transform limits. Default:
     /// Base64 and URL percent-encoding (see `docs/transforms.md`).
@@ -51,10 +51,10 @@ pub struct Tuning {
     pub max_transform_depth: usize,
     /// Decoded bytes one scan call may produce in total, across all spans
     /// and depths; it also bounds the copies of queued nested spans. Spans
-    /// beyond it are counted in [`ScanStats::decode_aborted`]. Default 64 MiB.
+    /// beyond it are counted in [`ScanStats::decode_aborted`](crate::ScanStats::decode_aborted). Default 64 MiB.
     pub max_total_decoded_bytes: usize,
     /// Most encoded spans waiting to be decoded; more are counted in
-    /// [`ScanStats::spans_dropped`]. Default 4096.
+    /// [`ScanStats::spans_dropped`](crate::ScanStats::spans_dropped). Default 4096.
     pub max_decode_queue: usize,
     /// Capacity of the set of decoded-output digests used to skip repeats.
     /// Default 4096.
