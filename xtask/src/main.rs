@@ -12,9 +12,15 @@
 //! - `lint`: `cargo fmt --check` and `cargo clippy -D warnings`.
 //! - `ci`: `lint`, then `test`.
 //! - `bench [args]`: `cargo bench -p secretscan-benches -- [args]`.
+//! - `rss`: scan a 512 MiB one-line Base64 file and a 1 GiB text file with
+//!   the release binary and fail if peak RSS exceeds 256 MiB (see `rss.rs`).
+//! - `fuzz [--time SECS] [TARGET...]`: run the cargo-fuzz targets of `fuzz/`
+//!   (all by default) for a share of SECS each (default 60), installing
+//!   cargo-fuzz if needed; prints execs/s and coverage per target and fails
+//!   on a crash, naming the artifact. See `docs/fuzzing.md`.
 //!
 //! Every command except `help` runs `setup` first. When `CARGO_TARGET_DIR` is
-//! unset, cargo is run with `CARGO_TARGET_DIR=$HOME/.cache/secretscan/target`,
+//! unset, cargo (except for `fuzz`, which builds into `fuzz/target`) is run with `CARGO_TARGET_DIR=$HOME/.cache/secretscan/target`,
 //! a persistent directory shared by all checkouts, so that the ~9 minute
 //! Vectorscan build happens once per profile rather than once per checkout.
 //!
@@ -26,6 +32,8 @@ use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
+
+mod rss;
 
 /// Keeps apt-get from prompting (e.g. for time zone data).
 const APT_ENV: (&str, &str) = ("DEBIAN_FRONTEND", "noninteractive");
@@ -42,10 +50,38 @@ Commands:
                         `cargo clippy --workspace --all-targets -- -D warnings`
   ci                    run `lint`, then `test`
   bench [ARGS]          run `cargo bench -p secretscan-benches -- [ARGS]`
+  rss                   check that peak memory stays under 256 MiB on a 512 MiB one-line
+                        Base64 file and a 1 GiB text file (release build; writes ~1.5 GiB to
+                        the temporary directory, removed afterwards)
+  fuzz [--time SECS] [TARGET...]
+                        run the fuzz targets (default: all) for SECS seconds in all (default 60)
+                        with cargo-fuzz (installed if missing); fails on a crash
   help                  print this message
 
 All commands but `help` run `setup` first. If CARGO_TARGET_DIR is unset, cargo builds into
-$HOME/.cache/secretscan/target so that Vectorscan is built only once.";
+$HOME/.cache/secretscan/target so that Vectorscan is built only once (`fuzz` builds into
+fuzz/target).";
+
+const FUZZ_USAGE: &str = "\
+Usage: cargo xtask fuzz [--time SECS] [TARGET...]
+
+Runs each fuzz target of fuzz/ (all by default: scan_bytes, decoders, structures, chunked) with
+cargo-fuzz for SECS / (number of targets) seconds (SECS defaults to 60), with the seed
+corpus fuzz/seeds/TARGET copied into the working corpus fuzz/corpus/TARGET, the dictionary
+fuzz/secretscan.dict and -max_len=65536. Installs cargo-fuzz if missing; on a stable
+toolchain sets RUSTC_BOOTSTRAP=1 for cargo-fuzz's nightly flags. Prints execs/s and
+coverage per target. Exit code: 0 no crash, 1 a target crashed (artifact under
+fuzz/artifacts/TARGET), 2 error. The first build compiles Vectorscan for the fuzz
+profile (about 10 minutes). See docs/fuzzing.md.";
+
+/// The fuzz targets in `fuzz/fuzz_targets/`, in the order `fuzz` runs them.
+const FUZZ_TARGETS: &[&str] = &["scan_bytes", "decoders", "structures", "chunked"];
+
+/// The largest input libFuzzer generates (`-max_len`).
+const FUZZ_MAX_LEN: usize = 65536;
+
+/// libFuzzer's `-timeout`: one input running longer than this is a crash.
+const FUZZ_INPUT_TIMEOUT_SECS: u64 = 30;
 
 const SCAN_USAGE: &str = "\
 Usage: cargo xtask scan PATH... [secretscan flags]
@@ -69,6 +105,8 @@ fn main() -> ExitCode {
         Some("lint") => lint(),
         Some("ci") => ci(),
         Some("bench") => bench(&rest),
+        Some("fuzz") => fuzz(&rest),
+        Some("rss") => rss_check(),
         Some(_) => Err(Failure::new(
             2,
             format!(
@@ -171,23 +209,13 @@ fn setup(verbose: bool) -> Result<(), Failure> {
 }
 
 /// `cargo xtask scan PATH... [flags]`: builds the CLI and runs `secretscan dir`.
-fn scan(args: &[OsString]) -> Outcome {
-    let first = args.first().and_then(|a| a.to_str());
-    if matches!(first, Some("-h" | "--help")) {
-        println!("{SCAN_USAGE}");
-        return Ok(0);
-    }
-    if args.is_empty() || first.is_some_and(|a| a.starts_with('-')) {
-        eprintln!("{SCAN_USAGE}");
-        return Err(Failure::new(2, "`scan` needs at least one PATH"));
-    }
-    setup(false)?;
+/// Builds the CLI in release mode and returns the path of the binary.
+fn build_release_cli() -> Result<PathBuf, Failure> {
     let target_dir = target_dir();
     let mut build = cargo(&target_dir);
     build.args(["build", "--release", "-p", "scanner-cli"]);
     // A build failure is an error (2), not "findings" (1).
     run(&mut build).map_err(|f| Failure::new(2, f.message))?;
-
     let binary = target_dir
         .path()
         .join("release")
@@ -201,6 +229,33 @@ fn scan(args: &[OsString]) -> Outcome {
             ),
         ));
     }
+    Ok(binary)
+}
+
+/// `rss`: peak memory must not grow with input size.
+fn rss_check() -> Outcome {
+    setup(false)?;
+    let binary = build_release_cli()?;
+    let work = env::temp_dir().join("secretscan-rss");
+    let result = rss::check(&binary, &work);
+    let _ = fs::remove_dir(&work);
+    result
+        .map(|()| 0)
+        .map_err(|message| Failure::new(1, message))
+}
+
+fn scan(args: &[OsString]) -> Outcome {
+    let first = args.first().and_then(|a| a.to_str());
+    if matches!(first, Some("-h" | "--help")) {
+        println!("{SCAN_USAGE}");
+        return Ok(0);
+    }
+    if args.is_empty() || first.is_some_and(|a| a.starts_with('-')) {
+        eprintln!("{SCAN_USAGE}");
+        return Err(Failure::new(2, "`scan` needs at least one PATH"));
+    }
+    setup(false)?;
+    let binary = build_release_cli()?;
     let mut secretscan = Command::new(&binary);
     secretscan.arg("dir").args(args);
     let status = secretscan.status().map_err(|e| {
@@ -253,6 +308,278 @@ fn bench(args: &[OsString]) -> Outcome {
         .args(["bench", "-p", "secretscan-benches", "--"])
         .args(args);
     run(&mut command).map(|()| 0)
+}
+
+/// `cargo xtask fuzz [--time SECS] [TARGET...]`: runs the cargo-fuzz targets.
+fn fuzz(args: &[OsString]) -> Outcome {
+    let options = match parse_fuzz_args(args)? {
+        Some(options) => options,
+        None => {
+            println!("{FUZZ_USAGE}");
+            return Ok(0);
+        }
+    };
+    setup(false)?;
+    let root = workspace_root();
+    let fuzz_dir = root.join("fuzz");
+    let bootstrap = !rustc_is_nightly();
+    ensure_cargo_fuzz()?;
+
+    // Build first, so that the (long) first build does not eat fuzzing time.
+    let all = options.targets.len() == FUZZ_TARGETS.len();
+    let builds: Vec<Option<&str>> = if all {
+        vec![None]
+    } else {
+        options.targets.iter().map(|t| Some(t.as_str())).collect()
+    };
+    for target in builds {
+        let mut build = cargo_fuzz(&root, bootstrap);
+        build.args(["fuzz", "build"]);
+        build.args(target);
+        run(&mut build)?;
+    }
+
+    let share = (options.seconds / options.targets.len() as u64).max(1);
+    let dict = fuzz_dir.join("secretscan.dict");
+    let mut results = Vec::new();
+    for target in &options.targets {
+        let corpus = fuzz_dir.join("corpus").join(target);
+        let seeded = seed_corpus(&fuzz_dir.join("seeds").join(target), &corpus)?;
+        eprintln!(
+            "xtask: fuzzing {target} for {share} s (corpus {}, {seeded} new seed(s))",
+            corpus.display()
+        );
+        let mut command = cargo_fuzz(&root, bootstrap);
+        command
+            .args(["fuzz", "run", target.as_str()])
+            .arg(&corpus)
+            .arg("--")
+            .arg(format!("-max_total_time={share}"))
+            .arg(format!("-max_len={FUZZ_MAX_LEN}"))
+            .arg(format!("-timeout={FUZZ_INPUT_TIMEOUT_SECS}"))
+            .arg("-print_final_stats=1")
+            .arg(format!("-dict={}", dict.display()));
+        results.push((target.clone(), run_fuzzer(&mut command)?));
+    }
+
+    println!();
+    println!(
+        "{:<12} {:>10} {:>8} {:>8} {:>8}  result",
+        "target", "execs/s", "cov", "ft", "corpus"
+    );
+    let mut crashed = false;
+    for (target, report) in &results {
+        let show = |v: Option<u64>| v.map_or_else(|| "?".to_string(), |v| v.to_string());
+        let result = match (&report.artifact, report.success) {
+            (Some(path), _) => format!("CRASH: {path}"),
+            (None, true) => "ok".to_string(),
+            (None, false) => "FAILED (no artifact; see the output above)".to_string(),
+        };
+        crashed |= report.artifact.is_some() || !report.success;
+        println!(
+            "{:<12} {:>10} {:>8} {:>8} {:>8}  {result}",
+            target,
+            show(report.execs_per_sec),
+            show(report.cov),
+            show(report.ft),
+            show(report.corpus),
+        );
+    }
+    if crashed {
+        println!(
+            "\nReproduce a crash with: cargo fuzz run TARGET ARTIFACT (RUSTC_BOOTSTRAP=1 on stable, \
+             from the workspace root); see docs/fuzzing.md"
+        );
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// Parsed `fuzz` arguments.
+#[derive(Debug, PartialEq, Eq)]
+struct FuzzOptions {
+    seconds: u64,
+    targets: Vec<String>,
+}
+
+/// `Ok(None)` for `--help`.
+fn parse_fuzz_args(args: &[OsString]) -> Result<Option<FuzzOptions>, Failure> {
+    let mut seconds = 60;
+    let mut targets: Vec<String> = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let arg = arg
+            .to_str()
+            .ok_or_else(|| Failure::new(2, format!("invalid argument {arg:?}")))?;
+        let time = match arg {
+            "-h" | "--help" => return Ok(None),
+            "--time" => Some(
+                args.next()
+                    .and_then(|v| v.to_str())
+                    .ok_or_else(|| Failure::new(2, "`--time` needs a number of seconds"))?,
+            ),
+            _ => arg.strip_prefix("--time="),
+        };
+        if let Some(value) = time {
+            seconds = value
+                .parse::<u64>()
+                .ok()
+                .filter(|&s| s > 0)
+                .ok_or_else(|| {
+                    Failure::new(2, format!("`--time {value}`: not a positive number"))
+                })?;
+        } else if FUZZ_TARGETS.contains(&arg) {
+            if !targets.iter().any(|t| t == arg) {
+                targets.push(arg.to_string());
+            }
+        } else {
+            return Err(Failure::new(
+                2,
+                format!(
+                    "unknown fuzz target or option `{arg}` (targets: {})",
+                    FUZZ_TARGETS.join(", ")
+                ),
+            ));
+        }
+    }
+    if targets.is_empty() {
+        targets = FUZZ_TARGETS.iter().map(|t| t.to_string()).collect();
+    }
+    Ok(Some(FuzzOptions { seconds, targets }))
+}
+
+/// Whether `rustc` (`$RUSTC` if set) is a nightly or dev toolchain.
+fn rustc_is_nightly() -> bool {
+    let rustc = env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"));
+    Command::new(rustc)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .is_some_and(|v| v.contains("-nightly") || v.contains("-dev"))
+}
+
+/// A `cargo` command for cargo-fuzz, run from the workspace root. It builds
+/// into `fuzz/target` (cargo-fuzz's default), so any `CARGO_TARGET_DIR` is
+/// removed; `bootstrap` sets `RUSTC_BOOTSTRAP=1` for cargo-fuzz's nightly
+/// flags on a stable toolchain.
+fn cargo_fuzz(root: &Path, bootstrap: bool) -> Command {
+    let program = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let mut command = Command::new(program);
+    command.current_dir(root).env_remove("CARGO_TARGET_DIR");
+    if bootstrap {
+        command.env("RUSTC_BOOTSTRAP", "1");
+    }
+    command
+}
+
+/// Installs cargo-fuzz with `cargo install --locked` unless `cargo fuzz` runs.
+fn ensure_cargo_fuzz() -> Result<(), Failure> {
+    let program = env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let present = Command::new(&program)
+        .args(["fuzz", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if present {
+        return Ok(());
+    }
+    eprintln!("xtask: cargo-fuzz not found; installing it (cargo install cargo-fuzz --locked)");
+    let mut install = Command::new(&program);
+    install.args(["install", "cargo-fuzz", "--locked"]);
+    run(&mut install)
+}
+
+/// Copies the files of `seeds` that `corpus` lacks (by name) into it,
+/// creating it; returns how many were copied. Missing `seeds` is fine.
+fn seed_corpus(seeds: &Path, corpus: &Path) -> Result<usize, Failure> {
+    let io = |what: &str, path: &Path, e: std::io::Error| {
+        Failure::new(2, format!("{what} {}: {e}", path.display()))
+    };
+    fs::create_dir_all(corpus).map_err(|e| io("cannot create", corpus, e))?;
+    let Ok(entries) = fs::read_dir(seeds) else {
+        return Ok(0);
+    };
+    let mut copied = 0;
+    for entry in entries {
+        let entry = entry.map_err(|e| io("cannot read", seeds, e))?;
+        let from = entry.path();
+        let to = corpus.join(entry.file_name());
+        if from.is_file() && !to.exists() {
+            fs::copy(&from, &to).map_err(|e| io("cannot copy", &from, e))?;
+            copied += 1;
+        }
+    }
+    Ok(copied)
+}
+
+/// What one fuzzer run reported.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct FuzzReport {
+    success: bool,
+    execs_per_sec: Option<u64>,
+    cov: Option<u64>,
+    ft: Option<u64>,
+    corpus: Option<u64>,
+    /// The crash (or timeout, leak, OOM) input libFuzzer wrote.
+    artifact: Option<String>,
+}
+
+/// Runs the fuzzer, echoing its stderr (libFuzzer's log) while parsing it.
+fn run_fuzzer(command: &mut Command) -> Result<FuzzReport, Failure> {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let shown = display_command(command);
+    let mut child = command
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Failure::new(2, format!("could not start `{shown}`: {e}")))?;
+    let mut report = FuzzReport::default();
+    if let Some(stderr) = child.stderr.take() {
+        for line in BufReader::new(stderr).split(b'\n') {
+            let Ok(line) = line else { break };
+            let line = String::from_utf8_lossy(&line);
+            eprintln!("{line}");
+            parse_fuzzer_line(&line, &mut report);
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| Failure::new(2, format!("waiting for `{shown}`: {e}")))?;
+    report.success = status.success();
+    Ok(report)
+}
+
+/// Updates `report` from one line of libFuzzer output: the last status line
+/// (`#N ... cov: C ft: F corp: K/... exec/s: E`) gives coverage, the final
+/// `stat::average_exec_per_sec` the speed, `Test unit written to PATH` the
+/// artifact.
+fn parse_fuzzer_line(line: &str, report: &mut FuzzReport) {
+    if let Some(path) = line.split("Test unit written to ").nth(1) {
+        report.artifact = Some(path.trim().to_string());
+        return;
+    }
+    if let Some(value) = line.strip_prefix("stat::average_exec_per_sec:") {
+        report.execs_per_sec = value.trim().parse().ok().or(report.execs_per_sec);
+        return;
+    }
+    if !line.starts_with('#') {
+        return;
+    }
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let field = |name: &str| -> Option<u64> {
+        let at = words.iter().position(|w| *w == name)?;
+        let value = words.get(at + 1)?;
+        value.split('/').next()?.parse().ok()
+    };
+    if let Some(cov) = field("cov:") {
+        report.cov = Some(cov);
+        report.ft = field("ft:").or(report.ft);
+        report.corpus = field("corp:").or(report.corpus);
+        // `exec/s: 0` on the first lines means "not measured yet".
+        if let Some(speed) = field("exec/s:").filter(|&s| s > 0) {
+            report.execs_per_sec = Some(speed);
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -585,6 +912,72 @@ mod tests {
         assert_eq!(
             choose_target_dir(Some(OsStr::new("")), None, cwd, root),
             TargetDir::Default("/work/target".into())
+        );
+    }
+
+    #[test]
+    fn fuzz_args_default_and_explicit() {
+        let args = |list: &[&str]| list.iter().map(OsString::from).collect::<Vec<_>>();
+        let all: Vec<String> = FUZZ_TARGETS.iter().map(|t| t.to_string()).collect();
+        assert_eq!(
+            parse_fuzz_args(&[]).unwrap(),
+            Some(FuzzOptions {
+                seconds: 60,
+                targets: all
+            })
+        );
+        assert_eq!(
+            parse_fuzz_args(&args(&[
+                "--time",
+                "90",
+                "decoders",
+                "structures",
+                "decoders"
+            ]))
+            .unwrap(),
+            Some(FuzzOptions {
+                seconds: 90,
+                targets: vec!["decoders".into(), "structures".into()]
+            })
+        );
+        assert_eq!(
+            parse_fuzz_args(&args(&["scan_bytes", "--time=5"])).unwrap(),
+            Some(FuzzOptions {
+                seconds: 5,
+                targets: vec!["scan_bytes".into()]
+            })
+        );
+        assert_eq!(parse_fuzz_args(&args(&["--help"])).unwrap(), None);
+        assert!(parse_fuzz_args(&args(&["--time"])).is_err());
+        assert!(parse_fuzz_args(&args(&["--time", "0"])).is_err());
+        assert!(parse_fuzz_args(&args(&["nope"])).is_err());
+    }
+
+    #[test]
+    fn fuzzer_output_is_parsed() {
+        let mut report = FuzzReport::default();
+        for line in [
+            "INFO: Seed: 42",
+            "#2\tINITED cov: 10 ft: 11 corp: 1/1b exec/s: 0 rss: 30Mb",
+            "#4096\tpulse  cov: 1234 ft: 5678 corp: 90/4321b lim: 43 exec/s: 2048 rss: 80Mb",
+            "#70000\tDONE   cov: 1300 ft: 6000 corp: 95/5Kb lim: 100 exec/s: 2300 rss: 90Mb",
+            "stat::number_of_executed_units: 70000",
+            "stat::average_exec_per_sec:     2333",
+        ] {
+            parse_fuzzer_line(line, &mut report);
+        }
+        assert_eq!(report.cov, Some(1300));
+        assert_eq!(report.ft, Some(6000));
+        assert_eq!(report.corpus, Some(95));
+        assert_eq!(report.execs_per_sec, Some(2333));
+        assert_eq!(report.artifact, None);
+        parse_fuzzer_line(
+            "artifact_prefix='/w/fuzz/artifacts/decoders/'; Test unit written to /w/fuzz/artifacts/decoders/crash-abc",
+            &mut report,
+        );
+        assert_eq!(
+            report.artifact.as_deref(),
+            Some("/w/fuzz/artifacts/decoders/crash-abc")
         );
     }
 }
