@@ -9,7 +9,8 @@
 //! `stable_end = len - overlap`, moved back to the start of an encoded span
 //! that reaches into the last `overlap` bytes (that span may continue in the
 //! next chunk). Then everything more than `overlap` bytes before
-//! `stable_end` is dropped, and the next round rescans from there.
+//! `stable_end` is dropped (but never the start of an encoded span that
+//! continues past that point), and the next round rescans from there.
 //!
 //! Invariants:
 //! - `overlap` is at least the longest window any rule can need (twice the
@@ -198,8 +199,33 @@ impl StreamScanner<'_> {
         self.round = round;
         self.emitted = stable_abs;
         if !last {
-            self.drop_before(stable_end.saturating_sub(self.overlap));
+            let keep_from = self.drop_point(stable_end.saturating_sub(self.overlap));
+            self.drop_before(keep_from);
         }
+    }
+
+    /// Where to cut the buffer: `at`, or the start of an encoded span that
+    /// contains `at` (a span cut in the middle would be seen differently in
+    /// the next round, e.g. a wrapped Base64 block no longer continued). A
+    /// span starting more than one overlap before `at` is cut anyway and
+    /// counted as split.
+    fn drop_point(&mut self, at: usize) -> usize {
+        let region = at.saturating_sub(self.overlap);
+        let mut cut = at;
+        for cfg in &self.engine.tuning.transforms {
+            find_spans(cfg, &self.buf[region..], &mut self.spans);
+            for s in &self.spans {
+                let (start, end) = (region + s.start as usize, region + s.end as usize);
+                if start < at && at < end {
+                    if start > region {
+                        cut = cut.min(start);
+                    } else {
+                        self.stats.spans_split += 1;
+                    }
+                }
+            }
+        }
+        cut
     }
 
     /// `len - overlap`, moved back to the start of an encoded span that

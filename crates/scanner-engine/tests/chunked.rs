@@ -174,6 +174,36 @@ fn encoded_span_up_to_twice_the_overlap_is_decoded_whole() {
 }
 
 #[test]
+fn a_long_span_cut_at_the_buffer_start_is_counted() {
+    // A run of 400 Base64 characters (a multiple of 4) continued by a Base64
+    // line is one span, longer than the small engine's overlap. When the
+    // buffer is cut inside it, the next round sees a shorter run that does not
+    // continue; the findings may then differ, but never silently: the cut
+    // span is counted as split.
+    let engine = small_engine();
+    let mut input = "word ".repeat(150);
+    input.push('\n');
+    input.push_str(&"x".repeat(400));
+    input.push('\n');
+    input.push_str(&b64(b"key=tok_abcdef012345"));
+    input.push('\n');
+    input.push_str(&"tail ".repeat(150));
+    let expected = whole(engine, input.as_bytes());
+    for step in [1, 5, 16, 100] {
+        let mut scanner = engine.stream();
+        let mut found = Vec::new();
+        for piece in input.as_bytes().chunks(step) {
+            scanner.feed(piece, &mut |f| found.push(key(&f)));
+        }
+        let stats = scanner.finish(&mut |f| found.push(key(&f)));
+        assert!(
+            found == expected || stats.spans_split > 0,
+            "chunks of {step}: {found:?} vs {expected:?}"
+        );
+    }
+}
+
+#[test]
 fn encoded_span_longer_than_the_overlap_is_counted_as_split() {
     let engine = small_engine();
     let blob = b64(&vec![b'x'; 3000]);
