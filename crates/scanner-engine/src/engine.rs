@@ -159,6 +159,10 @@ pub struct Engine {
     pub(crate) rules: Vec<CompiledRule>,
     pub(crate) patterns: Vec<PatternTarget>,
     pub(crate) raw_db: Database,
+    /// The raw database without the UTF-16 forms, for buffers with no NUL
+    /// byte (every UTF-16 form of an ASCII anchor has one); `None` when no
+    /// rule has UTF-16 forms.
+    pub(crate) raw_db_no_nul: Option<Database>,
     /// The same patterns in stream mode, for decoded bytes that arrive in chunks.
     pub(crate) stream_db: Database,
     /// Longest prefilter match: segment overlap for very large inputs.
@@ -455,6 +459,16 @@ impl Engine {
             _ => (None, RuleError::Database { message: e.message }),
         };
         let raw_db = Database::compile_block(&vs_patterns).map_err(name_error)?;
+        let ascii_only: Vec<VsPattern> = vs_patterns
+            .iter()
+            .filter(|p| !matches!(&patterns[p.id as usize], PatternTarget::Anchor { variant, .. } if *variant != Variant::Raw))
+            .cloned()
+            .collect();
+        let raw_db_no_nul = if ascii_only.len() < vs_patterns.len() {
+            Some(Database::compile_block(&ascii_only).map_err(name_error)?)
+        } else {
+            None
+        };
         let stream_db = Database::compile_stream(&vs_patterns).map_err(name_error)?;
         let max_prefilter_width = patterns
             .iter()
@@ -469,6 +483,7 @@ impl Engine {
             rules,
             patterns,
             raw_db,
+            raw_db_no_nul,
             stream_db,
             max_prefilter_width,
             tuning: tuning.clone(),

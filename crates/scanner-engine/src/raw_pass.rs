@@ -143,7 +143,13 @@ fn collect_windows(
     loop {
         let seg_end = input.len().min(seg_start.saturating_add(segment_len));
         let base = seg_start as u64;
-        let res = vs.scan_block(&engine.raw_db, &input[seg_start..seg_end], |id, end| {
+        let segment = &input[seg_start..seg_end];
+        // Without a NUL byte no UTF-16 form of an anchor can match.
+        let db = match &engine.raw_db_no_nul {
+            Some(db) if memchr::memchr(0, segment).is_none() => db,
+            _ => &engine.raw_db,
+        };
+        let res = vs.scan_block(db, segment, |id, end| {
             stats.anchor_hits += 1;
             let end = base + end;
             match &engine.patterns[id as usize] {

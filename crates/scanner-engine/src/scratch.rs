@@ -243,7 +243,13 @@ impl Scratch {
         self.touched.clear();
         self.pending.clear();
         self.decode = None;
-        if self.vs.grow_for(&engine.raw_db).is_err() || self.vs.grow_for(&engine.stream_db).is_err()
+        let no_nul_ok = match &engine.raw_db_no_nul {
+            Some(db) => self.vs.grow_for(db).is_ok(),
+            None => true,
+        };
+        if self.vs.grow_for(&engine.raw_db).is_err()
+            || self.vs.grow_for(&engine.stream_db).is_err()
+            || !no_nul_ok
         {
             return false;
         }
