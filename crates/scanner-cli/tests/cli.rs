@@ -1,27 +1,12 @@
 //! The `secretscan` binary: exit codes, output formats, error messages.
 
+mod common;
+
+use common::{b64, secretscan, stderr, stdout, url_escape_all, utf16, TOKEN};
+
 use std::fs;
 use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-const TOKEN: &str = "ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe";
-
-fn secretscan(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secretscan"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run secretscan")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use std::process::{Command, Stdio};
 
 #[test]
 fn clean_directory_exits_zero() {
@@ -240,26 +225,6 @@ fn rules_list_shows_builtin_rules() {
     assert!(n >= 80, "{n} rules");
 }
 
-/// Standard Base64 with padding, for building test inputs.
-fn b64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
-
 #[test]
 fn decoded_secrets_carry_their_path_and_root_span() {
     let dir = tempfile::tempdir().unwrap();
@@ -323,35 +288,6 @@ fn decoded_secrets_carry_their_path_and_root_span() {
         dir.path(),
     );
     assert_eq!(stdout(&o).lines().count(), 2);
-}
-
-/// UTF-16 with a byte-order mark.
-fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
-    let mut out = if big_endian {
-        vec![0xfe, 0xff]
-    } else {
-        vec![0xff, 0xfe]
-    };
-    for u in text.encode_utf16() {
-        out.extend(if big_endian {
-            u.to_be_bytes()
-        } else {
-            u.to_le_bytes()
-        });
-    }
-    out
-}
-
-fn url_escape_all(data: &[u8]) -> String {
-    data.iter()
-        .map(|&b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[test]

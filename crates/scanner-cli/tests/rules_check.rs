@@ -1,25 +1,11 @@
 //! `secretscan rules check` and `--rules` with foreign rule formats: output
 //! lines, warnings naming file and rule, and exit codes.
 
+mod common;
+
+use common::{secretscan, stderr, stdout};
+
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn secretscan(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_secretscan"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run secretscan")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 const PASSING: &str = r#"
 [[rules]]

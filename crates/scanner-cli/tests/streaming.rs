@@ -2,29 +2,12 @@
 //! fed in 7-byte writes reports exactly what one write reports, and a large
 //! file is streamed by `dir` with every secret at its exact line and column.
 
+mod common;
+
+use common::{b64, TOKEN};
+
 use std::io::Write;
 use std::process::{Command, Stdio};
-
-const TOKEN: &str = "ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe";
-
-fn b64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in data.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
-        for i in 0..4 {
-            out.push(if i <= chunk.len() {
-                ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char
-            } else {
-                '='
-            });
-        }
-    }
-    out
-}
 
 /// About `size` bytes of log-like lines with a raw token every `every` lines
 /// and a Base64-wrapped one in between; returns the text and the expected
