@@ -3,7 +3,7 @@
 //! (This test binary counts allocations with its own global allocator, per
 //! thread, so the test harness's own work on other threads is not counted.)
 
-use scanner_engine::Engine;
+use scanner_engine::{Engine, ScanStats};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
@@ -43,64 +43,49 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-#[test]
-fn warm_scans_allocate_nothing() {
+/// Warms a scratch up on `input` (which must report nothing), then returns
+/// how many allocations ten more scans made and the scratch's counters.
+fn allocations_of_warm_scans(input: &[u8]) -> (usize, ScanStats) {
     let engine = Engine::builtin();
     let mut scratch = engine.new_scratch();
+    let mut n = 0usize;
+    for _ in 0..3 {
+        engine.scan_bytes_with(&mut scratch, input, &mut |_| n += 1);
+    }
+    assert_eq!(n, 0, "the input should report nothing");
+    let before = allocs();
+    for _ in 0..10 {
+        engine.scan_bytes_with(&mut scratch, input, &mut |_| n += 1);
+    }
+    (allocs() - before, scratch.stats())
+}
+
+#[test]
+fn warm_scans_allocate_nothing() {
     // Near-misses: anchors hit, windows are confirmed, nothing is reported.
     let input =
         b"ghp_short AKIA0000 xoxb-1 sk_live_x -----BEGIN nothing\npostgres://localhost/db\n"
             .repeat(200);
-    let mut n = 0usize;
-    for _ in 0..3 {
-        engine.scan_bytes_with(&mut scratch, &input, &mut |_| n += 1);
-    }
-    assert_eq!(n, 0, "the near-miss input should report nothing");
+    let (allocated, stats) = allocations_of_warm_scans(&input);
     assert!(
-        scratch.stats().anchor_hits > 0,
+        stats.anchor_hits > 0,
         "the input should exercise the prefilter"
     );
-    let before = allocs();
-    for _ in 0..10 {
-        engine.scan_bytes_with(&mut scratch, &input, &mut |_| n += 1);
-    }
-    let after = allocs();
-    assert_eq!(
-        after - before,
-        0,
-        "warm scans allocated {} times",
-        after - before
-    );
+    assert_eq!(allocated, 0, "warm scans allocated {allocated} times");
 }
 
 #[test]
 fn warm_scans_with_decoding_allocate_nothing() {
-    let engine = Engine::builtin();
-    let mut scratch = engine.new_scratch();
     // Base64 blobs, URL-encoded strings and identifiers that look like
     // Base64: spans are found and decoded, nothing is reported.
     let input = b"data: aGVsbG8gd29ybGQsIHRoaXMgaXMgbm90IGEgc2VjcmV0Cg==\n\
         q=hello%20world%2C%20nothing%20here&x=1\n\
         __NR_sched_setattr_constants_LONG_NAME_2 = 0x00000000000000001234abcd\n"
         .repeat(100);
-    let mut n = 0usize;
-    for _ in 0..3 {
-        engine.scan_bytes_with(&mut scratch, &input, &mut |_| n += 1);
-    }
-    assert_eq!(n, 0, "the input should report nothing");
+    let (allocated, stats) = allocations_of_warm_scans(&input);
     assert!(
-        scratch.stats().spans_decoded > 0,
+        stats.spans_decoded > 0,
         "the input should exercise decoding"
     );
-    let before = allocs();
-    for _ in 0..10 {
-        engine.scan_bytes_with(&mut scratch, &input, &mut |_| n += 1);
-    }
-    let after = allocs();
-    assert_eq!(
-        after - before,
-        0,
-        "warm scans allocated {} times",
-        after - before
-    );
+    assert_eq!(allocated, 0, "warm scans allocated {allocated} times");
 }

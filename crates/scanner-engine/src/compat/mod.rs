@@ -131,6 +131,26 @@ impl LoadedRules {
     fn skip(&mut self, origin: &str, id: &str, reason: impl std::fmt::Display) {
         self.warn_rule(origin, id, format_args!("skipped: {reason}"));
     }
+
+    /// One warning listing the rule fields the loader does not know, with
+    /// how many rules carried each.
+    fn warn_unknown_fields(
+        &mut self,
+        origin: &str,
+        unknown: &std::collections::BTreeMap<String, usize>,
+    ) {
+        if unknown.is_empty() {
+            return;
+        }
+        let list: Vec<String> = unknown
+            .iter()
+            .map(|(k, n)| format!("`{k}` ({n} rule(s))"))
+            .collect();
+        self.warnings.push(format!(
+            "{origin}: unknown rule field(s) ignored: {}",
+            list.join(", ")
+        ));
+    }
 }
 
 /// Loads a rule file of the given format. `origin` names the file in every

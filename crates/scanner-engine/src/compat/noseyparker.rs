@@ -122,15 +122,6 @@ pub(super) fn load(text: &str, origin: &str) -> Result<LoadedRules, RuleError> {
             Err(reason) => out.skip(origin, &rule.id, reason),
         }
     }
-    if !unknown.is_empty() {
-        let list: Vec<String> = unknown
-            .iter()
-            .map(|(k, n)| format!("`{k}` ({n} rule(s))"))
-            .collect();
-        out.warnings.push(format!(
-            "{origin}: unknown rule field(s) ignored: {}",
-            list.join(", ")
-        ));
-    }
+    out.warn_unknown_fields(origin, &unknown);
     Ok(out)
 }
