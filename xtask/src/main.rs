@@ -3,12 +3,16 @@
 //!
 //! Commands:
 //!
-//! - `setup`: check (and, as root, install with apt-get) the system tools
-//!   needed to build Vectorscan: cmake, ragel, a C++ compiler, Boost headers
-//!   and pkg-config.
+//! - `setup [--vendored]`: check (and, as root, install with apt-get) the
+//!   system packages the build needs: pkg-config and the distribution's
+//!   Vectorscan library; with `--vendored`, the tools that build Vectorscan
+//!   from source instead (see `setup.rs`).
 //! - `scan PATH... [flags]`: build the CLI in release mode and run
 //!   `secretscan dir PATH... [flags]`, exiting with its exit code.
-//! - `test [args]`: `cargo test --workspace [args]`.
+//! - `test [--vendored] [args]`: `cargo test --workspace [args]`, against
+//!   the system library or (`--vendored`) Vectorscan built from source.
+//! - `vendored`: build the CLI with `--features vendored` and run a smoke
+//!   scan with it, so the source-build path does not rot.
 //! - `lint`: `cargo fmt --check` and `cargo clippy -D warnings`.
 //! - `ci`: `lint`, then `test`.
 //! - `bench [args]`: `cargo bench -p secretscan-benches -- [args]`.
@@ -20,9 +24,10 @@
 //!   on a crash, naming the artifact. See `docs/fuzzing.md`.
 //!
 //! Every command except `help` runs `setup` first. When `CARGO_TARGET_DIR` is
-//! unset, cargo (except for `fuzz`, which builds into `fuzz/target`) is run with `CARGO_TARGET_DIR=$HOME/.cache/secretscan/target`,
-//! a persistent directory shared by all checkouts, so that the ~9 minute
-//! Vectorscan build happens once per profile rather than once per checkout.
+//! unset, cargo (except for `fuzz`, which builds into `fuzz/target`) is run
+//! with `CARGO_TARGET_DIR=$HOME/.cache/secretscan/target`, a persistent
+//! directory shared by all checkouts, so that repeated runs do not rebuild
+//! (the vendored Vectorscan build takes ~5 minutes per profile).
 //!
 //! This program uses the standard library only, so that building it is
 //! instant.
@@ -31,21 +36,27 @@ use std::env;
 use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 
 mod rss;
+mod setup;
 
-/// Keeps apt-get from prompting (e.g. for time zone data).
-const APT_ENV: (&str, &str) = ("DEBIAN_FRONTEND", "noninteractive");
+use setup::{setup, Toolchain};
 
 const USAGE: &str = "\
 Usage: cargo xtask <command> [args]
 
 Commands:
-  setup                 check the tools needed to build Vectorscan (cmake, ragel, C++ compiler,
-                        Boost headers, pkg-config); install them with apt-get when run as root
+  setup [--vendored]    check the system packages the build needs (pkg-config and the Vectorscan
+                        library, libvectorscan-dev or libhyperscan-dev); install them with
+                        apt-get when run as root, else print the command. --vendored: the tools
+                        that build Vectorscan from source instead (cmake, ragel, g++, Boost)
   scan PATH... [FLAGS]  build secretscan (release) and run `secretscan dir PATH... [FLAGS]`
-  test [ARGS]           run `cargo test --workspace [ARGS]`
+  test [--vendored] [ARGS]
+                        run `cargo test --workspace [ARGS]` (--vendored: against Vectorscan
+                        built from source, `--features scanner-engine/vendored`)
+  vendored              build secretscan with Vectorscan built from source (--features vendored,
+                        about 5 minutes the first time) and run a smoke scan with it
   lint                  run `cargo fmt --all -- --check`, then
                         `cargo clippy --workspace --all-targets -- -D warnings`
   ci                    run `lint`, then `test`
@@ -59,7 +70,7 @@ Commands:
   help                  print this message
 
 All commands but `help` run `setup` first. If CARGO_TARGET_DIR is unset, cargo builds into
-$HOME/.cache/secretscan/target so that Vectorscan is built only once (`fuzz` builds into
+$HOME/.cache/secretscan/target so that repeated runs do not rebuild (`fuzz` builds into
 fuzz/target).";
 
 const FUZZ_USAGE: &str = "\
@@ -71,8 +82,8 @@ corpus fuzz/seeds/TARGET copied into the working corpus fuzz/corpus/TARGET, the 
 fuzz/secretscan.dict and -max_len=65536. Installs cargo-fuzz if missing; on a stable
 toolchain sets RUSTC_BOOTSTRAP=1 for cargo-fuzz's nightly flags. Prints execs/s and
 coverage per target. Exit code: 0 no crash, 1 a target crashed (artifact under
-fuzz/artifacts/TARGET), 2 error. The first build compiles Vectorscan for the fuzz
-profile (about 10 minutes). See docs/fuzzing.md.";
+fuzz/artifacts/TARGET), 2 error. The first build compiles the engine for the fuzz
+profile (a minute or two). See docs/fuzzing.md.";
 
 /// The fuzz targets in `fuzz/fuzz_targets/`, in the order `fuzz` runs them.
 const FUZZ_TARGETS: &[&str] = &["scan_bytes", "decoders", "structures", "chunked"];
@@ -99,7 +110,7 @@ fn main() -> ExitCode {
             println!("{USAGE}");
             Ok(0)
         }
-        Some("setup") => setup(true).map(|()| 0),
+        Some("setup") => setup_command(&rest),
         Some("scan") => scan(&rest),
         Some("test") => test(&rest),
         Some("lint") => lint(),
@@ -107,6 +118,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&rest),
         Some("fuzz") => fuzz(&rest),
         Some("rss") => rss_check(),
+        Some("vendored") => vendored_smoke(),
         Some(_) => Err(Failure::new(
             2,
             format!(
@@ -147,67 +159,6 @@ type Outcome = Result<u8, Failure>;
 // Subcommands
 // ---------------------------------------------------------------------------
 
-/// `cargo xtask setup`: makes sure the Vectorscan build dependencies exist.
-/// `verbose` prints a line even when nothing is missing.
-fn setup(verbose: bool) -> Result<(), Failure> {
-    let path_var = env::var_os("PATH");
-    let missing = missing_requirements(path_var.as_deref());
-    let packages: Vec<&str> = missing.iter().map(|r| r.package).collect();
-    match plan(&packages, is_root()) {
-        Plan::NothingToDo => {
-            if verbose {
-                let names: Vec<&str> = REQUIREMENTS.iter().map(|r| r.name).collect();
-                println!("setup: OK ({} found)", names.join(", "));
-            }
-            Ok(())
-        }
-        Plan::Instruct(command) => {
-            report_missing(&missing);
-            Err(Failure::new(
-                2,
-                format!(
-                    "missing build tools for Vectorscan; install them with:\n    {command}\n\
-                     (on systems without apt-get, install the equivalent packages)"
-                ),
-            ))
-        }
-        Plan::Install(packages) => {
-            report_missing(&missing);
-            if !find_program("apt-get", path_var.as_deref()) {
-                return Err(Failure::new(
-                    2,
-                    format!(
-                        "missing build tools for Vectorscan and apt-get is not available; \
-                         install the equivalent of these Debian packages: {}",
-                        packages.join(" ")
-                    ),
-                ));
-            }
-            eprintln!("setup: running as root; installing {}", packages.join(" "));
-            let mut update = Command::new("apt-get");
-            update.arg("update").env(APT_ENV.0, APT_ENV.1);
-            run(&mut update)?;
-            let mut install = Command::new("apt-get");
-            install
-                .args(["install", "-y"])
-                .args(&packages)
-                .env(APT_ENV.0, APT_ENV.1);
-            run(&mut install)?;
-            let still_missing = missing_requirements(env::var_os("PATH").as_deref());
-            if still_missing.is_empty() {
-                eprintln!("setup: OK");
-                Ok(())
-            } else {
-                report_missing(&still_missing);
-                Err(Failure::new(
-                    2,
-                    "build tools still missing after apt-get install",
-                ))
-            }
-        }
-    }
-}
-
 /// `cargo xtask scan PATH... [flags]`: builds the CLI and runs `secretscan dir`.
 /// Builds the CLI in release mode and returns the path of the binary.
 fn build_release_cli() -> Result<PathBuf, Failure> {
@@ -234,7 +185,7 @@ fn build_release_cli() -> Result<PathBuf, Failure> {
 
 /// `rss`: peak memory must not grow with input size.
 fn rss_check() -> Outcome {
-    setup(false)?;
+    setup(Toolchain::System, false)?;
     let binary = build_release_cli()?;
     let work = env::temp_dir().join("secretscan-rss");
     let result = rss::check(&binary, &work);
@@ -254,7 +205,7 @@ fn scan(args: &[OsString]) -> Outcome {
         eprintln!("{SCAN_USAGE}");
         return Err(Failure::new(2, "`scan` needs at least one PATH"));
     }
-    setup(false)?;
+    setup(Toolchain::System, false)?;
     let binary = build_release_cli()?;
     let mut secretscan = Command::new(&binary);
     secretscan.arg("dir").args(args);
@@ -270,17 +221,99 @@ fn scan(args: &[OsString]) -> Outcome {
         .map_or(2, |code| u8::try_from(code).unwrap_or(2)))
 }
 
-/// `cargo xtask test [args]`: `cargo test --workspace [args]`.
+/// `cargo xtask setup [--vendored]`.
+fn setup_command(args: &[OsString]) -> Outcome {
+    let (toolchain, rest) = split_vendored_flag(args);
+    if let Some(extra) = rest.first() {
+        return Err(Failure::new(
+            2,
+            format!(
+                "`setup` takes only --vendored, not `{}`",
+                extra.to_string_lossy()
+            ),
+        ));
+    }
+    setup(toolchain, true).map(|()| 0)
+}
+
+/// Takes a leading `--vendored` off `args`.
+fn split_vendored_flag(args: &[OsString]) -> (Toolchain, &[OsString]) {
+    match args.split_first() {
+        Some((first, rest)) if first == "--vendored" => (Toolchain::Vendored, rest),
+        _ => (Toolchain::System, args),
+    }
+}
+
+/// `cargo xtask test [--vendored] [args]`: `cargo test --workspace [args]`.
 fn test(args: &[OsString]) -> Outcome {
-    setup(false)?;
+    let (toolchain, args) = split_vendored_flag(args);
+    setup(toolchain, false)?;
     let mut command = cargo(&target_dir());
-    command.args(["test", "--workspace"]).args(args);
+    command.args(["test", "--workspace"]);
+    if toolchain == Toolchain::Vendored {
+        command.args(["--features", "scanner-engine/vendored"]);
+    }
+    command.args(args);
     run(&mut command).map(|()| 0)
+}
+
+/// `cargo xtask vendored`: builds the CLI against Vectorscan built from
+/// source and checks that it reports its version and finds a planted token.
+fn vendored_smoke() -> Outcome {
+    setup(Toolchain::Vendored, false)?;
+    let target_dir = target_dir();
+    let mut build = cargo(&target_dir);
+    build.args(["build", "-p", "scanner-cli", "--features", "vendored"]);
+    run(&mut build).map_err(|f| Failure::new(2, f.message))?;
+    let binary = target_dir
+        .path()
+        .join("debug")
+        .join(format!("secretscan{}", env::consts::EXE_SUFFIX));
+    let version = Command::new(&binary)
+        .arg("--version")
+        .output()
+        .map_err(|e| Failure::new(2, format!("could not run {}: {e}", binary.display())))?;
+    let version = String::from_utf8_lossy(&version.stdout).into_owned();
+    if !version.contains("Vectorscan") {
+        return Err(Failure::new(
+            1,
+            format!("`secretscan --version` does not name Vectorscan: {version:?}"),
+        ));
+    }
+    let input = "config: token = ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe\n";
+    let mut scan = Command::new(&binary);
+    scan.args(["stdin", "--format", "jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    let mut child = scan
+        .spawn()
+        .map_err(|e| Failure::new(2, format!("could not run {}: {e}", binary.display())))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin
+            .write_all(input.as_bytes())
+            .map_err(|e| Failure::new(2, format!("writing to secretscan stdin: {e}")))?;
+    }
+    let output = child
+        .wait_with_output()
+        .map_err(|e| Failure::new(2, format!("waiting for secretscan: {e}")))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if output.status.code() != Some(1) || !stdout.contains("github") {
+        return Err(Failure::new(
+            1,
+            format!(
+                "vendored smoke scan: expected exit 1 and a GitHub finding, got {} and {stdout:?}",
+                output.status
+            ),
+        ));
+    }
+    eprintln!("vendored: OK ({})", version.trim());
+    Ok(0)
 }
 
 /// `cargo xtask lint`: rustfmt check, then clippy with warnings denied.
 fn lint() -> Outcome {
-    setup(false)?;
+    setup(Toolchain::System, false)?;
     let target_dir = target_dir();
     run(cargo(&target_dir).args(["fmt", "--all", "--", "--check"]))?;
     run(cargo(&target_dir).args([
@@ -302,7 +335,7 @@ fn ci() -> Outcome {
 
 /// `cargo xtask bench [args]`: criterion benchmarks, `args` go to criterion.
 fn bench(args: &[OsString]) -> Outcome {
-    setup(false)?;
+    setup(Toolchain::System, false)?;
     let mut command = cargo(&target_dir());
     command
         .args(["bench", "-p", "secretscan-benches", "--"])
@@ -319,7 +352,7 @@ fn fuzz(args: &[OsString]) -> Outcome {
             return Ok(0);
         }
     };
-    setup(false)?;
+    setup(Toolchain::System, false)?;
     let root = workspace_root();
     let fuzz_dir = root.join("fuzz");
     let bootstrap = !rustc_is_nightly();
@@ -527,7 +560,6 @@ struct FuzzReport {
 /// Runs the fuzzer, echoing its stderr (libFuzzer's log) while parsing it.
 fn run_fuzzer(command: &mut Command) -> Result<FuzzReport, Failure> {
     use std::io::{BufRead, BufReader};
-    use std::process::Stdio;
     let shown = display_command(command);
     let mut child = command
         .stderr(Stdio::piped())
@@ -698,199 +730,9 @@ fn choose_target_dir(
     }
 }
 
-// ---------------------------------------------------------------------------
-// Setup: requirements and what to do about missing ones
-// ---------------------------------------------------------------------------
-
-/// How to tell whether a requirement is present.
-enum Check {
-    /// Any of these programs is on `PATH`.
-    Program(&'static [&'static str]),
-    /// Any of these files exists.
-    File(&'static [&'static str]),
-}
-
-/// A system tool needed to build Vectorscan and the Debian package providing it.
-struct Requirement {
-    name: &'static str,
-    package: &'static str,
-    check: Check,
-}
-
-const REQUIREMENTS: &[Requirement] = &[
-    Requirement {
-        name: "cmake",
-        package: "cmake",
-        check: Check::Program(&["cmake"]),
-    },
-    Requirement {
-        name: "ragel",
-        package: "ragel",
-        check: Check::Program(&["ragel"]),
-    },
-    Requirement {
-        name: "C++ compiler (c++ or g++)",
-        package: "g++",
-        check: Check::Program(&["c++", "g++"]),
-    },
-    Requirement {
-        name: "Boost headers (boost/version.hpp)",
-        package: "libboost-dev",
-        check: Check::File(&[
-            "/usr/include/boost/version.hpp",
-            "/usr/local/include/boost/version.hpp",
-        ]),
-    },
-    Requirement {
-        name: "pkg-config",
-        package: "pkg-config",
-        check: Check::Program(&["pkg-config"]),
-    },
-];
-
-/// The requirements not satisfied, looking up programs in `path_var`.
-fn missing_requirements(path_var: Option<&OsStr>) -> Vec<&'static Requirement> {
-    REQUIREMENTS
-        .iter()
-        .filter(|r| match r.check {
-            Check::Program(names) => !names.iter().any(|n| find_program(n, path_var)),
-            Check::File(paths) => !paths.iter().any(|p| Path::new(p).is_file()),
-        })
-        .collect()
-}
-
-/// Whether an executable file `name` exists in a directory of `path_var`.
-fn find_program(name: &str, path_var: Option<&OsStr>) -> bool {
-    let Some(path_var) = path_var else {
-        return false;
-    };
-    env::split_paths(path_var).any(|dir| {
-        let candidate = dir.join(format!("{name}{}", env::consts::EXE_SUFFIX));
-        fs::metadata(&candidate).is_ok_and(|m| m.is_file() && is_executable(&m))
-    })
-}
-
-#[cfg(unix)]
-fn is_executable(metadata: &fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    metadata.permissions().mode() & 0o111 != 0
-}
-
-#[cfg(not(unix))]
-fn is_executable(_: &fs::Metadata) -> bool {
-    true
-}
-
-fn report_missing(missing: &[&Requirement]) {
-    for requirement in missing {
-        eprintln!(
-            "setup: missing {} (Debian/Ubuntu package: {})",
-            requirement.name, requirement.package
-        );
-    }
-}
-
-/// What `setup` does, given the missing packages and whether we are root.
-#[derive(Debug, PartialEq, Eq)]
-enum Plan {
-    NothingToDo,
-    /// Run `apt-get update` and `apt-get install -y` these packages.
-    Install(Vec<String>),
-    /// Tell the user to run this command, and fail.
-    Instruct(String),
-}
-
-fn plan(missing_packages: &[&str], root: bool) -> Plan {
-    let mut packages: Vec<String> = Vec::new();
-    for package in missing_packages {
-        if !packages.iter().any(|p| p == package) {
-            packages.push((*package).to_string());
-        }
-    }
-    if packages.is_empty() {
-        Plan::NothingToDo
-    } else if root {
-        Plan::Install(packages)
-    } else {
-        Plan::Instruct(format!("sudo apt-get install -y {}", packages.join(" ")))
-    }
-}
-
-/// Whether the effective user id is 0: from `/proc/self/status` on Linux,
-/// else from `id -u`. Unknown counts as not root (we then only print advice).
-fn is_root() -> bool {
-    if let Ok(status) = fs::read_to_string("/proc/self/status") {
-        if let Some(euid) = effective_uid_from_proc_status(&status) {
-            return euid == 0;
-        }
-    }
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .is_some_and(|uid| uid.trim() == "0")
-}
-
-/// The effective uid: the second number of the `Uid:` line
-/// (`Uid: real effective saved filesystem`).
-fn effective_uid_from_proc_status(status: &str) -> Option<u32> {
-    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    line.split_whitespace().nth(2)?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nothing_missing_means_nothing_to_do() {
-        assert_eq!(plan(&[], true), Plan::NothingToDo);
-        assert_eq!(plan(&[], false), Plan::NothingToDo);
-    }
-
-    #[test]
-    fn root_installs_only_missing_packages() {
-        assert_eq!(
-            plan(&["cmake", "ragel", "cmake"], true),
-            Plan::Install(vec!["cmake".into(), "ragel".into()])
-        );
-    }
-
-    #[test]
-    fn non_root_is_told_the_sudo_command() {
-        assert_eq!(
-            plan(&["ragel", "libboost-dev"], false),
-            Plan::Instruct("sudo apt-get install -y ragel libboost-dev".into())
-        );
-    }
-
-    #[test]
-    fn empty_path_misses_every_program() {
-        let missing = missing_requirements(Some(OsStr::new("/nonexistent")));
-        let names: Vec<&str> = missing.iter().map(|r| r.package).collect();
-        for package in ["cmake", "ragel", "g++", "pkg-config"] {
-            assert!(names.contains(&package), "{package} not reported missing");
-        }
-        assert!(missing_requirements(None).len() >= 4);
-    }
-
-    #[test]
-    fn programs_are_found_on_path() {
-        assert!(find_program(
-            "sh",
-            Some(OsStr::new("/nonexistent:/bin:/usr/bin"))
-        ));
-        assert!(!find_program("sh", Some(OsStr::new("/nonexistent"))));
-    }
-
-    #[test]
-    fn effective_uid_is_parsed() {
-        let status = "Name:\tx\nUid:\t1000\t0\t1000\t1000\nGid:\t1\t1\t1\t1\n";
-        assert_eq!(effective_uid_from_proc_status(status), Some(0));
-        assert_eq!(effective_uid_from_proc_status("Name:\tx\n"), None);
-    }
 
     #[test]
     fn target_dir_prefers_env_then_home_then_workspace() {

@@ -84,7 +84,7 @@ fn error_origin(e: &RuleError) -> &str {
     match e {
         RuleError::Syntax { origin, .. } | RuleError::InvalidRule { origin, .. } => origin,
         RuleError::DuplicateId { second_origin, .. } => second_origin,
-        RuleError::Database { .. } => "",
+        RuleError::Database { .. } | RuleError::Library { .. } => "",
     }
 }
 

@@ -15,7 +15,7 @@ mod scan_input;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 /// Exit code when the scan completed and found nothing.
 pub const EXIT_CLEAN: u8 = 0;
@@ -25,7 +25,18 @@ pub const EXIT_FINDINGS: u8 = 1;
 pub const EXIT_ERROR: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let long_version = format!(
+        "{} (Vectorscan {})",
+        env!("CARGO_PKG_VERSION"),
+        scanner_engine::vectorscan_version()
+    );
+    // clap keeps version strings as `&'static str`; this one is built once.
+    let long_version: &'static str = Box::leak(long_version.into_boxed_str());
+    let command = args::Cli::command().long_version(long_version);
+    let cli = match args::Cli::from_arg_matches(&command.get_matches()) {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     let result = match cli.command {
         args::Command::Dir(a) => cmd_dir::run(&a),
         args::Command::Stdin(a) => cmd_stdin::run(&a),

@@ -327,6 +327,7 @@ impl Engine {
         tuning: Tuning,
         skip_invalid: bool,
     ) -> Result<(Engine, Vec<RuleError>), RuleError> {
+        crate::vectorscan::self_test().map_err(|message| RuleError::Library { message })?;
         let mut skipped = Vec::new();
         let mut seen: HashMap<String, String> = HashMap::new();
         // Each valid rule with its anchors and the index of its spec.

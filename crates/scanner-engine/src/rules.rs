@@ -97,6 +97,10 @@ pub enum RuleError {
     /// The prefilter database could not be built.
     #[error("could not compile the rule set: {message}")]
     Database { message: String },
+    /// The linked Vectorscan library failed its known-answer self-test
+    /// (it would miss matches), so no engine is built on it.
+    #[error("unusable Vectorscan library: {message}")]
+    Library { message: String },
 }
 
 impl RuleError {

@@ -1,4 +1,6 @@
-//! Thin, safe layer over the Vectorscan C library (`vectorscan-rs-sys`).
+//! Thin, safe layer over the Vectorscan C library, declared in [`ffi`]
+//! (the system `libhs` by default, a source build with the `vendored`
+//! feature).
 //!
 //! The safe `vectorscan-rs` API ties every scanner to a borrowed database and
 //! cannot reset a stream for reuse; the engine needs owned, reusable scratch
@@ -17,7 +19,100 @@ use std::ffi::{c_char, c_int, c_uint, c_ulonglong, c_void, CStr, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
-use vectorscan_rs_sys as hs;
+mod ffi;
+
+use ffi as hs;
+
+/// The linked library's version string (e.g. `5.4.9 2023-03-23`), as
+/// `hs_version` reports it.
+pub fn library_version() -> String {
+    // SAFETY: hs_version returns a pointer to a static NUL-terminated string.
+    unsafe { CStr::from_ptr(hs::hs_version()) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Checks, once per process, that the linked library finds literals it must
+/// find: a known-answer test of a few caseless literals over a short text,
+/// in block and stream mode. Some library builds miss such matches (Debian
+/// 12's Vectorscan 5.4.9 does on AVX-512 CPUs); an engine built on one would
+/// silently miss secrets, so building one fails with this message instead.
+pub fn self_test() -> Result<(), String> {
+    static RESULT: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    RESULT.get_or_init(run_self_test).clone()
+}
+
+fn run_self_test() -> Result<(), String> {
+    let patterns: Vec<VsPattern> = ["tok_", "begin-blob", "end-blob"]
+        .iter()
+        .enumerate()
+        .map(|(id, literal)| VsPattern {
+            expression: escape_literal(literal.as_bytes()),
+            flags: PatternFlags {
+                caseless: true,
+                ..Default::default()
+            },
+            id: id as u32,
+        })
+        .collect();
+    // The first text is one on which Vectorscan 5.4.9 (Debian 12, AVX-512)
+    // reports nothing.
+    let filler = "filler ".repeat(40);
+    let cases = [
+        (format!("{filler} tok_abcdef012345"), vec![(0, 285)]),
+        (
+            format!("{filler} TOK_abcdef012345 end-blob"),
+            vec![(0, 285), (2, 306)],
+        ),
+    ];
+    let failed = |e: &dyn std::fmt::Debug| format!("Vectorscan self-test failed: {e:?}");
+    let mut scratch = VsScratch::empty();
+    let block = Database::compile_block(&patterns).map_err(|e| failed(&e))?;
+    let stream_db = Database::compile_stream(&patterns).map_err(|e| failed(&e))?;
+    scratch.grow_for(&block).map_err(|e| failed(&e))?;
+    scratch.grow_for(&stream_db).map_err(|e| failed(&e))?;
+    let mut stream = scratch.open_stream(&stream_db).map_err(|e| failed(&e))?;
+    for (text, expected) in &cases {
+        let broken = |mode: &str, hits: &[(u32, u64)]| {
+            format!(
+                "the linked Vectorscan library ({}) fails a known-answer test in {mode} mode \
+                 (expected matches {expected:?}, got {hits:?}), so it would miss secrets. \
+                 Link a correct build: `apt-get install libhyperscan-dev` (x86-64), a \
+                 Vectorscan release newer than 5.4.9, or `--features vendored`",
+                library_version().trim()
+            )
+        };
+        let mut hits = Vec::new();
+        scratch
+            .scan_block(&block, text.as_bytes(), |id, end| {
+                hits.push((id, end));
+                true
+            })
+            .map_err(|e| failed(&e))?;
+        if hits != *expected {
+            return Err(broken("block", &hits));
+        }
+        hits.clear();
+        for piece in text.as_bytes().chunks(100) {
+            scratch
+                .scan_stream(&mut stream, piece, |id, end| {
+                    hits.push((id, end));
+                    true
+                })
+                .map_err(|e| failed(&e))?;
+        }
+        scratch
+            .reset_stream(&mut stream, |id, end| {
+                hits.push((id, end));
+                true
+            })
+            .map_err(|e| failed(&e))?;
+        if hits != *expected {
+            return Err(broken("stream", &hits));
+        }
+    }
+    Ok(())
+}
 
 /// Per-pattern compile flags, a subset of Vectorscan's `HS_FLAG_*`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -47,7 +142,7 @@ impl PatternFlags {
         if self.utf8 {
             b |= hs::HS_FLAG_UTF8;
         }
-        b as c_uint
+        b
     }
 }
 
@@ -120,7 +215,7 @@ impl Database {
         Database::compile(patterns, hs::HS_MODE_STREAM)
     }
 
-    fn compile(patterns: &[VsPattern], mode: u32) -> Result<Database, CompileError> {
+    fn compile(patterns: &[VsPattern], mode: c_uint) -> Result<Database, CompileError> {
         if patterns.is_empty() {
             return Err(CompileError {
                 message: "no patterns to compile".into(),
@@ -149,13 +244,13 @@ impl Database {
                 flags.as_ptr(),
                 ids.as_ptr(),
                 patterns.len() as c_uint,
-                mode as c_uint,
+                mode,
                 ptr::null(),
                 &mut db,
                 &mut err,
             )
         };
-        if rc == hs::HS_SUCCESS as hs::hs_error_t && !db.is_null() {
+        if rc == hs::HS_SUCCESS && !db.is_null() {
             return Ok(Database { ptr: db });
         }
         Err(take_compile_error(err))
@@ -238,7 +333,7 @@ impl VsScratch {
         // SAFETY: `db.ptr` is a valid database; `self.ptr` is null or a scratch
         // previously allocated by Vectorscan, which hs_alloc_scratch may realloc.
         let rc = unsafe { hs::hs_alloc_scratch(db.ptr, &mut self.ptr) };
-        if rc == hs::HS_SUCCESS as hs::hs_error_t {
+        if rc == hs::HS_SUCCESS {
             Ok(())
         } else {
             Err(ScanError(rc))
@@ -282,7 +377,7 @@ impl VsScratch {
         let mut s: *mut hs::hs_stream_t = ptr::null_mut();
         // SAFETY: `db` is a valid stream-mode database; `s` is a valid out-pointer.
         let rc = unsafe { hs::hs_open_stream(db.ptr, 0, &mut s) };
-        if rc == hs::HS_SUCCESS as hs::hs_error_t && !s.is_null() {
+        if rc == hs::HS_SUCCESS && !s.is_null() {
             Ok(Stream { ptr: s })
         } else {
             Err(ScanError(rc))
@@ -412,7 +507,7 @@ fn finish_scan(rc: hs::hs_error_t, panicked: bool) -> Result<(), ScanError> {
     if panicked {
         return Err(ScanError(i32::MIN));
     }
-    if rc == hs::HS_SUCCESS as hs::hs_error_t || rc == hs::HS_SCAN_TERMINATED {
+    if rc == hs::HS_SUCCESS || rc == hs::HS_SCAN_TERMINATED {
         Ok(())
     } else {
         Err(ScanError(rc))
@@ -432,6 +527,20 @@ mod tests {
             },
             id,
         }
+    }
+
+    #[test]
+    fn linked_library_passes_the_known_answer_test() {
+        assert_eq!(self_test(), Ok(()));
+    }
+
+    #[test]
+    fn library_version_is_at_least_5_4() {
+        let version = library_version();
+        let mut parts = version.split(|c: char| !c.is_ascii_digit());
+        let major: u32 = parts.next().unwrap().parse().unwrap();
+        let minor: u32 = parts.next().unwrap().parse().unwrap();
+        assert!((major, minor) >= (5, 4), "linked libhs is {version}");
     }
 
     #[test]
