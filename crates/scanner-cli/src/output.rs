@@ -30,6 +30,8 @@ struct JsonFinding<'a> {
     column: u64,
     start: u64,
     end: u64,
+    encoded_start: u64,
+    encoded_end: u64,
     secret: String,
     #[serde(rename = "match")]
     matched: String,
@@ -86,6 +88,8 @@ impl Reporter {
                     column: f.column,
                     start: f.start,
                     end: f.end,
+                    encoded_start: f.encoded_start,
+                    encoded_end: f.encoded_end,
                     secret,
                     matched,
                     entropy: (f.entropy * 1000.0).round() / 1000.0,

@@ -255,18 +255,28 @@ fn decoded_secrets_carry_their_path_and_root_span() {
             )
         })
         .collect();
+    // Each finding is located at the encoded bytes of the token: the token
+    // starts at decoded offset 7 ("token: "), in Base64 quantum 2, so at
+    // character 8 of the blob (column 6 + 8); nested, the inner blob's
+    // character 8 is decoded byte 8 of the outer one, again quantum 2; in
+    // the URL text after "token%3D" (column 7 + 8).
     assert_eq!(
         summary,
         vec![
-            (2, 6, serde_json::json!(["base64"])),
-            (3, 6, serde_json::json!(["base64", "base64"])),
-            (4, 7, serde_json::json!(["url"])),
+            (2, 14, serde_json::json!(["base64"])),
+            (3, 14, serde_json::json!(["base64", "base64"])),
+            (4, 15, serde_json::json!(["url"])),
         ]
     );
     assert!(found.iter().all(|f| f["secret"] == TOKEN));
+    // The outermost encoded span is reported too.
     assert_eq!(
-        found[0]["end"].as_u64().unwrap() - found[0]["start"].as_u64().unwrap(),
+        found[0]["encoded_end"].as_u64().unwrap() - found[0]["encoded_start"].as_u64().unwrap(),
         blob.len() as u64
+    );
+    assert_eq!(
+        found[1]["encoded_end"].as_u64().unwrap() - found[1]["encoded_start"].as_u64().unwrap(),
+        nested.len() as u64
     );
     let err = stderr(&o);
     assert!(
@@ -364,15 +374,21 @@ fn every_encoding_is_found_with_its_path_and_root_span() {
                 "{name}"
             );
         } else {
-            assert_eq!(f["start"].as_u64(), Some(root_start), "{name}");
+            let root_end = root_start + encoded.len() as u64;
             assert_eq!(
-                f["end"].as_u64(),
-                Some(root_start + encoded.len() as u64),
+                (f["encoded_start"].as_u64(), f["encoded_end"].as_u64()),
+                (Some(root_start), Some(root_end)),
                 "{name}"
+            );
+            // Located at the token's own encoded bytes, inside the span.
+            let (start, end) = (f["start"].as_u64().unwrap(), f["end"].as_u64().unwrap());
+            assert!(
+                root_start < start && start < end && end <= root_end,
+                "{name}: {f}"
             );
             assert_eq!(
                 (f["line"].as_u64(), f["column"].as_u64()),
-                (Some(2), Some(8)),
+                (Some(2), Some(8 + start - root_start)),
                 "{name}"
             );
         }

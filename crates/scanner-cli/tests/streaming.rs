@@ -11,7 +11,8 @@ use std::process::{Command, Stdio};
 
 /// About `size` bytes of log-like lines with a raw token every `every` lines
 /// and a Base64-wrapped one in between; returns the text and the expected
-/// (line, column) of each secret.
+/// (line, column) of each secret (for the wrapped one, of its own encoded
+/// bytes).
 fn corpus(size: usize, every: usize) -> (String, Vec<(u64, u64)>) {
     let mut text = String::new();
     let mut expected = Vec::new();
@@ -23,8 +24,10 @@ fn corpus(size: usize, every: usize) -> (String, Vec<(u64, u64)>) {
             expected.push((line, 9));
             text.push_str(TOKEN);
         } else if n % every == every / 2 {
+            // The token starts at decoded offset 6 ("token "), in Base64
+            // quantum 2: at character 8 of the blob, column 6 + 8.
             text.push_str("blob=");
-            expected.push((line, 6));
+            expected.push((line, 14));
             text.push_str(&b64(format!("token {TOKEN}").as_bytes()));
         } else {
             text.push_str(&format!(

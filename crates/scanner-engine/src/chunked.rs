@@ -31,7 +31,54 @@ use std::io::{self, Read};
 use crate::engine::Engine;
 use crate::finding::{DecodeStep, Finding};
 use crate::scratch::{ScanStats, Scratch};
-use crate::transform::{find_spans, Span};
+use crate::transform::{find_spans, Span, TransformConfig, TransformKind};
+
+/// `cfg` without its cap on spans per buffer: cut points must consider
+/// every span.
+fn uncapped(cfg: &TransformConfig) -> TransformConfig {
+    TransformConfig {
+        max_spans_per_buffer: usize::MAX,
+        ..cfg.clone()
+    }
+}
+
+/// The greatest offset `<= at` in the encoded span `span` from which the
+/// rest of the span decodes to the rest of its decoded bytes: Base64 at a
+/// multiple of four alphabet characters from the span's start, URL encoding
+/// not inside a `%XX` escape.
+fn resumable_cut(cfg: &TransformConfig, span: &[u8], at: usize) -> usize {
+    let at = at.min(span.len());
+    match cfg.kind {
+        TransformKind::Base64 => {
+            let is_data = |b: &u8| b.is_ascii_alphanumeric() || b"+/-_".contains(b);
+            let chars = span[..at].iter().filter(|b| is_data(b)).count();
+            let mut keep = chars - chars % 4;
+            if keep == chars {
+                return at;
+            }
+            // The byte offset of alphabet character number `keep`.
+            for (i, b) in span.iter().enumerate() {
+                if is_data(b) {
+                    if keep == 0 {
+                        return i;
+                    }
+                    keep -= 1;
+                }
+            }
+            at
+        }
+        TransformKind::Url => {
+            let escape_at = |i: usize| span.get(i) == Some(&b'%');
+            if at >= 1 && escape_at(at - 1) {
+                at - 1
+            } else if at >= 2 && escape_at(at - 2) {
+                at - 2
+            } else {
+                at
+            }
+        }
+    }
+}
 
 /// Counters of a chunked scan, beside the engine's [`ScanStats`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -79,6 +126,8 @@ pub struct StreamScanner<'e> {
     spans: Vec<Span>,
     round: Vec<Finding>,
     stats: StreamStats,
+    /// Findings passed to the caller's sink.
+    delivered: u64,
 }
 
 impl std::fmt::Debug for StreamScanner<'_> {
@@ -108,6 +157,7 @@ impl Engine {
             spans: Vec::new(),
             round: Vec::new(),
             stats: StreamStats::default(),
+            delivered: 0,
         }
     }
 
@@ -159,16 +209,15 @@ impl StreamScanner<'_> {
     /// Ends the stream, reporting the remaining findings; returns the counters.
     pub fn finish(mut self, sink: &mut impl FnMut(Finding)) -> StreamStats {
         self.round(true, sink);
-        self.stats.scan = self.scratch.stats();
-        self.stats
+        self.stats()
     }
 
-    /// Counters so far.
+    /// Counters so far. `scan.findings` counts the findings passed to the
+    /// sink (rounds overlap, so the engine confirms some twice).
     pub fn stats(&self) -> StreamStats {
-        StreamStats {
-            scan: self.scratch.stats(),
-            ..self.stats
-        }
+        let mut scan = self.scratch.stats();
+        scan.findings = self.delivered;
+        StreamStats { scan, ..self.stats }
     }
 
     fn round(&mut self, last: bool, sink: &mut impl FnMut(Finding)) {
@@ -194,6 +243,9 @@ impl StreamScanner<'_> {
             f.line += self.lines_before;
             f.start = start;
             f.end += self.base;
+            f.encoded_start += self.base;
+            f.encoded_end += self.base;
+            self.delivered += 1;
             sink(f);
         }
         self.round = round;
@@ -207,20 +259,24 @@ impl StreamScanner<'_> {
     /// Where to cut the buffer: `at`, or the start of an encoded span that
     /// contains `at` (a span cut in the middle would be seen differently in
     /// the next round, e.g. a wrapped Base64 block no longer continued). A
-    /// span starting more than one overlap before `at` is cut anyway and
+    /// span starting more than one overlap before `at` is cut anyway, at a
+    /// point where its decoding can resume (a Base64 quantum boundary
+    /// counted from the span's start, never inside a `%XX` escape), and
     /// counted as split.
     fn drop_point(&mut self, at: usize) -> usize {
         let region = at.saturating_sub(self.overlap);
         let mut cut = at;
         for cfg in &self.engine.tuning.transforms {
-            find_spans(cfg, &self.buf[region..], &mut self.spans);
+            find_spans(&uncapped(cfg), &self.buf, &mut self.spans);
             for s in &self.spans {
-                let (start, end) = (region + s.start as usize, region + s.end as usize);
+                let (start, end) = (s.start as usize, s.end as usize);
                 if start < at && at < end {
                     if start > region {
                         cut = cut.min(start);
                     } else {
                         self.stats.spans_split += 1;
+                        cut =
+                            cut.min(resumable_cut(cfg, &self.buf[start..end], at - start) + start);
                     }
                 }
             }
@@ -238,7 +294,7 @@ impl StreamScanner<'_> {
         let region = tail.saturating_sub(self.overlap);
         let mut stable = tail;
         for cfg in &self.engine.tuning.transforms {
-            find_spans(cfg, &self.buf[region..], &mut self.spans);
+            find_spans(&uncapped(cfg), &self.buf[region..], &mut self.spans);
             for s in &self.spans {
                 let (start, end) = (region + s.start as usize, region + s.end as usize);
                 if end > tail {

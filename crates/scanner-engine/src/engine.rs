@@ -53,8 +53,11 @@ pub struct Tuning {
     /// and depths; it also bounds the copies of queued nested spans. Spans
     /// beyond it are counted in [`ScanStats::decode_aborted`](crate::ScanStats::decode_aborted). Default 64 MiB.
     pub max_total_decoded_bytes: usize,
-    /// Most encoded spans waiting to be decoded; more are counted in
-    /// [`ScanStats::spans_dropped`](crate::ScanStats::spans_dropped). Default 4096.
+    /// Most encoded spans waiting to be decoded. Spans in the root input are
+    /// found piece by piece and the queue is drained whenever it is half
+    /// full, so none is dropped; nested spans found while the queue is full
+    /// are counted in [`ScanStats::spans_dropped`](crate::ScanStats::spans_dropped).
+    /// Default 4096.
     pub max_decode_queue: usize,
     /// Capacity of the set of decoded-output digests used to skip repeats.
     /// Default 4096.
@@ -272,9 +275,13 @@ impl Engine {
         Scratch::new()
     }
 
-    /// Scans `input` and returns its findings ordered by position.
+    /// Scans `input` and returns all its findings ordered by position.
+    /// `Tuning::max_findings_per_scan` does not apply: the caller receives
+    /// every finding (use [`Engine::scan_bytes_with`] to cap them and see
+    /// the counters).
     pub fn scan_bytes(&self, input: &[u8]) -> Vec<Finding> {
         let mut scratch = self.new_scratch();
+        scratch.uncapped = true;
         let mut out = Vec::new();
         self.scan_bytes_with(&mut scratch, input, &mut |f| out.push(f));
         out

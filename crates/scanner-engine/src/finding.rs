@@ -1,9 +1,14 @@
 //! What a scan reports: [`Finding`], its decode path and its fingerprint.
 //!
 //! Invariants:
-//! - `start..end`, `line` and `column` locate the secret in the *root* input
-//!   (for a finding inside decoded data, the outermost encoded text it came
-//!   from); `line` and `column` are 1-based, `column` counts bytes.
+//! - `start..end`, `line` and `column` locate the secret in the *root*
+//!   input: for a finding inside decoded data, the encoded bytes that decode
+//!   to the secret (whole Base64 quanta, whole `%XX` escapes, mapped through
+//!   every level of nesting); `line` and `column` are 1-based, `column`
+//!   counts bytes (UTF-16 code units for text found in UTF-16).
+//! - `encoded_start..encoded_end` is the outermost encoded span holding the
+//!   secret, and equals `start..end` for a raw finding; it always contains
+//!   `start..end`.
 //! - The fingerprint depends only on the rule id and the secret bytes, so it
 //!   is stable across runs, files, offsets and versions of this crate.
 
@@ -74,10 +79,16 @@ pub struct Finding {
     pub rule_id: Arc<str>,
     /// Name of the rule that matched.
     pub rule_name: Arc<str>,
-    /// Byte offset of the secret (or of the encoded text holding it) in the root input.
+    /// Byte offset of the secret in the root input; for a decoded finding,
+    /// of the first encoded byte that decodes to it.
     pub start: u64,
     /// End (exclusive) of that span.
     pub end: u64,
+    /// Start of the outermost encoded span holding the secret (`start` for
+    /// a raw finding).
+    pub encoded_start: u64,
+    /// End (exclusive) of that span (`end` for a raw finding).
+    pub encoded_end: u64,
     /// 1-based line of `start`.
     pub line: u64,
     /// 1-based byte column of `start` within its line.
@@ -95,6 +106,33 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding of `rule` at `span` (see the field docs) inside the encoded
+    /// span `encoded`; line and column are filled in at emission.
+    pub(crate) fn new(
+        rule: &crate::engine::RuleInfo,
+        secret: &[u8],
+        matched: &[u8],
+        span: (u64, u64),
+        encoded: (u64, u64),
+        decode_path: DecodePath,
+    ) -> Finding {
+        Finding {
+            rule_id: rule.id.clone(),
+            rule_name: rule.name.clone(),
+            start: span.0,
+            end: span.1,
+            encoded_start: encoded.0,
+            encoded_end: encoded.1,
+            line: 0,
+            column: 0,
+            secret: secret.to_vec(),
+            matched: matched.to_vec(),
+            entropy: shannon_entropy(secret),
+            decode_path,
+            fingerprint: Fingerprint::of(&rule.id, secret),
+        }
+    }
+
     /// The decode path as `base64 > url`, or an empty string for raw findings.
     pub fn decode_path_string(&self) -> String {
         let names: Vec<&str> = self.decode_path.iter().map(|s| s.as_str()).collect();

@@ -17,7 +17,7 @@
 
 use crate::confirm::{confirm_rule, Region};
 use crate::engine::{Engine, PatternTarget};
-use crate::finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint};
+use crate::finding::{DecodePath, DecodeStep, Finding};
 use crate::location::LineCursor;
 use crate::scratch::{
     PendingFinding, RegexState, RuleWindows, ScanStats, Scratch, Utf16Match, VARIANTS,
@@ -66,13 +66,8 @@ pub(crate) fn scan_with(
     let mut utf16 = std::mem::take(&mut scratch.root_utf16);
     utf16.clear();
     for m in &scratch.utf16_found {
-        utf16.push(m.to_finding(
-            engine,
-            m.start,
-            m.end,
-            &DecodePath::new(),
-            &scratch.utf16_text,
-        ));
+        let span = (m.start, m.end);
+        utf16.push(m.to_finding(engine, span, span, &DecodePath::new(), &scratch.utf16_text));
     }
     scratch.root_utf16 = utf16;
     // Set the root matches aside (reusing both vectors' capacity) so decoded
@@ -444,7 +439,11 @@ fn emit(
     drop_generic_overlaps(engine, root, &mut decoded);
     decoded.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
     let mut cursor = LineCursor::new();
-    let cap = engine.tuning.max_findings_per_scan;
+    let cap = if scratch.uncapped {
+        usize::MAX
+    } else {
+        engine.tuning.max_findings_per_scan
+    };
     let total = root.len() + decoded.len();
     let mut roots = root.iter().peekable();
     let mut decs = decoded.drain(..).peekable();
@@ -482,8 +481,8 @@ fn emit(
 }
 
 /// Removes findings of generic rules whose secret overlaps a specific rule's
-/// finding: in the root input by byte span; in decoded data by the same root
-/// span and one secret containing the other.
+/// finding: in the root input by the secrets' byte spans; in decoded data by
+/// the encoded bytes the secrets were located at.
 fn drop_generic_overlaps(
     engine: &Engine,
     root: &mut Vec<PendingFinding>,
@@ -508,39 +507,27 @@ fn drop_generic_overlaps(
     if !decoded.iter().any(|f| is_generic_id(&f.rule_id)) {
         return;
     }
-    let contains = |a: &[u8], b: &[u8]| a.windows(b.len().max(1)).any(|w| w == b);
-    let snapshot: Vec<(u64, u64, Vec<u8>)> = decoded
+    let snapshot: Vec<(u64, u64)> = decoded
         .iter()
         .filter(|f| !is_generic_id(&f.rule_id))
-        .map(|f| (f.start, f.end, f.secret.clone()))
+        .map(|f| (f.start, f.end))
         .collect();
     decoded.retain(|f| {
-        !is_generic_id(&f.rule_id)
-            || !snapshot.iter().any(|(s, e, secret)| {
-                *s == f.start
-                    && *e == f.end
-                    && (contains(&f.secret, secret) || contains(secret, &f.secret))
-            })
+        !is_generic_id(&f.rule_id) || !snapshot.iter().any(|&(s, e)| s < f.end && f.start < e)
     });
 }
 
 /// A finding for a match in the root input (line and column filled by the caller).
 fn raw_finding(engine: &Engine, input: &[u8], p: &PendingFinding) -> Finding {
-    let rule = &engine.rules[p.rule as usize];
-    let secret = input[p.secret_start as usize..p.secret_end as usize].to_vec();
-    Finding {
-        rule_id: rule.info.id.clone(),
-        rule_name: rule.info.name.clone(),
-        start: p.secret_start,
-        end: p.secret_end,
-        line: 0,
-        column: 0,
-        entropy: shannon_entropy(&secret),
-        fingerprint: Fingerprint::of(&rule.info.id, &secret),
-        matched: input[p.match_start as usize..p.match_end as usize].to_vec(),
-        secret,
-        decode_path: DecodePath::new(),
-    }
+    let span = (p.secret_start, p.secret_end);
+    Finding::new(
+        &engine.rules[p.rule as usize].info,
+        &input[p.secret_start as usize..p.secret_end as usize],
+        &input[p.match_start as usize..p.match_end as usize],
+        span,
+        span,
+        DecodePath::new(),
+    )
 }
 
 #[cfg(test)]

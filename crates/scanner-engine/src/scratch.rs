@@ -14,7 +14,7 @@ use regex_automata::util::captures::Captures;
 
 use crate::decode::DecodeScratch;
 use crate::engine::Engine;
-use crate::finding::{shannon_entropy, DecodePath, Finding, Fingerprint};
+use crate::finding::{DecodePath, Finding};
 use crate::utf16::Variant;
 use crate::vectorscan::VsScratch;
 
@@ -111,32 +111,26 @@ pub(crate) struct Utf16Match {
 }
 
 impl Utf16Match {
-    /// A finding for this match at root span `[start, end)`, below `path`.
+    /// A finding for this match at `span` in the root input, inside the
+    /// encoded span `encoded`, below `path`.
     pub(crate) fn to_finding(
         &self,
         engine: &Engine,
-        start: u64,
-        end: u64,
+        span: (u64, u64),
+        encoded: (u64, u64),
         path: &DecodePath,
         text: &[u8],
     ) -> Finding {
-        let rule = &engine.rules[self.rule as usize];
-        let secret = &text[self.secret.clone()];
         let mut decode_path = path.clone();
         decode_path.extend(self.variant.step());
-        Finding {
-            rule_id: rule.info.id.clone(),
-            rule_name: rule.info.name.clone(),
-            start,
-            end,
-            line: 0,
-            column: 0,
-            secret: secret.to_vec(),
-            matched: text[self.matched.clone()].to_vec(),
-            entropy: shannon_entropy(secret),
+        Finding::new(
+            &engine.rules[self.rule as usize].info,
+            &text[self.secret.clone()],
+            &text[self.matched.clone()],
+            span,
+            encoded,
             decode_path,
-            fingerprint: Fingerprint::of(&rule.info.id, secret),
-        }
+        )
     }
 }
 
@@ -189,6 +183,9 @@ pub struct Scratch {
     /// State of the decoded-data pass, created on first use.
     pub(crate) decode: Option<DecodeScratch>,
     pub(crate) stats: ScanStats,
+    /// Report every finding, ignoring `max_findings_per_scan` (set by
+    /// `Engine::scan_bytes`, whose caller receives a `Vec` of all).
+    pub(crate) uncapped: bool,
 }
 
 impl Default for Scratch {
@@ -215,6 +212,7 @@ impl Scratch {
             root_utf16: Vec::new(),
             decode: None,
             stats: ScanStats::default(),
+            uncapped: false,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Secrets inside Base64, URL encoding and their nestings are found, with the
-//! decode path and the span of the outermost encoded text; budgets and caps
-//! are counted, never silent.
+//! decode path, the span of the outermost encoded text and the location of
+//! the secret's own encoded bytes; budgets and caps are counted, never
+//! silent.
 
 mod common;
 
@@ -27,12 +28,21 @@ fn single(engine: &Engine, input: &str, encoded: &str, path: &[DecodeStep]) {
     let f = &found[0];
     assert_eq!(&*f.rule_id, "github-pat-classic");
     assert_eq!(f.decode_path.as_slice(), path, "{input:?}");
-    let start = input.find(encoded).expect("encoded text in input") as u64;
+    let span_start = input.find(encoded).expect("encoded text in input") as u64;
     assert_eq!(
-        (f.start, f.end),
-        (start, start + encoded.len() as u64),
+        (f.encoded_start, f.encoded_end),
+        (span_start, span_start + encoded.len() as u64),
         "root span of {input:?}"
     );
+    // The finding is located at the encoded bytes of the secret itself:
+    // inside the span, and shorter than it (every input here has text
+    // around the token).
+    assert!(
+        f.encoded_start <= f.start && f.start < f.end && f.end <= f.encoded_end,
+        "{f:?}"
+    );
+    assert!(f.end - f.start < f.encoded_end - f.encoded_start, "{f:?}");
+    let start = f.start;
     let line = input[..start as usize].matches('\n').count() as u64 + 1;
     let col = start
         - input[..start as usize]
@@ -174,13 +184,35 @@ fn budgets_are_counted() {
         })
         .build()
         .unwrap();
+    // A full queue of root spans is drained, not truncated: both blobs are
+    // decoded and the token in the second one is found.
     let input = format!(
         "{} {}\n",
         b64(b"first secret-free blob of text"),
-        b64(b"second secret-free blob of text")
+        b64(format!("token={TOKEN}").as_bytes())
     );
     let mut scratch = engine.new_scratch();
-    engine.scan_bytes_with(&mut scratch, input.as_bytes(), &mut |_| ());
+    let mut found = Vec::new();
+    engine.scan_bytes_with(&mut scratch, input.as_bytes(), &mut |f| found.push(f));
+    let stats = scratch.stats();
+    assert_eq!(stats.spans_dropped, 0, "{stats:?}");
+    assert!(stats.spans_decoded >= 2, "{stats:?}");
+    assert_eq!(found.len(), 1, "{found:?}");
+    // Nested spans found while the queue is full are counted.
+    let nested = url_encode_all(
+        format!(
+            "{} {}",
+            b64(b"first nested secret-free blob"),
+            b64(b"second nested secret-free blob")
+        )
+        .as_bytes(),
+    );
+    let mut scratch = engine.new_scratch();
+    engine.scan_bytes_with(
+        &mut scratch,
+        format!("q={nested}\n").as_bytes(),
+        &mut |_| (),
+    );
     assert!(scratch.stats().spans_dropped >= 1, "{:?}", scratch.stats());
 }
 

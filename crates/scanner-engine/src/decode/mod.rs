@@ -26,11 +26,15 @@ use std::collections::VecDeque;
 use std::ops::{ControlFlow, Range};
 
 use crate::engine::Engine;
-use crate::finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint};
+use crate::finding::{DecodePath, DecodeStep, Finding};
 use crate::raw_pass::{confirm_buffer, Prefilter};
 use crate::scratch::{PendingFinding, Scratch};
 use crate::structures::FixedSet128;
-use crate::transform::{find_spans, stream_decode, Span, TransformConfig, TransformKind};
+use crate::transform::{
+    encoded_range, find_spans, stream_decode, Span, SpanFinder, TransformConfig, TransformKind,
+};
+
+use smallvec::SmallVec;
 
 use digest::DecodedDigest;
 use stream::{stream_span, Outcome, ScanParts, StreamDecoder};
@@ -44,14 +48,55 @@ enum Source {
     Slab(Range<usize>),
 }
 
+/// One level of encoding between the root input and a work item's bytes.
+#[derive(Clone, Debug)]
+struct Level {
+    transform: usize,
+    source: Source,
+    /// Offset of this level's encoded bytes in the decoded output of the
+    /// level above it; for the outermost level, in the root input.
+    at: u64,
+}
+
 /// One encoded span waiting to be decoded.
 #[derive(Clone, Debug)]
 struct WorkItem {
     root_start: u64,
     root_end: u64,
-    transform: usize,
     path: DecodePath,
-    source: Source,
+    /// Outermost first; the last level is the item's own encoding.
+    levels: SmallVec<[Level; 4]>,
+}
+
+impl WorkItem {
+    fn own(&self) -> &Level {
+        self.levels
+            .last()
+            .expect("a work item has at least one level")
+    }
+
+    /// The root-input range whose decoding (through every level) holds
+    /// decoded bytes `[lo, hi)` of this item.
+    fn locate(
+        &self,
+        transforms: &[TransformConfig],
+        input: &[u8],
+        slab: &[u8],
+        lo: u64,
+        hi: u64,
+    ) -> (u64, u64) {
+        let (mut lo, mut hi) = (lo, hi);
+        for level in self.levels.iter().rev() {
+            let encoded = match &level.source {
+                Source::Root(r) => &input[r.clone()],
+                Source::Slab(r) => &slab[r.clone()],
+            };
+            let (s, e) = encoded_range(&transforms[level.transform], encoded, lo, hi);
+            lo = level.at + s;
+            hi = level.at + e;
+        }
+        (lo, hi)
+    }
 }
 
 /// Reusable state of the decoded-data pass.
@@ -118,165 +163,257 @@ pub(crate) fn scan_decoded(
     ds.seen.clear();
     ds.findings.clear();
     let mut budget = tuning.max_total_decoded_bytes;
+    let mut run = Run {
+        engine,
+        input,
+        root_pending,
+        prefilter,
+    };
 
-    enqueue_spans(engine, scratch, &mut ds, input);
-    let DecodeScratch {
-        queue,
-        slab,
-        staged,
-        decoded,
-        chunk,
-        spans,
-        seen,
-        findings,
-        streamer,
-    } = &mut ds;
-    while let Some(mut item) = queue.pop_front() {
-        let cfg = &tuning.transforms[item.transform];
-        let want_children = item.path.len() < tuning.max_transform_depth;
-        let encoded: &[u8] = match &item.source {
-            Source::Root(r) => &input[r.clone()],
-            Source::Slab(r) => &slab[r.clone()],
+    // Root spans are found piece by piece; whenever the queue is full it is
+    // drained (decoded, nested spans included) before more are found, so
+    // the queue's cap bounds memory without dropping a span.
+    for (t, cfg) in tuning.transforms.iter().enumerate() {
+        let uncapped = TransformConfig {
+            max_spans_per_buffer: usize::MAX,
+            ..cfg.clone()
         };
-        let limit = cfg.max_decoded_bytes.min(budget);
-        scratch.stats.spans_decoded += 1;
-        let mark = findings.len();
+        let mut finder = SpanFinder::new(&uncapped);
+        let mut offset = 0u64;
+        for piece in input.chunks(ROOT_PIECE) {
+            ds.spans.clear();
+            let _ = finder.feed(piece, offset, &mut |span| {
+                ds.spans.push(span);
+                ControlFlow::Continue(())
+            });
+            offset += piece.len() as u64;
+            enqueue_root_spans(scratch, &mut ds, t, cfg.kind);
+            // Half the queue is left for the nested spans found meanwhile.
+            if ds.queue.len() >= tuning.max_decode_queue / 2 {
+                run.drain(scratch, &mut ds, &mut budget);
+            }
+        }
+        ds.spans.clear();
+        let _ = finder.finish(&mut |span| {
+            ds.spans.push(span);
+            ControlFlow::Continue(())
+        });
+        enqueue_root_spans(scratch, &mut ds, t, cfg.kind);
+        scratch.stats.spans_truncated += finder.counts().cut;
+    }
+    run.drain(scratch, &mut ds, &mut budget);
+    keep_outermost(&mut ds.findings);
+    scratch.decode = Some(ds);
+}
 
-        if encoded.len() >= tuning.stream_decode_min_len {
-            let sd = streamer.get_or_insert_with(|| StreamDecoder::new(engine));
-            staged.clear();
-            let mut digest = DecodedDigest::new();
-            let parts = ScanParts {
-                vs: &mut scratch.vs,
-                regex_states: &mut scratch.regex_states,
-                pending: &mut scratch.pending,
-                stats: &mut scratch.stats,
+/// Root input bytes handed to a root span finder at a time: the most spans
+/// found between two checks of the queue's cap is this over the shortest
+/// span length.
+const ROOT_PIECE: usize = 64 << 10;
+
+/// What decoding one scan's queue needs besides the scratch.
+struct Run<'a> {
+    engine: &'a Engine,
+    input: &'a [u8],
+    root_pending: &'a [PendingFinding],
+    prefilter: Prefilter,
+}
+
+impl Run<'_> {
+    /// Decodes every queued span, breadth first, until the queue is empty;
+    /// then the slab of nested spans' bytes is free again.
+    fn drain(&mut self, scratch: &mut Scratch, ds: &mut DecodeScratch, budget: &mut usize) {
+        let Run {
+            engine,
+            input,
+            root_pending,
+            prefilter,
+        } = *self;
+        let tuning = &engine.tuning;
+        let DecodeScratch {
+            queue,
+            slab,
+            staged,
+            decoded,
+            chunk,
+            spans,
+            seen,
+            findings,
+            streamer,
+        } = ds;
+        while let Some(mut item) = queue.pop_front() {
+            let own = item.own().clone();
+            let cfg = &tuning.transforms[own.transform];
+            let want_children = item.path.len() < tuning.max_transform_depth;
+            let encoded: &[u8] = match &own.source {
+                Source::Root(r) => &input[r.clone()],
+                Source::Slab(r) => &slab[r.clone()],
             };
-            let mut on_match = |rule: u32, secret: &[u8], matched: &[u8]| {
+            let limit = cfg.max_decoded_bytes.min(*budget);
+            scratch.stats.spans_decoded += 1;
+            let mark = findings.len();
+
+            if encoded.len() >= tuning.stream_decode_min_len {
+                let sd = streamer.get_or_insert_with(|| StreamDecoder::new(engine));
+                staged.clear();
+                let mut digest = DecodedDigest::new();
+                let parts = ScanParts {
+                    vs: &mut scratch.vs,
+                    regex_states: &mut scratch.regex_states,
+                    pending: &mut scratch.pending,
+                    stats: &mut scratch.stats,
+                };
+                let mut on_match = |rule: u32, secret: &[u8], matched: &[u8], at: u64| {
+                    let span = item.locate(
+                        &tuning.transforms,
+                        input,
+                        slab,
+                        at,
+                        at + secret.len() as u64,
+                    );
+                    stage_finding(
+                        engine,
+                        findings,
+                        root_pending,
+                        input,
+                        &item,
+                        rule,
+                        secret,
+                        matched,
+                        span,
+                    )
+                };
+                let slab_budget = tuning.max_total_decoded_bytes.saturating_sub(slab.len());
+                let outcome = stream_span(
+                    engine,
+                    sd,
+                    parts,
+                    cfg,
+                    encoded,
+                    limit,
+                    chunk,
+                    &mut digest,
+                    want_children,
+                    staged,
+                    slab_budget,
+                    &mut on_match,
+                );
+                match outcome {
+                    Outcome::Finished { decoded_len } => {
+                        *budget -= decoded_len as usize;
+                        scratch.stats.decoded_bytes += decoded_len;
+                        if !seen.insert(digest.finish(item.root_start, item.root_end)) {
+                            findings.truncate(mark);
+                            scratch.stats.dedupe_hits += 1;
+                            continue;
+                        }
+                        for child in sd.children.drain(..) {
+                            let bytes = &staged[child.slab];
+                            push_child(
+                                engine,
+                                scratch,
+                                queue,
+                                slab,
+                                &item,
+                                child.transform,
+                                child.at,
+                                bytes,
+                            );
+                        }
+                        continue;
+                    }
+                    Outcome::Budget => {
+                        findings.truncate(mark);
+                        scratch.stats.decode_aborted += 1;
+                        continue;
+                    }
+                    Outcome::Fallback => {
+                        findings.truncate(mark);
+                        scratch.stats.decode_fallbacks += 1;
+                    }
+                    Outcome::Invalid => findings.truncate(mark),
+                }
+            }
+
+            // Full decode: the path for short spans, and the fallback.
+            match decode_span(cfg, encoded, limit, decoded, chunk) {
+                Ok(used) => {
+                    if let Source::Root(r) = &own.source {
+                        // Report only the part of the root span that decoded.
+                        item.root_end = (r.start + used) as u64;
+                    }
+                }
+                Err(SpanFailure::Budget) => {
+                    scratch.stats.decode_aborted += 1;
+                    continue;
+                }
+                Err(SpanFailure::Invalid) => {
+                    scratch.stats.decode_errors += 1;
+                    continue;
+                }
+            }
+            *budget -= decoded.len();
+            scratch.stats.decoded_bytes += decoded.len() as u64;
+            let mut digest = DecodedDigest::new();
+            digest.update(decoded);
+            if !seen.insert(digest.finish(item.root_start, item.root_end)) {
+                scratch.stats.dedupe_hits += 1;
+                continue;
+            }
+            confirm_buffer(engine, scratch, decoded, prefilter);
+            for m in &scratch.utf16_found {
+                let span = item.locate(&tuning.transforms, input, slab, m.start, m.end);
+                let f = m.to_finding(
+                    engine,
+                    span,
+                    (item.root_start, item.root_end),
+                    &item.path,
+                    &scratch.utf16_text,
+                );
+                stage(findings, root_pending, input, m.rule, f);
+            }
+            let mut pending = std::mem::take(&mut scratch.pending);
+            for p in pending.drain(..) {
+                let secret = &decoded[p.secret_start as usize..p.secret_end as usize];
+                let matched = &decoded[p.match_start as usize..p.match_end as usize];
+                let span = item.locate(
+                    &tuning.transforms,
+                    input,
+                    slab,
+                    p.secret_start,
+                    p.secret_end,
+                );
                 stage_finding(
                     engine,
                     findings,
                     root_pending,
                     input,
                     &item,
-                    rule,
+                    p.rule,
                     secret,
                     matched,
-                )
-            };
-            let slab_budget = tuning.max_total_decoded_bytes.saturating_sub(slab.len());
-            let outcome = stream_span(
-                engine,
-                sd,
-                parts,
-                cfg,
-                encoded,
-                limit,
-                chunk,
-                &mut digest,
-                want_children,
-                staged,
-                slab_budget,
-                &mut on_match,
-            );
-            match outcome {
-                Outcome::Finished { decoded_len } => {
-                    budget -= decoded_len as usize;
-                    scratch.stats.decoded_bytes += decoded_len;
-                    if !seen.insert(digest.finish(item.root_start, item.root_end)) {
-                        findings.truncate(mark);
-                        scratch.stats.dedupe_hits += 1;
-                        continue;
+                    span,
+                );
+            }
+            scratch.pending = pending;
+            if want_children {
+                for (t, cfg) in tuning.transforms.iter().enumerate() {
+                    let counts = find_spans(cfg, decoded, spans);
+                    scratch.stats.spans_dropped += counts.dropped;
+                    scratch.stats.spans_truncated += counts.cut;
+                    for span in spans.iter() {
+                        let bytes = &decoded[span.start as usize..span.end as usize];
+                        push_child(engine, scratch, queue, slab, &item, t, span.start, bytes);
                     }
-                    for child in sd.children.drain(..) {
-                        let bytes = &staged[child.slab];
-                        push_child(engine, scratch, queue, slab, &item, child.transform, bytes);
-                    }
-                    continue;
-                }
-                Outcome::Budget => {
-                    findings.truncate(mark);
-                    scratch.stats.decode_aborted += 1;
-                    continue;
-                }
-                Outcome::Fallback => {
-                    findings.truncate(mark);
-                    scratch.stats.decode_fallbacks += 1;
-                }
-                Outcome::Invalid => findings.truncate(mark),
-            }
-        }
-
-        // Full decode: the path for short spans, and the fallback.
-        match decode_span(cfg, encoded, limit, decoded, chunk) {
-            Ok(used) => {
-                if let Source::Root(r) = &item.source {
-                    // Report only the part of the root span that decoded.
-                    item.root_end = (r.start + used) as u64;
-                }
-            }
-            Err(SpanFailure::Budget) => {
-                scratch.stats.decode_aborted += 1;
-                continue;
-            }
-            Err(SpanFailure::Invalid) => {
-                scratch.stats.decode_errors += 1;
-                continue;
-            }
-        }
-        budget -= decoded.len();
-        scratch.stats.decoded_bytes += decoded.len() as u64;
-        let mut digest = DecodedDigest::new();
-        digest.update(decoded);
-        if !seen.insert(digest.finish(item.root_start, item.root_end)) {
-            scratch.stats.dedupe_hits += 1;
-            continue;
-        }
-        confirm_buffer(engine, scratch, decoded, prefilter);
-        for m in &scratch.utf16_found {
-            let f = m.to_finding(
-                engine,
-                item.root_start,
-                item.root_end,
-                &item.path,
-                &scratch.utf16_text,
-            );
-            stage(findings, root_pending, input, m.rule, f);
-        }
-        let mut pending = std::mem::take(&mut scratch.pending);
-        for p in pending.drain(..) {
-            let secret = &decoded[p.secret_start as usize..p.secret_end as usize];
-            let matched = &decoded[p.match_start as usize..p.match_end as usize];
-            stage_finding(
-                engine,
-                findings,
-                root_pending,
-                input,
-                &item,
-                p.rule,
-                secret,
-                matched,
-            );
-        }
-        scratch.pending = pending;
-        if want_children {
-            for (t, cfg) in tuning.transforms.iter().enumerate() {
-                let counts = find_spans(cfg, decoded, spans);
-                scratch.stats.spans_dropped += counts.dropped;
-                scratch.stats.spans_truncated += counts.cut;
-                for span in spans.iter() {
-                    let bytes = &decoded[span.start as usize..span.end as usize];
-                    push_child(engine, scratch, queue, slab, &item, t, bytes);
                 }
             }
         }
+        slab.clear();
     }
-    keep_outermost(findings);
-    scratch.decode = Some(ds);
 }
 
-/// Records a confirmed match from decoded data as a finding of the item's
-/// root span (see [`stage`]).
+/// Records a confirmed match from decoded data, found at `span` of the root
+/// input, as a finding inside the item's root span (see [`stage`]).
 #[allow(clippy::too_many_arguments)]
 fn stage_finding(
     engine: &Engine,
@@ -287,21 +424,16 @@ fn stage_finding(
     rule_idx: u32,
     secret: &[u8],
     matched: &[u8],
+    span: (u64, u64),
 ) {
-    let rule = &engine.rules[rule_idx as usize];
-    let finding = Finding {
-        rule_id: rule.info.id.clone(),
-        rule_name: rule.info.name.clone(),
-        start: item.root_start,
-        end: item.root_end,
-        line: 0,
-        column: 0,
-        secret: secret.to_vec(),
-        matched: matched.to_vec(),
-        entropy: shannon_entropy(secret),
-        decode_path: item.path.clone(),
-        fingerprint: Fingerprint::of(&rule.info.id, secret),
-    };
+    let finding = Finding::new(
+        &engine.rules[rule_idx as usize].info,
+        secret,
+        matched,
+        span,
+        (item.root_start, item.root_end),
+        item.path.clone(),
+    );
     stage(findings, root_pending, input, rule_idx, finding);
 }
 
@@ -317,20 +449,25 @@ fn stage(
 ) {
     let repeats_raw = root_pending.iter().any(|r| {
         r.rule == rule_idx
-            && r.secret_start >= f.start
-            && r.secret_end <= f.end
+            && r.secret_start >= f.encoded_start
+            && r.secret_end <= f.encoded_end
             && input[r.secret_start as usize..r.secret_end as usize] == *f.secret
     });
     let repeats_decoded = findings.iter().any(|g| {
-        g.start == f.start && g.end == f.end && g.rule_id == f.rule_id && g.secret == f.secret
+        (g.start, g.end, g.encoded_start, g.encoded_end)
+            == (f.start, f.end, f.encoded_start, f.encoded_end)
+            && g.rule_id == f.rule_id
+            && g.secret == f.secret
     });
     if !repeats_raw && !repeats_decoded {
         findings.push(f);
     }
 }
 
-/// Queues a child span found in `parent`'s decoded output, copying its
-/// encoded bytes to the slab, unless the queue or the slab budget is full.
+/// Queues a child span found at offset `at` of `parent`'s decoded output,
+/// copying its encoded bytes to the slab, unless the queue or the slab
+/// budget is full.
+#[allow(clippy::too_many_arguments)]
 fn push_child(
     engine: &Engine,
     scratch: &mut Scratch,
@@ -338,6 +475,7 @@ fn push_child(
     slab: &mut Vec<u8>,
     parent: &WorkItem,
     transform: usize,
+    at: u64,
     bytes: &[u8],
 ) {
     let tuning = &engine.tuning;
@@ -348,40 +486,39 @@ fn push_child(
         scratch.stats.spans_dropped += 1;
         return;
     }
-    let at = slab.len();
+    let from = slab.len();
     slab.extend_from_slice(bytes);
     let mut path = parent.path.clone();
     path.push(step_of(tuning.transforms[transform].kind));
+    let mut levels = parent.levels.clone();
+    levels.push(Level {
+        transform,
+        source: Source::Slab(from..slab.len()),
+        at,
+    });
     queue.push_back(WorkItem {
         root_start: parent.root_start,
         root_end: parent.root_end,
-        transform,
         path,
-        source: Source::Slab(at..slab.len()),
+        levels,
     });
 }
 
-/// Among decoded findings of the same rule and secret whose root spans
-/// overlap (e.g. a Base64 run decoded both on its own and inside the URL
-/// span around it), keeps the one with the widest root span, then the
+/// Among decoded findings of the same rule and secret at overlapping
+/// locations (e.g. a Base64 run decoded both on its own and inside the URL
+/// span around it), keeps the one with the widest encoded span, then the
 /// shortest decode path.
 fn keep_outermost(findings: &mut Vec<Finding>) {
-    findings.sort_by(|a, b| {
+    let key = |f: &Finding| {
         (
-            &a.rule_id,
-            &a.secret,
-            a.start,
-            std::cmp::Reverse(a.end),
-            a.decode_path.len(),
+            f.rule_id.clone(),
+            f.secret.clone(),
+            f.start,
+            std::cmp::Reverse(f.encoded_end - f.encoded_start),
+            f.decode_path.len(),
         )
-            .cmp(&(
-                &b.rule_id,
-                &b.secret,
-                b.start,
-                std::cmp::Reverse(b.end),
-                b.decode_path.len(),
-            ))
-    });
+    };
+    findings.sort_by_cached_key(key);
     // `dedup_by` compares each finding with the last one kept.
     findings.dedup_by(|f, kept| {
         kept.rule_id == f.rule_id
@@ -401,8 +538,8 @@ enum SpanFailure {
 
 /// Decodes `encoded` into `out` (cleared first), failing if it would exceed
 /// `limit` bytes; returns how many encoded bytes were decoded. A Base64
-/// span that fails to decode after a line break (a wrapped block followed by an unrelated line that looked like a
-/// continuation) is retried once up to that line break.
+/// span that turns invalid part way keeps the output decoded before the
+/// offending byte; one invalid from its first quantum is an error.
 fn decode_span(
     cfg: &TransformConfig,
     encoded: &[u8],
@@ -430,41 +567,38 @@ fn decode_span(
     match attempt(encoded, out) {
         Ok(()) => Ok(encoded.len()),
         Err(None) => Err(SpanFailure::Budget),
-        Err(Some(offset)) => {
-            let before = &encoded[..offset.min(encoded.len())];
-            match memchr::memrchr(b'\n', before) {
-                Some(nl) if nl >= cfg.min_len => match attempt(&encoded[..nl], out) {
-                    Ok(()) => Ok(nl),
-                    Err(None) => Err(SpanFailure::Budget),
-                    Err(Some(_)) => Err(SpanFailure::Invalid),
-                },
-                _ => Err(SpanFailure::Invalid),
-            }
+        // The output of every complete quantum before the offending byte is
+        // valid decoded data: keep it (a run cut at a buffer's end, a
+        // wrapped block followed by an unrelated line, a stray character).
+        // The span then ends with the last quantum decoded.
+        Err(Some(_)) if !out.is_empty() => {
+            let (_, end) = encoded_range(cfg, encoded, 0, out.len() as u64);
+            Ok(end as usize)
         }
+        Err(Some(_)) => Err(SpanFailure::Invalid),
     }
 }
 
-/// Finds every transform's spans in the root input and queues them.
-fn enqueue_spans(engine: &Engine, scratch: &mut Scratch, ds: &mut DecodeScratch, input: &[u8]) {
-    for (t, cfg) in engine.tuning.transforms.iter().enumerate() {
-        ds.spans.clear();
-        let counts = find_spans(cfg, input, &mut ds.spans);
-        scratch.stats.spans_dropped += counts.dropped;
-        scratch.stats.spans_truncated += counts.cut;
-        for span in &ds.spans {
-            scratch.stats.spans_found += 1;
-            if ds.queue.len() >= engine.tuning.max_decode_queue {
-                scratch.stats.spans_dropped += 1;
-                continue;
-            }
-            ds.queue.push_back(WorkItem {
-                root_start: span.start,
-                root_end: span.end,
+/// Queues the root spans in `ds.spans`, found by transform `t`.
+fn enqueue_root_spans(
+    scratch: &mut Scratch,
+    ds: &mut DecodeScratch,
+    t: usize,
+    kind: TransformKind,
+) {
+    for span in &ds.spans {
+        scratch.stats.spans_found += 1;
+        ds.queue.push_back(WorkItem {
+            root_start: span.start,
+            root_end: span.end,
+            path: std::iter::once(step_of(kind)).collect(),
+            levels: std::iter::once(Level {
                 transform: t,
-                path: std::iter::once(step_of(cfg.kind)).collect(),
                 source: Source::Root(span.start as usize..span.end as usize),
-            });
-        }
+                at: span.start,
+            })
+            .collect(),
+        });
     }
 }
 

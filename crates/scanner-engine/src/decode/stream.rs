@@ -64,6 +64,8 @@ pub(crate) enum Outcome {
 pub(crate) struct Child {
     pub transform: usize,
     pub slab: std::ops::Range<usize>,
+    /// Offset of the child span in the decoded stream.
+    pub at: u64,
 }
 
 /// Reusable state of the streaming path.
@@ -114,8 +116,9 @@ impl StreamDecoder {
     }
 }
 
-/// Receives each confirmed match: (rule index, secret, whole match).
-pub(crate) type MatchSink<'a> = dyn FnMut(u32, &[u8], &[u8]) + 'a;
+/// Receives each confirmed match: (rule index, secret, whole match, decoded
+/// offset of the secret).
+pub(crate) type MatchSink<'a> = dyn FnMut(u32, &[u8], &[u8], u64) + 'a;
 
 /// What the streaming path borrows from the scan's scratch.
 pub(crate) struct ScanParts<'a> {
@@ -203,7 +206,7 @@ pub(crate) fn stream_span(
             last_end[r] = last_end[r].max(ctx_lo + p.match_end);
             let secret = &window_buf[p.secret_start as usize..p.secret_end as usize];
             let matched = &window_buf[p.match_start as usize..p.match_end as usize];
-            on_match(w.rule, secret, matched);
+            on_match(w.rule, secret, matched, ctx_lo + p.secret_start);
         }
         true
     };
@@ -361,6 +364,7 @@ fn take_child(
     children.push(Child {
         transform,
         slab: at..slab.len(),
+        at: span.start,
     });
     true
 }

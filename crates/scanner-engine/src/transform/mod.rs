@@ -33,10 +33,12 @@ use core::fmt;
 use core::ops::ControlFlow;
 
 pub mod base64;
+mod locate;
 mod sink;
 pub mod url;
 
 pub use self::base64::Base64SpanFinder;
+pub use self::locate::encoded_range;
 pub use self::url::UrlSpanFinder;
 
 /// Size of the chunks a decoder hands to its `on_chunk` callback: every chunk
