@@ -192,9 +192,10 @@ fn work(
 /// Counts one file's outcome, naming files that were not scanned in full.
 fn tally(counts: &mut WalkCounts, shown: &str, outcome: FileOutcome, args: &DirArgs) {
     match outcome {
-        FileOutcome::Scanned(bytes) => {
+        FileOutcome::Scanned(bytes, stats) => {
             counts.files += 1;
             counts.bytes += bytes;
+            warn_budgets(shown, &stats);
         }
         FileOutcome::Binary => counts.skipped_binary += 1,
         FileOutcome::TooLarge(size) => {
@@ -208,6 +209,17 @@ fn tally(counts: &mut WalkCounts, shown: &str, outcome: FileOutcome, args: &DirA
             counts.unreadable += 1;
             eprintln!("secretscan: cannot read {shown}: {e}");
         }
+    }
+}
+
+/// Warns on stderr, naming the input, about every budget the scan of one
+/// input exhausted: findings may be missing there, and the user must know.
+pub fn warn_budgets(shown: &str, stats: &ScanStats) {
+    for hit in stats.budgets_hit() {
+        eprintln!(
+            "secretscan: warning: {shown}: {} {} ({}={}; limit {} reached), findings may be missing",
+            hit.count, hit.what, hit.counter, hit.count, hit.limit
+        );
     }
 }
 

@@ -26,6 +26,7 @@ pub fn run(args: &StdinArgs) -> Result<u8, String> {
     if let Some(e) = write_error {
         return Err(format!("cannot write to stdout: {e}"));
     }
+    crate::cmd_dir::warn_budgets(&args.label, &stats.scan);
     let found = reporter.count();
     reporter
         .finish()

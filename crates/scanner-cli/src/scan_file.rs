@@ -46,7 +46,9 @@ pub struct FileScanner<'e> {
 /// What became of one file.
 #[derive(Debug)]
 pub enum FileOutcome {
-    Scanned(u64),
+    /// Scanned: bytes read, and the engine's counters for this file (to
+    /// warn about budgets hit).
+    Scanned(u64, ScanStats),
     Binary,
     TooLarge(u64),
     Unreadable(io::Error),
@@ -96,16 +98,18 @@ impl<'e> FileScanner<'e> {
             return FileOutcome::Binary;
         }
         if (self.buf.len() as u64) < first_read {
+            let before = self.scratch.stats();
             self.engine
                 .scan_bytes_with(&mut self.scratch, &self.buf, &mut |f| sink(f));
-            return FileOutcome::Scanned(self.buf.len() as u64);
+            let stats = self.scratch.stats().since(&before);
+            return FileOutcome::Scanned(self.buf.len() as u64, stats);
         }
         match scan_stream(self.engine, &self.buf, file, sink, &mut self.block) {
             Ok(stats) => {
                 self.streamed.files += 1;
                 self.streamed.spans_split += stats.spans_split;
                 self.streamed.scan += stats.scan;
-                FileOutcome::Scanned(stats.bytes_fed)
+                FileOutcome::Scanned(stats.bytes_fed, stats.scan)
             }
             Err(StreamError::Read(e)) => FileOutcome::Unreadable(e),
         }

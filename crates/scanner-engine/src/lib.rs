@@ -44,7 +44,7 @@ pub use chunked::{StreamScanner, StreamStats};
 pub use engine::{Engine, EngineBuilder, RuleInfo, Tuning};
 pub use finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint};
 pub use rules::{builtin_rules, parse_rules_toml, RuleError, RuleSpec};
-pub use scratch::{ScanStats, Scratch};
+pub use scratch::{BudgetHit, ScanStats, Scratch};
 
 /// The version of the Vectorscan (or Hyperscan) library linked into this
 /// build: the system's `libhs` by default, a source build with the

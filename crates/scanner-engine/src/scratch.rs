@@ -69,6 +69,79 @@ pub struct ScanStats {
     pub findings_dropped: u64,
 }
 
+/// A budget that was exhausted during a scan, so findings may be missing:
+/// which counter says so, how often, and the `Tuning` field that sets it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BudgetHit {
+    /// The `ScanStats` counter (e.g. `spans_dropped`).
+    pub counter: &'static str,
+    /// Its value.
+    pub count: u64,
+    /// What was not done, for messages (e.g. "nested encoded spans not decoded").
+    pub what: &'static str,
+    /// The `Tuning` field whose limit was reached.
+    pub limit: &'static str,
+}
+
+impl ScanStats {
+    /// The budgets these counters show were exhausted: the only ways a scan
+    /// can miss a secret it would otherwise find. Empty when none was.
+    pub fn budgets_hit(&self) -> Vec<BudgetHit> {
+        let all = [
+            BudgetHit {
+                counter: "findings_dropped",
+                count: self.findings_dropped,
+                what: "findings not reported",
+                limit: "max_findings_per_scan",
+            },
+            BudgetHit {
+                counter: "spans_dropped",
+                count: self.spans_dropped,
+                what: "nested encoded spans not decoded",
+                limit: "max_decode_queue / max_total_decoded_bytes",
+            },
+            BudgetHit {
+                counter: "decode_aborted",
+                count: self.decode_aborted,
+                what: "encoded spans abandoned",
+                limit: "max_total_decoded_bytes / max_decoded_bytes",
+            },
+        ];
+        all.into_iter().filter(|b| b.count > 0).collect()
+    }
+
+    /// The counters of `self` minus those of `earlier` (a snapshot taken
+    /// before), saturating at zero.
+    pub fn since(&self, earlier: &ScanStats) -> ScanStats {
+        let mut d = *self;
+        d.bytes_scanned = d.bytes_scanned.saturating_sub(earlier.bytes_scanned);
+        d.anchor_hits = d.anchor_hits.saturating_sub(earlier.anchor_hits);
+        d.windows = d.windows.saturating_sub(earlier.windows);
+        d.rules_fully_scanned = d
+            .rules_fully_scanned
+            .saturating_sub(earlier.rules_fully_scanned);
+        d.prefilter_errors = d.prefilter_errors.saturating_sub(earlier.prefilter_errors);
+        d.rejected_entropy = d.rejected_entropy.saturating_sub(earlier.rejected_entropy);
+        d.rejected_allow = d.rejected_allow.saturating_sub(earlier.rejected_allow);
+        d.rejected_width = d.rejected_width.saturating_sub(earlier.rejected_width);
+        d.spans_found = d.spans_found.saturating_sub(earlier.spans_found);
+        d.spans_dropped = d.spans_dropped.saturating_sub(earlier.spans_dropped);
+        d.spans_truncated = d.spans_truncated.saturating_sub(earlier.spans_truncated);
+        d.spans_decoded = d.spans_decoded.saturating_sub(earlier.spans_decoded);
+        d.decode_aborted = d.decode_aborted.saturating_sub(earlier.decode_aborted);
+        d.decode_errors = d.decode_errors.saturating_sub(earlier.decode_errors);
+        d.dedupe_hits = d.dedupe_hits.saturating_sub(earlier.dedupe_hits);
+        d.decoded_bytes = d.decoded_bytes.saturating_sub(earlier.decoded_bytes);
+        d.decode_fallbacks = d.decode_fallbacks.saturating_sub(earlier.decode_fallbacks);
+        d.windows_redecoded = d
+            .windows_redecoded
+            .saturating_sub(earlier.windows_redecoded);
+        d.findings = d.findings.saturating_sub(earlier.findings);
+        d.findings_dropped = d.findings_dropped.saturating_sub(earlier.findings_dropped);
+        d
+    }
+}
+
 impl std::ops::AddAssign for ScanStats {
     fn add_assign(&mut self, o: ScanStats) {
         self.bytes_scanned += o.bytes_scanned;
