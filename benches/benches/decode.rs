@@ -1,7 +1,9 @@
 //! Throughput of a full scan (raw pass plus Base64/URL decoding, default
 //! tuning) on three 16 MiB corpora: plain source text, YAML dense with Base64
-//! blobs, and access logs with percent-encoded query strings. The ratio of the
-//! decode-heavy corpora to plain text is the cost of looking inside encodings.
+//! blobs, and access logs with percent-encoded query strings; and on the two
+//! decode-heaviest shapes: one 64 MiB line of Base64, and 60,000 short Base64
+//! values one per line. The ratio of the decode-heavy corpora to plain text
+//! is the cost of looking inside encodings.
 //!
 //! Run with `cargo xtask bench` (or `cargo bench -p secretscan-benches`).
 
@@ -10,7 +12,10 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use scanner_engine::Engine;
-use secretscan_benches::{base64_dense_corpus, plain_source_corpus, url_heavy_corpus};
+use secretscan_benches::{
+    base64_dense_corpus, base64_one_line_corpus, plain_source_corpus, short_base64_values_corpus,
+    url_heavy_corpus,
+};
 
 const CORPUS_BYTES: usize = 16 * 1024 * 1024;
 
@@ -21,6 +26,14 @@ fn decode(c: &mut Criterion) {
         ("plain_source", plain_source_corpus(CORPUS_BYTES)),
         ("base64_dense", base64_dense_corpus(CORPUS_BYTES, 7)),
         ("url_heavy_logs", url_heavy_corpus(CORPUS_BYTES, 11)),
+        (
+            "base64_one_line_64MiB",
+            base64_one_line_corpus(64 << 20, 13),
+        ),
+        (
+            "short_base64_values_60k",
+            short_base64_values_corpus(60_000, 17),
+        ),
     ];
     let mut group = c.benchmark_group("full_scan");
     group.sample_size(10);

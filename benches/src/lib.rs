@@ -217,6 +217,36 @@ pub fn url_heavy_corpus(target_bytes: usize, seed: u64) -> Vec<u8> {
     bytes
 }
 
+/// Returns one line of exactly `target_bytes` bytes (plus a newline) of
+/// Base64 of pseudo-random bytes: the shape of a large embedded binary
+/// (an image in a data URL, a Helm release secret, a database dump column).
+pub fn base64_one_line_corpus(target_bytes: usize, seed: u64) -> Vec<u8> {
+    let mut rng = XorShift64::new(seed);
+    let raw: Vec<u8> = (0..target_bytes / 4 * 3)
+        .map(|_| rng.below(256) as u8)
+        .collect();
+    let mut bytes = base64_encode(&raw).into_bytes();
+    bytes.truncate(target_bytes);
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Returns `count` short Base64 values (12 to 45 bytes of pseudo-random data
+/// each), one per line after a key: lock files, Kubernetes secrets, logs.
+pub fn short_base64_values_corpus(count: usize, seed: u64) -> Vec<u8> {
+    let mut rng = XorShift64::new(seed);
+    let mut out = String::new();
+    let mut raw = Vec::new();
+    for i in 0..count {
+        raw.clear();
+        for _ in 0..12 + rng.below(34) {
+            raw.push(rng.below(256) as u8);
+        }
+        out.push_str(&format!("  value_{i}: {}\n", base64_encode(&raw)));
+    }
+    out.into_bytes()
+}
+
 /// Standard Base64 with padding (a small encoder so the corpus builders need
 /// no dependency).
 fn base64_encode(data: &[u8]) -> String {

@@ -71,6 +71,7 @@ fuzz_target!(|data: &[u8]| {
     }
     scanner.feed(&input[at..], &mut |f| chunked.push(key(&f)));
     let stats = scanner.finish(&mut |f| chunked.push(key(&f)));
+    assert_eq!(stats.scan.findings, chunked.len() as u64, "findings counted as delivered");
     if stats.spans_split == 0 {
         assert_eq!(chunked, whole, "chunked scan differs from scan_bytes");
     }

@@ -1,5 +1,7 @@
 #![no_main]
-//! `Engine::scan_bytes` never panics, and every finding lies inside the input.
+//! `Engine::scan_bytes` never panics, every finding lies inside the input
+//! and inside its encoded span, and the findings counter equals what the
+//! caller receives.
 
 use std::sync::OnceLock;
 
@@ -10,9 +12,21 @@ static ENGINE: OnceLock<Engine> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
     let engine = ENGINE.get_or_init(Engine::builtin);
-    let findings = engine.scan_bytes(data);
+    let mut scratch = engine.new_scratch();
+    let mut findings = Vec::new();
+    engine.scan_bytes_with(&mut scratch, data, &mut |f| findings.push(f));
+    assert_eq!(scratch.stats().findings, findings.len() as u64, "findings counter");
     let len = data.len() as u64;
     for f in &findings {
+        assert!(
+            f.encoded_start <= f.start && f.end <= f.encoded_end,
+            "finding {} at {}..{} outside its encoded span {}..{}",
+            f.rule_id,
+            f.start,
+            f.end,
+            f.encoded_start,
+            f.encoded_end
+        );
         assert!(
             f.start <= f.end && f.end <= len,
             "finding {} span {}..{} outside input of {} bytes",

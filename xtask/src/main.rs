@@ -16,8 +16,9 @@
 //! - `lint`: `cargo fmt --check` and `cargo clippy -D warnings`.
 //! - `ci`: `lint`, then `test`.
 //! - `bench [args]`: `cargo bench -p secretscan-benches -- [args]`.
-//! - `rss`: scan a 512 MiB one-line Base64 file and a 1 GiB text file with
-//!   the release binary and fail if peak RSS exceeds 256 MiB (see `rss.rs`).
+//! - `rss`: scan a 2 GiB one-line Base64 file (with a planted token that
+//!   must be found) and a 1 GiB text file with the release binary and fail
+//!   if peak RSS exceeds 256 MiB (see `rss.rs`).
 //! - `fuzz [--time SECS] [TARGET...]`: run the cargo-fuzz targets of `fuzz/`
 //!   (all by default) for a share of SECS each (default 60), installing
 //!   cargo-fuzz if needed; prints execs/s and coverage per target and fails
@@ -61,9 +62,10 @@ Commands:
                         `cargo clippy --workspace --all-targets -- -D warnings`
   ci                    run `lint`, then `test`
   bench [ARGS]          run `cargo bench -p secretscan-benches -- [ARGS]`
-  rss                   check that peak memory stays under 256 MiB on a 512 MiB one-line
-                        Base64 file and a 1 GiB text file (release build; writes ~1.5 GiB to
-                        the temporary directory, removed afterwards)
+  rss                   check that peak memory stays under 256 MiB on a 2 GiB one-line
+                        Base64 file (whose planted token must be found) and a 1 GiB text file
+                        (release build; writes up to 2 GiB to the temporary directory,
+                        removed afterwards)
   fuzz [--time SECS] [TARGET...]
                         run the fuzz targets (default: all) for SECS seconds in all (default 60)
                         with cargo-fuzz (installed if missing); fails on a crash
@@ -76,7 +78,8 @@ fuzz/target).";
 const FUZZ_USAGE: &str = "\
 Usage: cargo xtask fuzz [--time SECS] [TARGET...]
 
-Runs each fuzz target of fuzz/ (all by default: scan_bytes, decoders, structures, chunked) with
+Runs each fuzz target of fuzz/ (all by default: scan_bytes, decoders, structures, chunked,
+planted) with
 cargo-fuzz for SECS / (number of targets) seconds (SECS defaults to 60), with the seed
 corpus fuzz/seeds/TARGET copied into the working corpus fuzz/corpus/TARGET, the dictionary
 fuzz/secretscan.dict and -max_len=65536. Installs cargo-fuzz if missing; on a stable
@@ -86,7 +89,7 @@ fuzz/artifacts/TARGET), 2 error. The first build compiles the engine for the fuz
 profile (a minute or two). See docs/fuzzing.md.";
 
 /// The fuzz targets in `fuzz/fuzz_targets/`, in the order `fuzz` runs them.
-const FUZZ_TARGETS: &[&str] = &["scan_bytes", "decoders", "structures", "chunked"];
+const FUZZ_TARGETS: &[&str] = &["scan_bytes", "decoders", "structures", "chunked", "planted"];
 
 /// The largest input libFuzzer generates (`-max_len`).
 const FUZZ_MAX_LEN: usize = 65536;

@@ -1,10 +1,12 @@
 //! `cargo xtask rss`: checks that peak memory does not grow with input size.
 //!
-//! Writes two large inputs to a temporary directory (a 512 MiB single-line
-//! Base64 file and a 1 GiB text file), scans each with the release binary
+//! Writes two large inputs to a temporary directory (a 2 GiB single-line
+//! Base64 file with a Base64-encoded GitHub token planted in its middle, and
+//! a 1 GiB text file), scans each with the release binary
 //! (`secretscan dir FILE --stats`), reads the peak resident set size the
 //! binary reports (`peak_rss_kib`, from /proc/self/status), and fails if
-//! either exceeds the limit (256 MiB). The files are removed afterwards.
+//! either exceeds the limit (256 MiB) or the planted token is not reported.
+//! The files are removed afterwards.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -20,7 +22,7 @@ pub fn check(secretscan: &Path, work_dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(work_dir)
         .map_err(|e| format!("cannot create {}: {e}", work_dir.display()))?;
     let inputs = [
-        ("base64-512MiB-one-line.txt", 512u64 << 20, Kind::Base64Line),
+        ("base64-2GiB-one-line.txt", 2u64 << 30, Kind::Base64Line),
         ("text-1GiB.txt", 1 << 30, Kind::Text),
     ];
     let mut failures = Vec::new();
@@ -31,7 +33,14 @@ pub fn check(secretscan: &Path, work_dir: &Path) -> Result<(), String> {
         let result = measure(secretscan, &path);
         let _ = std::fs::remove_file(&path);
         match result {
-            Ok(kib) => {
+            Ok((_, findings))
+                if matches!(kind, Kind::Base64Line) && !findings.contains(PLANTED_TOKEN) =>
+            {
+                return Err(format!(
+                    "{name}: the token planted in the middle of the line was not reported"
+                ));
+            }
+            Ok((kib, _)) => {
                 let verdict = if kib <= LIMIT_KIB { "ok" } else { "OVER LIMIT" };
                 println!(
                     "rss: {name}: peak {:.1} MiB (limit {} MiB): {verdict}",
@@ -56,6 +65,23 @@ pub fn check(secretscan: &Path, work_dir: &Path) -> Result<(), String> {
     }
 }
 
+/// The token planted (Base64-encoded) in the middle of the Base64 line.
+const PLANTED_TOKEN: &str = "ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe";
+
+/// Standard Base64 of `data` (whose length is a multiple of 3: no padding).
+fn base64(data: &[u8]) -> Vec<u8> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    data.chunks(3)
+        .flat_map(|c| {
+            let n = c
+                .iter()
+                .enumerate()
+                .fold(0u32, |acc, (i, &b)| acc | (u32::from(b) << (16 - 8 * i)));
+            (0..4).map(move |i| ALPHABET[((n >> (18 - 6 * i)) & 63) as usize])
+        })
+        .collect()
+}
+
 #[derive(Clone, Copy)]
 enum Kind {
     Base64Line,
@@ -63,7 +89,8 @@ enum Kind {
 }
 
 /// Writes `size` bytes of deterministic content: one line of Base64 (of
-/// pseudo-random bytes), or lines of source-like text.
+/// pseudo-random bytes, with the encoded token line planted halfway, on a
+/// quantum boundary), or lines of source-like text.
 fn write_input(path: &Path, size: u64, kind: Kind) -> std::io::Result<()> {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
@@ -76,10 +103,19 @@ fn write_input(path: &Path, size: u64, kind: Kind) -> std::io::Result<()> {
     };
     let mut written = 0u64;
     let mut line = Vec::with_capacity(4096);
+    let mut planted = false;
     while written < size {
         line.clear();
         match kind {
             Kind::Base64Line => {
+                if !planted && written >= size / 2 {
+                    planted = true;
+                    let mut text = format!(" token = {PLANTED_TOKEN} ").into_bytes();
+                    while text.len() % 3 != 0 {
+                        text.push(b' ');
+                    }
+                    line.extend(base64(&text));
+                }
                 for _ in 0..4096 {
                     line.push(ALPHABET[(next() % 64) as usize]);
                 }
@@ -104,8 +140,9 @@ fn write_input(path: &Path, size: u64, kind: Kind) -> std::io::Result<()> {
     out.flush()
 }
 
-/// Scans `path` and returns the peak RSS (KiB) the binary reports.
-fn measure(secretscan: &Path, path: &Path) -> Result<u64, String> {
+/// Scans `path` and returns the peak RSS (KiB) the binary reports and the
+/// findings it printed.
+fn measure(secretscan: &Path, path: &Path) -> Result<(u64, String), String> {
     let out = Command::new(secretscan)
         .arg("dir")
         .arg(path)
@@ -119,10 +156,11 @@ fn measure(secretscan: &Path, path: &Path) -> Result<u64, String> {
         ));
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
-    stderr
+    let kib = stderr
         .split_whitespace()
         .find_map(|w| w.strip_prefix("peak_rss_kib="))
         .and_then(|v| v.parse().ok())
         .filter(|&kib| kib > 0)
-        .ok_or_else(|| format!("no peak_rss_kib in secretscan's --stats output:\n{stderr}"))
+        .ok_or_else(|| format!("no peak_rss_kib in secretscan's --stats output:\n{stderr}"))?;
+    Ok((kib, String::from_utf8_lossy(&out.stdout).into_owned()))
 }

@@ -324,3 +324,33 @@ fn url_encoded_run_20_mib() {
 fn one_base64_run_30_mib() {
     check(Shape::Base64Run, 30 * MIB, 8);
 }
+
+/// A Base64 blob whose decoded text holds 10,000 short Base64 values, more
+/// than the queue holds: the nested spans wait for room instead of being
+/// dropped, and the secret in value 9,000 is found.
+#[test]
+fn ten_thousand_nested_values_wait_for_room() {
+    let mut rng = Rng(9);
+    let values: Vec<String> = (0..10_000)
+        .map(|i| {
+            if i == 9_000 {
+                encode(Shape::ShortValuesOneLine, SECRET_LINES[0].1)
+            } else {
+                let n = 12 + rng.below(30);
+                b64(&rng.bytes(n))
+            }
+        })
+        .collect();
+    let inner = format!("[{}]", values.join(", "));
+    let input = format!("payload: {}\n", b64(inner.as_bytes()));
+    let (found, stats) = whole(input.as_bytes());
+    assert_eq!(stats.spans_dropped, 0, "{stats:?}");
+    // Values under 20 characters are too short to be spans.
+    assert!(stats.spans_found > 2 * 4096, "{stats:?}");
+    let tokens: Vec<&Finding> = found
+        .iter()
+        .filter(|f| &*f.rule_id == "github-pat-classic")
+        .collect();
+    assert_eq!(tokens.len(), 1, "{stats:?}");
+    assert_eq!(tokens[0].decode_path_string(), "base64 > base64");
+}

@@ -8,15 +8,22 @@
 //! tested against, and its fallback.
 //!
 //! Invariants:
-//! - A finding from decoded data reports the *outermost* encoded span in the
-//!   root input (`start..end`) and the decode path from the outside in.
+//! - A finding from decoded data is located at the encoded bytes of its
+//!   secret in the root input (`start..end`, mapped through every level),
+//!   and reports the outermost encoded span (`encoded_start..encoded_end`)
+//!   and the decode path from the outside in.
+//! - Backpressure, not drops: root spans are found 64 KiB at a time and the
+//!   queue drained whenever it is half full; nested spans wait for room (a
+//!   parked search resumes later), so the queue never holds more than
+//!   `max_decode_queue + 1` items and no span is dropped for lack of room.
 //! - Memory is bounded: decoded bytes per span by the transform's
 //!   `max_decoded_bytes`, all decoded bytes of one scan by
-//!   `max_total_decoded_bytes` (which also bounds the slab of queued child
-//!   spans), queued work by `max_decode_queue`, the dedupe set by
-//!   `dedupe_capacity`.
-//! - Nothing is dropped silently: spans over the queue cap, spans aborted by
-//!   a budget or a decode error, and dedupe hits are counted in `ScanStats`.
+//!   `max_total_decoded_bytes` (which also bounds the slab of child spans
+//!   and parked outputs), queued work by `max_decode_queue`, the dedupe set
+//!   by `dedupe_capacity`.
+//! - Nothing is dropped silently: spans aborted by a budget or a decode
+//!   error, nested spans beyond the slab budget, and dedupe hits are
+//!   counted in `ScanStats`.
 //! - Identical decoded output under the same root span is scanned once.
 
 mod digest;
@@ -31,7 +38,7 @@ use crate::raw_pass::{confirm_buffer, Prefilter};
 use crate::scratch::{PendingFinding, Scratch};
 use crate::structures::FixedSet128;
 use crate::transform::{
-    encoded_range, find_spans, stream_decode, Span, SpanFinder, TransformConfig, TransformKind,
+    encoded_range, stream_decode, Span, SpanFinder, TransformConfig, TransformKind,
 };
 
 use smallvec::SmallVec;
@@ -58,7 +65,18 @@ struct Level {
     at: u64,
 }
 
-/// One encoded span waiting to be decoded.
+/// Where the search for an item's nested spans resumes when the queue was
+/// full: the item's decoded output (kept in the slab), the transform whose
+/// finder was running and the decoded offset of the span it had found.
+#[derive(Clone, Debug)]
+struct Resume {
+    decoded: Range<usize>,
+    transform: usize,
+    from: u64,
+}
+
+/// One encoded span waiting to be decoded, or (with `resume`) a decoded
+/// span whose nested spans are still to be queued.
 #[derive(Clone, Debug)]
 struct WorkItem {
     root_start: u64,
@@ -66,6 +84,7 @@ struct WorkItem {
     path: DecodePath,
     /// Outermost first; the last level is the item's own encoding.
     levels: SmallVec<[Level; 4]>,
+    resume: Option<Resume>,
 }
 
 impl WorkItem {
@@ -236,12 +255,26 @@ impl Run<'_> {
             staged,
             decoded,
             chunk,
-            spans,
+            spans: _,
             seen,
             findings,
             streamer,
         } = ds;
         while let Some(mut item) = queue.pop_front() {
+            if let Some(resume) = item.resume.take() {
+                let parent = Decoded::InSlab(resume.decoded);
+                queue_children(
+                    engine,
+                    scratch,
+                    queue,
+                    slab,
+                    &item,
+                    parent,
+                    resume.transform,
+                    resume.from,
+                );
+                continue;
+            }
             let own = item.own().clone();
             let cfg = &tuning.transforms[own.transform];
             let want_children = item.path.len() < tuning.max_transform_depth;
@@ -284,6 +317,10 @@ impl Run<'_> {
                     )
                 };
                 let slab_budget = tuning.max_total_decoded_bytes.saturating_sub(slab.len());
+                // Nested spans found while streaming must all fit in the
+                // queue; when they do not, the span is decoded fully and its
+                // nested spans queued as room frees up.
+                let room = tuning.max_decode_queue.saturating_sub(queue.len());
                 let outcome = stream_span(
                     engine,
                     sd,
@@ -296,6 +333,7 @@ impl Run<'_> {
                     want_children,
                     staged,
                     slab_budget,
+                    room,
                     &mut on_match,
                 );
                 match outcome {
@@ -308,6 +346,7 @@ impl Run<'_> {
                             continue;
                         }
                         for child in sd.children.drain(..) {
+                            scratch.stats.spans_found += 1;
                             let bytes = &staged[child.slab];
                             push_child(
                                 engine,
@@ -397,15 +436,8 @@ impl Run<'_> {
             }
             scratch.pending = pending;
             if want_children {
-                for (t, cfg) in tuning.transforms.iter().enumerate() {
-                    let counts = find_spans(cfg, decoded, spans);
-                    scratch.stats.spans_dropped += counts.dropped;
-                    scratch.stats.spans_truncated += counts.cut;
-                    for span in spans.iter() {
-                        let bytes = &decoded[span.start as usize..span.end as usize];
-                        push_child(engine, scratch, queue, slab, &item, t, span.start, bytes);
-                    }
-                }
+                let parent = Decoded::Scratch(decoded);
+                queue_children(engine, scratch, queue, slab, &item, parent, 0, 0);
             }
         }
         slab.clear();
@@ -479,21 +511,32 @@ fn push_child(
     bytes: &[u8],
 ) {
     let tuning = &engine.tuning;
-    scratch.stats.spans_found += 1;
-    if queue.len() >= tuning.max_decode_queue
-        || slab.len() + bytes.len() > tuning.max_total_decoded_bytes
-    {
+    if slab.len() + bytes.len() > tuning.max_total_decoded_bytes {
         scratch.stats.spans_dropped += 1;
         return;
     }
     let from = slab.len();
     slab.extend_from_slice(bytes);
+    push_child_at(engine, queue, parent, transform, at, from..slab.len());
+}
+
+/// Queues a child span whose encoded bytes are `slab[bytes]`, found at
+/// offset `at` of `parent`'s decoded output.
+fn push_child_at(
+    engine: &Engine,
+    queue: &mut VecDeque<WorkItem>,
+    parent: &WorkItem,
+    transform: usize,
+    at: u64,
+    bytes: Range<usize>,
+) {
+    let tuning = &engine.tuning;
     let mut path = parent.path.clone();
     path.push(step_of(tuning.transforms[transform].kind));
     let mut levels = parent.levels.clone();
     levels.push(Level {
         transform,
-        source: Source::Slab(from..slab.len()),
+        source: Source::Slab(bytes),
         at,
     });
     queue.push_back(WorkItem {
@@ -501,7 +544,113 @@ fn push_child(
         root_end: parent.root_end,
         path,
         levels,
+        resume: None,
     });
+}
+
+/// A decoded output whose nested spans are being queued.
+enum Decoded<'a> {
+    /// In the reusable decode buffer (valid until the next decode).
+    Scratch(&'a [u8]),
+    /// Parked in the slab.
+    InSlab(Range<usize>),
+}
+
+/// Finds the nested spans of `parent`'s decoded output, starting with
+/// transform `first` at decoded offset `from`, and queues them while the
+/// queue has room. When it is full, the rest of the search is queued as one
+/// [`Resume`] item (the decoded output parked in the slab), so the queue
+/// never holds more than `max_decode_queue + 1` items and no span is
+/// dropped; only an exhausted slab budget drops spans, counted.
+#[allow(clippy::too_many_arguments)]
+fn queue_children(
+    engine: &Engine,
+    scratch: &mut Scratch,
+    queue: &mut VecDeque<WorkItem>,
+    slab: &mut Vec<u8>,
+    parent: &WorkItem,
+    decoded: Decoded<'_>,
+    first: usize,
+    from: u64,
+) {
+    let tuning = &engine.tuning;
+    let in_slab = match &decoded {
+        Decoded::InSlab(r) => Some(r.clone()),
+        Decoded::Scratch(_) => None,
+    };
+    for t in first..tuning.transforms.len() {
+        let start = if t == first { from } else { 0 };
+        let cfg = TransformConfig {
+            max_spans_per_buffer: usize::MAX,
+            ..tuning.transforms[t].clone()
+        };
+        let mut finder = SpanFinder::new(&cfg);
+        let room = |queue: &VecDeque<WorkItem>| queue.len() < tuning.max_decode_queue;
+        let mut parked = None;
+        match (&decoded, &in_slab) {
+            (_, Some(r)) => {
+                let mut on_span = |span: Span| {
+                    if !room(queue) {
+                        parked = Some(span.start);
+                        return ControlFlow::Break(());
+                    }
+                    scratch.stats.spans_found += 1;
+                    let bytes = r.start + span.start as usize..r.start + span.end as usize;
+                    push_child_at(engine, queue, parent, t, span.start, bytes);
+                    ControlFlow::Continue(())
+                };
+                let bytes = &slab[r.start + start as usize..r.end];
+                if finder.feed(bytes, start, &mut on_span).is_continue() {
+                    let _ = finder.finish(&mut on_span);
+                }
+            }
+            (Decoded::Scratch(bytes), None) => {
+                let mut on_span = |span: Span| {
+                    if !room(queue) {
+                        parked = Some(span.start);
+                        return ControlFlow::Break(());
+                    }
+                    scratch.stats.spans_found += 1;
+                    let child = &bytes[span.start as usize..span.end as usize];
+                    push_child(engine, scratch, queue, slab, parent, t, span.start, child);
+                    ControlFlow::Continue(())
+                };
+                if finder
+                    .feed(&bytes[start as usize..], start, &mut on_span)
+                    .is_continue()
+                {
+                    let _ = finder.finish(&mut on_span);
+                }
+            }
+            (Decoded::InSlab(_), None) => unreachable!("in_slab mirrors decoded"),
+        }
+        scratch.stats.spans_truncated += finder.counts().cut;
+        let Some(at) = parked else { continue };
+        // Park the rest of the search.
+        let range = match in_slab {
+            Some(r) => r,
+            None => {
+                let Decoded::Scratch(bytes) = decoded else {
+                    unreachable!("in_slab mirrors decoded")
+                };
+                if slab.len() + bytes.len() > tuning.max_total_decoded_bytes {
+                    scratch.stats.spans_dropped += 1;
+                    return;
+                }
+                let from = slab.len();
+                slab.extend_from_slice(bytes);
+                from..slab.len()
+            }
+        };
+        let mut resume = parent.clone();
+        resume.resume = Some(Resume {
+            decoded: range,
+            transform: t,
+            from: at,
+        });
+        queue.push_back(resume);
+        return;
+    }
 }
 
 /// Among decoded findings of the same rule and secret at overlapping
@@ -598,6 +747,7 @@ fn enqueue_root_spans(
                 at: span.start,
             })
             .collect(),
+            resume: None,
         });
     }
 }

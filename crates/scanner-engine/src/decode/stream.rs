@@ -91,7 +91,19 @@ impl StreamDecoder {
             stream: None,
             ring: ByteRing::with_capacity(t.decode_ring_bytes.max(1)),
             wheel: TimingWheel::new(256, 64, t.max_pending_windows),
-            finders: t.transforms.iter().map(SpanFinder::new).collect(),
+            // Uncapped: the number of nested spans is limited below, where
+            // too many send the span to the full-decode path (which queues
+            // them as room frees up) instead of losing the rest.
+            finders: t
+                .transforms
+                .iter()
+                .map(|cfg| {
+                    SpanFinder::new(&TransformConfig {
+                        max_spans_per_buffer: usize::MAX,
+                        ..cfg.clone()
+                    })
+                })
+                .collect(),
             windows_per_rule: vec![0; engine.rules.len()],
             last_end: vec![0; engine.rules.len()],
             touched: Vec::new(),
@@ -130,8 +142,9 @@ pub(crate) struct ScanParts<'a> {
 
 /// Streams one span. `on_match(rule, secret, matched)` receives each confirmed
 /// match (the caller stages it: on any outcome but `Finished` it is discarded).
-/// Child spans are copied into `slab` (at most `slab_budget` bytes) and listed
-/// in `sd.children` when `find_children` is set.
+/// Child spans are copied into `slab` (at most `slab_budget` bytes, at most
+/// `max_children` of them) and listed in `sd.children` when `find_children`
+/// is set; more send the span to the full-decode fallback.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn stream_span(
     engine: &Engine,
@@ -145,6 +158,7 @@ pub(crate) fn stream_span(
     find_children: bool,
     slab: &mut Vec<u8>,
     slab_budget: usize,
+    max_children: usize,
     on_match: &mut MatchSink<'_>,
 ) -> Outcome {
     sd.reset();
@@ -173,7 +187,11 @@ pub(crate) fn stream_span(
         children,
     } = sd;
     let stream = stream.as_mut().expect("opened above");
-    let slab_start = slab.len();
+    let budgets = ChildBudgets {
+        slab_start: slab.len(),
+        slab_bytes: slab_budget,
+        count: max_children,
+    };
     let mut decoded_end = 0u64;
     let mut outcome = None;
 
@@ -271,7 +289,7 @@ pub(crate) fn stream_span(
             let mut lost = false;
             for (t, finder) in finders.iter_mut().enumerate() {
                 let _ = finder.feed(chunk, chunk_start, &mut |span: Span| {
-                    if !take_child(t, span, ring, slab, slab_start, slab_budget, children) {
+                    if !take_child(t, span, ring, slab, budgets, children) {
                         lost = true;
                         return ControlFlow::Break(());
                     }
@@ -317,7 +335,7 @@ pub(crate) fn stream_span(
         let mut lost = false;
         for (t, finder) in finders.iter_mut().enumerate() {
             let _ = finder.finish(&mut |span: Span| {
-                if !take_child(t, span, ring, slab, slab_start, slab_budget, children) {
+                if !take_child(t, span, ring, slab, budgets, children) {
                     lost = true;
                     return ControlFlow::Break(());
                 }
@@ -342,19 +360,31 @@ pub(crate) fn stream_span(
     }
 }
 
+/// Limits on the nested spans one streamed span may collect.
+#[derive(Clone, Copy)]
+struct ChildBudgets {
+    /// Where this span's children start in the slab.
+    slab_start: usize,
+    /// Most bytes of children in the slab.
+    slab_bytes: usize,
+    /// Most children (the room left in the decode queue).
+    count: usize,
+}
+
 /// Copies a child span's encoded bytes from the ring into the slab; false if
-/// they are no longer in the ring or the slab budget is exhausted.
+/// they are no longer in the ring or a budget is exhausted (the caller then
+/// falls back to the full-decode path).
 fn take_child(
     transform: usize,
     span: Span,
     ring: &ByteRing,
     slab: &mut Vec<u8>,
-    slab_start: usize,
-    slab_budget: usize,
+    budgets: ChildBudgets,
     children: &mut Vec<Child>,
 ) -> bool {
     let len = span.len() as usize;
-    if slab.len() - slab_start + len > slab_budget {
+    if slab.len() - budgets.slab_start + len > budgets.slab_bytes || children.len() >= budgets.count
+    {
         return false;
     }
     let at = slab.len();

@@ -73,7 +73,9 @@ pub struct TransformConfig {
     /// indentation and padding not counted). URL: bytes.
     pub min_len: usize,
     /// Most spans a finder reports between two resets (one buffer); further
-    /// spans are counted in [`SpanCounts::dropped`].
+    /// spans are counted in [`SpanCounts::dropped`]. The engine's decode
+    /// pass lifts this cap: it finds spans incrementally and waits for room
+    /// in its queue instead (see `docs/stream-decode.md`).
     pub max_spans_per_buffer: usize,
     /// Longest span reported, in bytes; longer runs are cut into consecutive
     /// pieces, each judged on its own. Base64 (at least 4): a piece ends at
