@@ -145,6 +145,7 @@ fn secret_in_value_15000_of_minified_json() {
     let (found, stats) = scan_dir("min.json", line.as_bytes());
     assert_eq!(found, vec![token(&["base64"])]);
     assert!(stats.contains(" spans_dropped=0 "), "{stats}");
+    assert_eq!(scan_stdin(line.as_bytes()), vec![token(&["base64"])]);
 }
 
 #[test]
@@ -189,6 +190,7 @@ fn ten_secrets_in_a_mime_wrapped_10_mb_blob() {
     let (found, stats) = scan_dir("mail.eml", text.as_bytes());
     assert_eq!(found, vec![token(&["base64"]); 10]);
     assert_counted(&stats, 10);
+    assert_eq!(scan_stdin(text.as_bytes()), vec![token(&["base64"]); 10]);
 }
 
 #[test]
