@@ -497,8 +497,9 @@ fn stage(
 }
 
 /// Queues a child span found at offset `at` of `parent`'s decoded output,
-/// copying its encoded bytes to the slab, unless the queue or the slab
-/// budget is full.
+/// copying its encoded bytes to the slab, unless the slab budget is
+/// exhausted (then it is counted as dropped). The caller checks the queue's
+/// room.
 #[allow(clippy::too_many_arguments)]
 fn push_child(
     engine: &Engine,
@@ -574,10 +575,6 @@ fn queue_children(
     from: u64,
 ) {
     let tuning = &engine.tuning;
-    let in_slab = match &decoded {
-        Decoded::InSlab(r) => Some(r.clone()),
-        Decoded::Scratch(_) => None,
-    };
     for t in first..tuning.transforms.len() {
         let start = if t == first { from } else { 0 };
         let cfg = TransformConfig {
@@ -587,8 +584,8 @@ fn queue_children(
         let mut finder = SpanFinder::new(&cfg);
         let room = |queue: &VecDeque<WorkItem>| queue.len() < tuning.max_decode_queue;
         let mut parked = None;
-        match (&decoded, &in_slab) {
-            (_, Some(r)) => {
+        match &decoded {
+            Decoded::InSlab(r) => {
                 let mut on_span = |span: Span| {
                     if !room(queue) {
                         parked = Some(span.start);
@@ -604,7 +601,7 @@ fn queue_children(
                     let _ = finder.finish(&mut on_span);
                 }
             }
-            (Decoded::Scratch(bytes), None) => {
+            Decoded::Scratch(bytes) => {
                 let mut on_span = |span: Span| {
                     if !room(queue) {
                         parked = Some(span.start);
@@ -622,17 +619,14 @@ fn queue_children(
                     let _ = finder.finish(&mut on_span);
                 }
             }
-            (Decoded::InSlab(_), None) => unreachable!("in_slab mirrors decoded"),
         }
         scratch.stats.spans_truncated += finder.counts().cut;
         let Some(at) = parked else { continue };
-        // Park the rest of the search.
-        let range = match in_slab {
-            Some(r) => r,
-            None => {
-                let Decoded::Scratch(bytes) = decoded else {
-                    unreachable!("in_slab mirrors decoded")
-                };
+        // Park the rest of the search (at least one span is left: counted
+        // as dropped when the slab has no room for the decoded output).
+        let range = match decoded {
+            Decoded::InSlab(r) => r,
+            Decoded::Scratch(bytes) => {
                 if slab.len() + bytes.len() > tuning.max_total_decoded_bytes {
                     scratch.stats.spans_dropped += 1;
                     return;
