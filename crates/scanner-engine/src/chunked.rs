@@ -267,17 +267,31 @@ impl StreamScanner<'_> {
         let region = at.saturating_sub(self.overlap);
         let mut cut = at;
         for cfg in &self.engine.tuning.transforms {
-            find_spans(&uncapped(cfg), &self.buf, &mut self.spans);
+            let cfg = uncapped(cfg);
+            find_spans(&cfg, &self.buf[region..], &mut self.spans);
+            let mut long_span = false;
             for s in &self.spans {
-                let (start, end) = (s.start as usize, s.end as usize);
+                let (start, end) = (region + s.start as usize, region + s.end as usize);
                 if start < at && at < end {
                     if start > region {
                         cut = cut.min(start);
                     } else {
-                        self.stats.spans_split += 1;
-                        cut =
-                            cut.min(resumable_cut(cfg, &self.buf[start..end], at - start) + start);
+                        long_span = true;
                     }
+                }
+            }
+            if !long_span {
+                continue;
+            }
+            // The span may have started before `region`: find its true start
+            // (the buffer itself starts at a resumable point) to cut it where
+            // its decoding can resume.
+            find_spans(&cfg, &self.buf, &mut self.spans);
+            for s in &self.spans {
+                let (start, end) = (s.start as usize, s.end as usize);
+                if start <= region && at < end {
+                    self.stats.spans_split += 1;
+                    cut = cut.min(start + resumable_cut(&cfg, &self.buf[start..end], at - start));
                 }
             }
         }

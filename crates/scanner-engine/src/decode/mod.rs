@@ -393,11 +393,15 @@ impl Run<'_> {
             }
             *budget -= decoded.len();
             scratch.stats.decoded_bytes += decoded.len() as u64;
-            let mut digest = DecodedDigest::new();
-            digest.update(decoded);
-            if !seen.insert(digest.finish(item.root_start, item.root_end)) {
-                scratch.stats.dedupe_hits += 1;
-                continue;
+            // The digest is bound to the root span, so it can only repeat
+            // for nested spans: a root span is decoded once.
+            if item.levels.len() > 1 {
+                let mut digest = DecodedDigest::new();
+                digest.update(decoded);
+                if !seen.insert(digest.finish(item.root_start, item.root_end)) {
+                    scratch.stats.dedupe_hits += 1;
+                    continue;
+                }
             }
             confirm_buffer(engine, scratch, decoded, prefilter);
             for m in &scratch.utf16_found {
@@ -581,6 +585,13 @@ fn queue_children(
             max_spans_per_buffer: usize::MAX,
             ..tuning.transforms[t].clone()
         };
+        let rest = match &decoded {
+            Decoded::InSlab(r) => &slab[r.start + start as usize..r.end],
+            Decoded::Scratch(bytes) => &bytes[start as usize..],
+        };
+        if !could_hold_span(&cfg, rest) {
+            continue;
+        }
         let mut finder = SpanFinder::new(&cfg);
         let room = |queue: &VecDeque<WorkItem>| queue.len() < tuning.max_decode_queue;
         let mut parked = None;
@@ -644,6 +655,16 @@ fn queue_children(
         });
         queue.push_back(resume);
         return;
+    }
+}
+
+/// A cheap, exact pre-check before running a span finder over a (usually
+/// short) decoded output: a Base64 span needs `min_len` alphabet
+/// characters, a URL span a `%`.
+fn could_hold_span(cfg: &TransformConfig, bytes: &[u8]) -> bool {
+    match cfg.kind {
+        TransformKind::Base64 => bytes.len() >= cfg.min_len,
+        TransformKind::Url => memchr::memchr(b'%', bytes).is_some(),
     }
 }
 
