@@ -659,11 +659,20 @@ fn queue_children(
 }
 
 /// A cheap, exact pre-check before running a span finder over a (usually
-/// short) decoded output: a Base64 span needs `min_len` alphabet
-/// characters, a URL span a `%`.
+/// short) decoded output: a Base64 span needs `min_len` alphabet characters
+/// (counted for outputs up to 4 KiB, where the finder's own start-up cost
+/// dominates), a URL span a `%`.
 fn could_hold_span(cfg: &TransformConfig, bytes: &[u8]) -> bool {
     match cfg.kind {
-        TransformKind::Base64 => bytes.len() >= cfg.min_len,
+        TransformKind::Base64 => {
+            bytes.len() >= cfg.min_len
+                && (bytes.len() > 4096
+                    || bytes
+                        .iter()
+                        .filter(|&&b| b.is_ascii_alphanumeric() || b"+/-_".contains(&b))
+                        .count()
+                        >= cfg.min_len)
+        }
         TransformKind::Url => memchr::memchr(b'%', bytes).is_some(),
     }
 }
