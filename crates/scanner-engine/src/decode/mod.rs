@@ -660,22 +660,41 @@ fn queue_children(
 
 /// A cheap, exact pre-check before running a span finder over a (usually
 /// short) decoded output: a Base64 span needs `min_len` alphabet characters
-/// (counted for outputs up to 4 KiB, where the finder's own start-up cost
-/// dominates), a URL span a `%`.
+/// (counted, with an early exit, for outputs up to 256 bytes, where the
+/// finder's own start-up cost dominates), a URL span a `%`.
 fn could_hold_span(cfg: &TransformConfig, bytes: &[u8]) -> bool {
     match cfg.kind {
         TransformKind::Base64 => {
-            bytes.len() >= cfg.min_len
-                && (bytes.len() > 4096
-                    || bytes
-                        .iter()
-                        .filter(|&&b| b.is_ascii_alphanumeric() || b"+/-_".contains(&b))
-                        .count()
-                        >= cfg.min_len)
+            if bytes.len() < cfg.min_len {
+                return false;
+            }
+            if bytes.len() > 256 {
+                return true;
+            }
+            let mut count = 0;
+            for &b in bytes {
+                count += usize::from(BASE64_ALPHABET[usize::from(b)]);
+                if count >= cfg.min_len {
+                    return true;
+                }
+            }
+            false
         }
         TransformKind::Url => memchr::memchr(b'%', bytes).is_some(),
     }
 }
+
+/// Bytes of either Base64 alphabet.
+static BASE64_ALPHABET: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'-' || c == b'_';
+        b += 1;
+    }
+    t
+};
 
 /// Among decoded findings of the same rule and secret at overlapping
 /// locations (e.g. a Base64 run decoded both on its own and inside the URL
