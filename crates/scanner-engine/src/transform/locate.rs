@@ -35,14 +35,12 @@ fn base64_range(encoded: &[u8], lo: u64, hi: u64) -> (u64, u64) {
         (None, Some(_)) => true,
         _ => false,
     };
-    let is_data = |b: u8| {
-        b.is_ascii_alphanumeric()
-            || if url_safe {
-                b == b'-' || b == b'_'
-            } else {
-                b == b'+' || b == b'/'
-            }
+    let table = if url_safe {
+        &URL_SAFE_DATA
+    } else {
+        &STANDARD_DATA
     };
+    let is_data = |b: u8| table[usize::from(b)];
     let first_char = lo / 3 * 4;
     let last_char = hi.div_ceil(3) * 4; // exclusive
     let mut start = None;
@@ -65,6 +63,21 @@ fn base64_range(encoded: &[u8], lo: u64, hi: u64) -> (u64, u64) {
         Some(start) => (start, end),
         None => (encoded.len() as u64, encoded.len() as u64),
     }
+}
+
+/// Alphabet characters of standard and URL-safe Base64.
+static STANDARD_DATA: [bool; 256] = alphabet(b'+', b'/');
+static URL_SAFE_DATA: [bool; 256] = alphabet(b'-', b'_');
+
+const fn alphabet(c62: u8, c63: u8) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == c62 || c == c63;
+        b += 1;
+    }
+    t
 }
 
 /// URL encoding: a valid `%XX` is three encoded bytes for one decoded byte,
