@@ -1,4 +1,5 @@
-//! Links the Vectorscan library.
+//! Links the Vectorscan library, and rebuilds the crate when a built-in
+//! rule file changes.
 //!
 //! Default: the system's `libhs` (Vectorscan, or Hyperscan 5.4+, which has
 //! the same API), found with pkg-config and checked against the minimum
@@ -11,6 +12,9 @@ const MIN_LIBHS_VERSION: &str = "5.4.0";
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    // The built-in rule files are embedded with include_dir!, which cargo
+    // does not track: a changed or added file must rebuild the crate.
+    println!("cargo:rerun-if-changed=rules");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
     if std::env::var_os("CARGO_FEATURE_VENDORED").is_some() {
         return;
