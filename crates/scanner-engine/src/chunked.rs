@@ -31,16 +31,8 @@ use std::io::{self, Read};
 use crate::engine::Engine;
 use crate::finding::{DecodeStep, Finding};
 use crate::scratch::{ScanStats, Scratch};
+use crate::transform::base64::is_base64_char;
 use crate::transform::{find_spans, Span, TransformConfig, TransformKind};
-
-/// `cfg` without its cap on spans per buffer: cut points must consider
-/// every span.
-fn uncapped(cfg: &TransformConfig) -> TransformConfig {
-    TransformConfig {
-        max_spans_per_buffer: usize::MAX,
-        ..cfg.clone()
-    }
-}
 
 /// The greatest offset `<= at` in the encoded span `span` from which the
 /// rest of the span decodes to the rest of its decoded bytes: Base64 at a
@@ -50,7 +42,7 @@ fn resumable_cut(cfg: &TransformConfig, span: &[u8], at: usize) -> usize {
     let at = at.min(span.len());
     match cfg.kind {
         TransformKind::Base64 => {
-            let is_data = |b: &u8| b.is_ascii_alphanumeric() || b"+/-_".contains(b);
+            let is_data = |b: &u8| is_base64_char(*b);
             let chars = span[..at].iter().filter(|b| is_data(b)).count();
             let mut keep = chars - chars % 4;
             if keep == chars {
@@ -267,7 +259,8 @@ impl StreamScanner<'_> {
         let region = at.saturating_sub(self.overlap);
         let mut cut = at;
         for cfg in &self.engine.tuning.transforms {
-            let cfg = uncapped(cfg);
+            // Cut points must consider every span.
+            let cfg = cfg.uncapped();
             find_spans(&cfg, &self.buf[region..], &mut self.spans);
             let mut long_span = false;
             for s in &self.spans {
@@ -308,7 +301,7 @@ impl StreamScanner<'_> {
         let region = tail.saturating_sub(self.overlap);
         let mut stable = tail;
         for cfg in &self.engine.tuning.transforms {
-            find_spans(&uncapped(cfg), &self.buf[region..], &mut self.spans);
+            find_spans(&cfg.uncapped(), &self.buf[region..], &mut self.spans);
             for s in &self.spans {
                 let (start, end) = (region + s.start as usize, region + s.end as usize);
                 if end > tail {

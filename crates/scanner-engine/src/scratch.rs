@@ -114,56 +114,51 @@ impl ScanStats {
     /// before), saturating at zero.
     pub fn since(&self, earlier: &ScanStats) -> ScanStats {
         let mut d = *self;
-        d.bytes_scanned = d.bytes_scanned.saturating_sub(earlier.bytes_scanned);
-        d.anchor_hits = d.anchor_hits.saturating_sub(earlier.anchor_hits);
-        d.windows = d.windows.saturating_sub(earlier.windows);
-        d.rules_fully_scanned = d
-            .rules_fully_scanned
-            .saturating_sub(earlier.rules_fully_scanned);
-        d.prefilter_errors = d.prefilter_errors.saturating_sub(earlier.prefilter_errors);
-        d.rejected_entropy = d.rejected_entropy.saturating_sub(earlier.rejected_entropy);
-        d.rejected_allow = d.rejected_allow.saturating_sub(earlier.rejected_allow);
-        d.rejected_width = d.rejected_width.saturating_sub(earlier.rejected_width);
-        d.spans_found = d.spans_found.saturating_sub(earlier.spans_found);
-        d.spans_dropped = d.spans_dropped.saturating_sub(earlier.spans_dropped);
-        d.spans_truncated = d.spans_truncated.saturating_sub(earlier.spans_truncated);
-        d.spans_decoded = d.spans_decoded.saturating_sub(earlier.spans_decoded);
-        d.decode_aborted = d.decode_aborted.saturating_sub(earlier.decode_aborted);
-        d.decode_errors = d.decode_errors.saturating_sub(earlier.decode_errors);
-        d.dedupe_hits = d.dedupe_hits.saturating_sub(earlier.dedupe_hits);
-        d.decoded_bytes = d.decoded_bytes.saturating_sub(earlier.decoded_bytes);
-        d.decode_fallbacks = d.decode_fallbacks.saturating_sub(earlier.decode_fallbacks);
-        d.windows_redecoded = d
-            .windows_redecoded
-            .saturating_sub(earlier.windows_redecoded);
-        d.findings = d.findings.saturating_sub(earlier.findings);
-        d.findings_dropped = d.findings_dropped.saturating_sub(earlier.findings_dropped);
+        d.zip_with(earlier, |a, b| a.saturating_sub(b));
         d
     }
 }
 
+/// Applies `f(self.counter, other.counter)` to every counter of two
+/// `ScanStats`, naming each field once for all the arithmetic on them.
+macro_rules! zip_counters {
+    ($($field:ident),* $(,)?) => {
+        impl ScanStats {
+            fn zip_with(&mut self, other: &ScanStats, f: impl Fn(u64, u64) -> u64) {
+                // Exhaustive: a counter missing from the list is a compile error.
+                let ScanStats { $($field: _),* } = *other;
+                $(self.$field = f(self.$field, other.$field);)*
+            }
+        }
+    };
+}
+
+zip_counters!(
+    bytes_scanned,
+    anchor_hits,
+    windows,
+    rules_fully_scanned,
+    prefilter_errors,
+    rejected_entropy,
+    rejected_allow,
+    rejected_width,
+    spans_found,
+    spans_dropped,
+    spans_truncated,
+    spans_decoded,
+    decode_aborted,
+    decode_errors,
+    dedupe_hits,
+    decoded_bytes,
+    decode_fallbacks,
+    windows_redecoded,
+    findings,
+    findings_dropped,
+);
+
 impl std::ops::AddAssign for ScanStats {
     fn add_assign(&mut self, o: ScanStats) {
-        self.bytes_scanned += o.bytes_scanned;
-        self.anchor_hits += o.anchor_hits;
-        self.windows += o.windows;
-        self.rules_fully_scanned += o.rules_fully_scanned;
-        self.prefilter_errors += o.prefilter_errors;
-        self.rejected_entropy += o.rejected_entropy;
-        self.rejected_allow += o.rejected_allow;
-        self.rejected_width += o.rejected_width;
-        self.spans_found += o.spans_found;
-        self.spans_dropped += o.spans_dropped;
-        self.spans_truncated += o.spans_truncated;
-        self.spans_decoded += o.spans_decoded;
-        self.decode_aborted += o.decode_aborted;
-        self.decode_errors += o.decode_errors;
-        self.dedupe_hits += o.dedupe_hits;
-        self.decoded_bytes += o.decoded_bytes;
-        self.decode_fallbacks += o.decode_fallbacks;
-        self.windows_redecoded += o.windows_redecoded;
-        self.findings += o.findings;
-        self.findings_dropped += o.findings_dropped;
+        self.zip_with(&o, |a, b| a + b);
     }
 }
 

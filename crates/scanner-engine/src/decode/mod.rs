@@ -37,6 +37,7 @@ use crate::finding::{DecodePath, DecodeStep, Finding};
 use crate::raw_pass::{confirm_buffer, Prefilter};
 use crate::scratch::{PendingFinding, Scratch};
 use crate::structures::FixedSet128;
+use crate::transform::base64::is_base64_char;
 use crate::transform::{
     encoded_range, stream_decode, Span, SpanFinder, TransformConfig, TransformKind,
 };
@@ -182,7 +183,7 @@ pub(crate) fn scan_decoded(
     ds.seen.clear();
     ds.findings.clear();
     let mut budget = tuning.max_total_decoded_bytes;
-    let mut run = Run {
+    let run = Run {
         engine,
         input,
         root_pending,
@@ -193,11 +194,7 @@ pub(crate) fn scan_decoded(
     // drained (decoded, nested spans included) before more are found, so
     // the queue's cap bounds memory without dropping a span.
     for (t, cfg) in tuning.transforms.iter().enumerate() {
-        let uncapped = TransformConfig {
-            max_spans_per_buffer: usize::MAX,
-            ..cfg.clone()
-        };
-        let mut finder = SpanFinder::new(&uncapped);
+        let mut finder = SpanFinder::new(&cfg.uncapped());
         let mut offset = 0u64;
         for piece in input.chunks(ROOT_PIECE) {
             ds.spans.clear();
@@ -241,7 +238,7 @@ struct Run<'a> {
 impl Run<'_> {
     /// Decodes every queued span, breadth first, until the queue is empty;
     /// then the slab of nested spans' bytes is free again.
-    fn drain(&mut self, scratch: &mut Scratch, ds: &mut DecodeScratch, budget: &mut usize) {
+    fn drain(&self, scratch: &mut Scratch, ds: &mut DecodeScratch, budget: &mut usize) {
         let Run {
             engine,
             input,
@@ -581,10 +578,7 @@ fn queue_children(
     let tuning = &engine.tuning;
     for t in first..tuning.transforms.len() {
         let start = if t == first { from } else { 0 };
-        let cfg = TransformConfig {
-            max_spans_per_buffer: usize::MAX,
-            ..tuning.transforms[t].clone()
-        };
+        let cfg = tuning.transforms[t].uncapped();
         let rest = match &decoded {
             Decoded::InSlab(r) => &slab[r.start + start as usize..r.end],
             Decoded::Scratch(bytes) => &bytes[start as usize..],
@@ -673,7 +667,7 @@ fn could_hold_span(cfg: &TransformConfig, bytes: &[u8]) -> bool {
             }
             let mut count = 0;
             for &b in bytes {
-                count += usize::from(BASE64_ALPHABET[usize::from(b)]);
+                count += usize::from(is_base64_char(b));
                 if count >= cfg.min_len {
                     return true;
                 }
@@ -683,18 +677,6 @@ fn could_hold_span(cfg: &TransformConfig, bytes: &[u8]) -> bool {
         TransformKind::Url => memchr::memchr(b'%', bytes).is_some(),
     }
 }
-
-/// Bytes of either Base64 alphabet.
-static BASE64_ALPHABET: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric() || c == b'+' || c == b'/' || c == b'-' || c == b'_';
-        b += 1;
-    }
-    t
-};
 
 /// Among decoded findings of the same rule and secret at overlapping
 /// locations (e.g. a Base64 run decoded both on its own and inside the URL
@@ -739,35 +721,28 @@ fn decode_span(
     out: &mut Vec<u8>,
     chunk: &mut Vec<u8>,
 ) -> Result<usize, SpanFailure> {
-    let mut attempt = |encoded: &[u8], out: &mut Vec<u8>| {
-        out.clear();
-        let mut over = false;
-        let result = stream_decode(cfg, encoded, chunk, |c: &[u8]| {
-            if out.len() + c.len() > limit {
-                over = true;
-                return ControlFlow::Break(());
-            }
-            out.extend_from_slice(c);
-            ControlFlow::Continue(())
-        });
-        match result {
-            Ok(o) if o.truncated || over => Err(None),
-            Ok(_) => Ok(()),
-            Err(e) => Err(Some(e.offset)),
+    out.clear();
+    let mut over = false;
+    let result = stream_decode(cfg, encoded, chunk, |c: &[u8]| {
+        if out.len() + c.len() > limit {
+            over = true;
+            return ControlFlow::Break(());
         }
-    };
-    match attempt(encoded, out) {
-        Ok(()) => Ok(encoded.len()),
-        Err(None) => Err(SpanFailure::Budget),
+        out.extend_from_slice(c);
+        ControlFlow::Continue(())
+    });
+    match result {
+        Ok(o) if o.truncated || over => Err(SpanFailure::Budget),
+        Ok(_) => Ok(encoded.len()),
         // The output of every complete quantum before the offending byte is
         // valid decoded data: keep it (a run cut at a buffer's end, a
         // wrapped block followed by an unrelated line, a stray character).
         // The span then ends with the last quantum decoded.
-        Err(Some(_)) if !out.is_empty() => {
+        Err(_) if !out.is_empty() => {
             let (_, end) = encoded_range(cfg, encoded, 0, out.len() as u64);
             Ok(end as usize)
         }
-        Err(Some(_)) => Err(SpanFailure::Invalid),
+        Err(_) => Err(SpanFailure::Invalid),
     }
 }
 

@@ -97,12 +97,7 @@ impl StreamDecoder {
             finders: t
                 .transforms
                 .iter()
-                .map(|cfg| {
-                    SpanFinder::new(&TransformConfig {
-                        max_spans_per_buffer: usize::MAX,
-                        ..cfg.clone()
-                    })
-                })
+                .map(|cfg| SpanFinder::new(&cfg.uncapped()))
                 .collect(),
             windows_per_rule: vec![0; engine.rules.len()],
             last_end: vec![0; engine.rules.len()],

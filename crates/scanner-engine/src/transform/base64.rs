@@ -189,6 +189,12 @@ const fn is_alphabet(c: u8) -> bool {
     c >= UPPER && c <= URL
 }
 
+/// Whether byte `b` is a character of either Base64 alphabet.
+#[inline]
+pub(crate) fn is_base64_char(b: u8) -> bool {
+    is_alphabet(CLASS[usize::from(b)])
+}
+
 /// The alphabet a window is committed to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Alpha {

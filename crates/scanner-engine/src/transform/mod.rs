@@ -90,6 +90,17 @@ pub struct TransformConfig {
 }
 
 impl TransformConfig {
+    /// This configuration without its cap on spans per buffer, for the
+    /// engine's own passes: they find spans incrementally and wait for room
+    /// instead of dropping (see `docs/stream-decode.md`).
+    #[must_use]
+    pub fn uncapped(&self) -> Self {
+        Self {
+            max_spans_per_buffer: usize::MAX,
+            ..self.clone()
+        }
+    }
+
     /// Base64 defaults: `min_len` 20 alphabet characters (at least 15
     /// decoded bytes), 4096 spans per buffer, 64 MiB encoded per span,
     /// 64 MiB decoded per span.
