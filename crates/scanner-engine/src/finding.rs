@@ -97,6 +97,10 @@ pub struct Finding {
     pub secret: Vec<u8>,
     /// The rule's whole match, which contains the secret.
     pub matched: Vec<u8>,
+    /// The bytes `start..end` as they stand in the root input: the encoded
+    /// text that decodes to the secret (equal to `secret` for a raw finding;
+    /// UTF-16 bytes for a secret found in UTF-16 text).
+    pub encoded: Vec<u8>,
     /// Shannon entropy of the secret, in bits per byte.
     pub entropy: f64,
     /// Decoding applied to reach the secret; empty for raw findings.
@@ -127,6 +131,7 @@ impl Finding {
             column: 0,
             secret: secret.to_vec(),
             matched: matched.to_vec(),
+            encoded: Vec::new(),
             entropy: shannon_entropy(secret),
             decode_path,
             fingerprint: Fingerprint::of(&rule.id, secret),

@@ -463,6 +463,9 @@ fn emit(
         } else {
             decs.next().expect("peeked")
         };
+        let start = (finding.start as usize).min(input.len());
+        let end = (finding.end as usize).clamp(start, input.len());
+        finding.encoded = input[start..end].to_vec();
         let (line, column) = cursor.locate(input, finding.start as usize);
         finding.line = line;
         finding.column = match finding.decode_path.first() {

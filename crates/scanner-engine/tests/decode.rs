@@ -42,6 +42,17 @@ fn single(engine: &Engine, input: &str, encoded: &str, path: &[DecodeStep]) {
         "{f:?}"
     );
     assert!(f.end - f.start < f.encoded_end - f.encoded_start, "{f:?}");
+    // `encoded` is the input's own text at start..end.
+    assert_eq!(
+        f.encoded,
+        input.as_bytes()[f.start as usize..f.end as usize],
+        "{f:?}"
+    );
+    if path.is_empty() {
+        assert_eq!(f.encoded, f.secret);
+    } else {
+        assert_ne!(f.encoded, f.secret, "encoded text differs from the secret");
+    }
     let start = f.start;
     let line = input[..start as usize].matches('\n').count() as u64 + 1;
     let col = start

@@ -1,0 +1,1 @@
+//! Archive and compressed-file members as scan inputs (to be written).
