@@ -1,0 +1,293 @@
+//! Scans one input (a file, or any reader) with a thread's reusable state,
+//! and hands its findings and outcome to a callback.
+//!
+//! Small inputs (up to [`WHOLE_INPUT_LIMIT`]) are read whole into a reused
+//! buffer and scanned in one call; larger ones are streamed in
+//! [`BLOCK`]-byte blocks through the engine's chunked API. Findings pass the
+//! suppressions (baseline, allowlist), then wait until their line has been
+//! read to its end so that an inline marker anywhere on the line is seen;
+//! they leave in batches of at most [`BATCH`].
+//!
+//! Invariants: every call ends in exactly one [`InputReport`], after all the
+//! input's findings; the counters in it agree with the findings passed on;
+//! memory per thread is one whole-input buffer, one block and at most
+//! [`MAX_HELD`] findings waiting for their line to end.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+use std::sync::Arc;
+
+use scanner_engine::{Engine, Finding, Scratch};
+
+use crate::markers::LineMarkers;
+use crate::sink::{InputOutcome, InputReport, Scanned, Skip};
+use crate::sniff::{looks_binary, SNIFF_LEN};
+use crate::suppress::{Suppressions, Verdict};
+
+/// Inputs up to this size are read whole; larger ones are streamed.
+pub const WHOLE_INPUT_LIMIT: u64 = 8 << 20;
+
+/// Bytes read per block when streaming.
+pub const BLOCK: usize = 64 * 1024;
+
+/// Findings passed on per batch.
+pub const BATCH: usize = 256;
+
+/// Findings held at most while waiting for the end of their line; beyond
+/// that they are judged by the markers seen so far (a marker later on a
+/// line longer than everything held is then missed, and the finding
+/// reported).
+pub const MAX_HELD: usize = 4096;
+
+/// What to skip.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct InputPolicy {
+    /// Skip files larger than this (counted as too large).
+    pub max_file_size: Option<u64>,
+    /// Scan files that look binary too.
+    pub scan_binary: bool,
+}
+
+/// Something the scan of an input produced.
+#[derive(Debug)]
+pub enum InputEvent {
+    Findings(Arc<str>, Vec<Finding>),
+    Done(InputReport),
+}
+
+/// One thread's reusable scanning state.
+pub struct InputScanner<'e> {
+    engine: &'e Engine,
+    suppressions: &'e Suppressions,
+    policy: InputPolicy,
+    scratch: Scratch,
+    buf: Vec<u8>,
+    block: Vec<u8>,
+    gate: Gate,
+}
+
+/// Suppression state of the current input: markers seen, findings held
+/// until their line ends, the batch being filled.
+struct Gate {
+    markers: LineMarkers,
+    held: Vec<Finding>,
+    batch: Vec<Finding>,
+    scanned: Scanned,
+}
+
+impl<'e> InputScanner<'e> {
+    pub fn new(
+        engine: &'e Engine,
+        suppressions: &'e Suppressions,
+        policy: InputPolicy,
+    ) -> InputScanner<'e> {
+        InputScanner {
+            engine,
+            suppressions,
+            policy,
+            scratch: engine.new_scratch(),
+            buf: Vec::new(),
+            block: Vec::new(),
+            gate: Gate {
+                markers: LineMarkers::new(&suppressions.markers),
+                held: Vec::new(),
+                batch: Vec::new(),
+                scanned: Scanned::default(),
+            },
+        }
+    }
+
+    /// Scans the regular file at `path`, shown as `shown`.
+    pub fn scan_file(&mut self, path: &Path, shown: Arc<str>, out: &mut dyn FnMut(InputEvent)) {
+        let outcome = match File::open(path) {
+            Ok(file) => match file.metadata() {
+                Ok(m) if !m.is_file() => InputOutcome::Skipped(Skip::NotRegular),
+                Ok(m) => self.scan_open(file, Some(m.len()), &shown, out),
+                Err(e) => InputOutcome::Skipped(io_skip(&e)),
+            },
+            Err(e) => InputOutcome::Skipped(io_skip(&e)),
+        };
+        out(InputEvent::Done(InputReport {
+            path: shown,
+            outcome,
+        }));
+    }
+
+    /// Scans everything `reader` yields, shown as `shown` (for archive
+    /// members, standard input and embedders).
+    pub fn scan_reader(
+        &mut self,
+        reader: &mut dyn Read,
+        size_hint: Option<u64>,
+        shown: Arc<str>,
+        out: &mut dyn FnMut(InputEvent),
+    ) {
+        let outcome = self.scan_open(reader, size_hint, &shown, out);
+        out(InputEvent::Done(InputReport {
+            path: shown,
+            outcome,
+        }));
+    }
+
+    fn scan_open(
+        &mut self,
+        mut reader: impl Read,
+        size: Option<u64>,
+        shown: &Arc<str>,
+        out: &mut dyn FnMut(InputEvent),
+    ) -> InputOutcome {
+        if let (Some(size), Some(max)) = (size, self.policy.max_file_size) {
+            if size > max {
+                return InputOutcome::Skipped(Skip::TooLarge(size, max));
+            }
+        }
+        // Small inputs are read whole (one byte more than the limit tells
+        // whether the input grew past it); larger ones start with a sniff.
+        let first_read = match size {
+            Some(s) if s > WHOLE_INPUT_LIMIT => SNIFF_LEN as u64,
+            _ => WHOLE_INPUT_LIMIT + 1,
+        };
+        self.buf.clear();
+        if let Err(e) = read_up_to(&mut reader, first_read, &mut self.buf) {
+            return InputOutcome::Skipped(io_skip(&e));
+        }
+        if !self.policy.scan_binary && looks_binary(&self.buf) {
+            return InputOutcome::Skipped(Skip::Binary);
+        }
+        self.gate.start();
+        let gate = &mut self.gate;
+        if (self.buf.len() as u64) < first_read {
+            gate.markers.feed(&self.buf);
+            let before = self.scratch.stats();
+            self.engine
+                .scan_bytes_with(&mut self.scratch, &self.buf, &mut |f| {
+                    gate.take(self.suppressions, f, shown, out)
+                });
+            gate.scanned.stats = self.scratch.stats().since(&before);
+            gate.scanned.bytes = self.buf.len() as u64;
+        } else {
+            let mut stream = self.engine.stream();
+            gate.markers.feed(&self.buf);
+            stream.feed(&self.buf, &mut |f| gate.take(self.suppressions, f, shown, out));
+            self.block.resize(BLOCK, 0);
+            loop {
+                let n = match reader.read(&mut self.block) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        // What was read is scanned to the end and reported;
+                        // the error is reported with it.
+                        gate.scanned.read_error = Some(format!(
+                            "read failed after {} bytes: {e}",
+                            stream.stats().bytes_fed
+                        ));
+                        break;
+                    }
+                };
+                gate.markers.feed(&self.block[..n]);
+                stream.feed(&self.block[..n], &mut |f| {
+                    gate.take(self.suppressions, f, shown, out)
+                });
+                gate.release(false, shown, out);
+            }
+            let stats = stream.finish(&mut |f| gate.take(self.suppressions, f, shown, out));
+            gate.scanned.stats = stats.scan;
+            gate.scanned.bytes = stats.bytes_fed;
+            gate.scanned.streamed = true;
+            gate.scanned.spans_split = stats.spans_split;
+        }
+        InputOutcome::Scanned(gate.finish(shown, out))
+    }
+}
+
+impl Gate {
+    fn start(&mut self) {
+        self.markers.reset();
+        self.held.clear();
+        self.batch.clear();
+        self.scanned = Scanned::default();
+    }
+
+    /// Takes one finding from the engine.
+    fn take(
+        &mut self,
+        suppressions: &Suppressions,
+        f: Finding,
+        shown: &Arc<str>,
+        out: &mut dyn FnMut(InputEvent),
+    ) {
+        match suppressions.judge(&f) {
+            Verdict::Report if self.markers.is_active() => {
+                self.held.push(f);
+                if self.held.len() >= MAX_HELD {
+                    self.release(true, shown, out);
+                }
+            }
+            Verdict::Report => self.pass(f, shown, out),
+            Verdict::Baseline => self.scanned.suppressed.baseline += 1,
+            Verdict::Allowlist => self.scanned.suppressed.allowlist += 1,
+        }
+    }
+
+    /// Judges held findings whose line has ended (all of them when `all`).
+    fn release(&mut self, all: bool, shown: &Arc<str>, out: &mut dyn FnMut(InputEvent)) {
+        if self.held.is_empty() {
+            return;
+        }
+        let markers = &self.markers;
+        let ready = if all {
+            self.held.len()
+        } else {
+            // Findings arrive in order of position, so of line.
+            self.held
+                .iter()
+                .position(|f| !markers.line_complete(f.line))
+                .unwrap_or(self.held.len())
+        };
+        let held: Vec<Finding> = self.held.drain(..ready).collect();
+        for f in held {
+            if self.markers.is_marked(f.line) {
+                self.scanned.suppressed.inline += 1;
+            } else {
+                self.pass(f, shown, out);
+            }
+        }
+    }
+
+    fn pass(&mut self, f: Finding, shown: &Arc<str>, out: &mut dyn FnMut(InputEvent)) {
+        self.scanned.findings += 1;
+        self.batch.push(f);
+        if self.batch.len() >= BATCH {
+            self.flush(shown, out);
+        }
+    }
+
+    fn flush(&mut self, shown: &Arc<str>, out: &mut dyn FnMut(InputEvent)) {
+        if !self.batch.is_empty() {
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            out(InputEvent::Findings(Arc::clone(shown), batch));
+        }
+    }
+
+    /// End of input: every held finding is judged and passed on.
+    fn finish(&mut self, shown: &Arc<str>, out: &mut dyn FnMut(InputEvent)) -> Scanned {
+        self.release(true, shown, out);
+        self.flush(shown, out);
+        std::mem::take(&mut self.scanned)
+    }
+}
+
+/// Reads until `limit` bytes or the end of `reader`.
+fn read_up_to(reader: &mut impl Read, limit: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+    reader.take(limit).read_to_end(buf).map(|_| ())
+}
+
+/// The skip reason for an I/O error.
+fn io_skip(e: &io::Error) -> Skip {
+    match e.kind() {
+        io::ErrorKind::NotFound => Skip::Vanished,
+        _ => Skip::Unreadable(e.to_string()),
+    }
+}

@@ -1,0 +1,194 @@
+//! The parallel scan of files and directories: walker threads that scan
+//! what they find, and one writer (the calling thread) that drives the
+//! [`Sink`].
+//!
+//! Each of the walker's threads (the `ignore` crate's parallel walker, as in
+//! ripgrep) owns an [`InputScanner`] with its own engine scratch and
+//! buffers, so a file is read and scanned on the thread that found it, with
+//! no hand-off per file. Findings and outcomes go through one bounded
+//! channel to the calling thread, the only one that calls the sink.
+//!
+//! Invariants: the channel holds at most [`QUEUE_PER_THREAD`] × threads
+//! events (scanning threads block when the writer lags: backpressure, never
+//! loss); every input the walk yields ends in one [`InputReport`] passed to
+//! the sink and added to the [`ScanSummary`]; when the sink fails (stdout
+//! closed), the walk stops and the error is returned.
+
+use std::io;
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
+use std::thread;
+use std::time::Instant;
+
+use ignore::WalkState;
+use scanner_engine::Engine;
+
+use crate::input_scanner::{InputEvent, InputPolicy, InputScanner};
+use crate::sink::{InputOutcome, InputReport, ScanSummary, Sink, Skip};
+use crate::suppress::Suppressions;
+use crate::walk::{walker, WalkOptions};
+
+/// Channel slots per scanning thread.
+pub const QUEUE_PER_THREAD: usize = 64;
+
+/// Everything a scan of paths needs besides the engine.
+#[derive(Clone, Debug, Default)]
+pub struct ScanOptions {
+    pub walk: WalkOptions,
+    pub policy: InputPolicy,
+    pub suppressions: Suppressions,
+    /// Scanning threads (0 = one per core).
+    pub threads: usize,
+}
+
+impl ScanOptions {
+    /// The thread count to use: `threads`, or one per core when 0.
+    pub fn thread_count(&self) -> usize {
+        if self.threads > 0 {
+            self.threads
+        } else {
+            thread::available_parallelism().map_or(1, |n| n.get())
+        }
+    }
+}
+
+/// Why a scan could not run or was cut short.
+#[derive(Debug)]
+pub enum ScanError {
+    /// The options are invalid (e.g. a bad exclude glob); the message names
+    /// the culprit.
+    Options(String),
+    /// The sink failed (e.g. stdout closed); the scan stopped.
+    Sink(io::Error),
+}
+
+impl std::fmt::Display for ScanError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ScanError::Options(m) => f.write_str(m),
+            ScanError::Sink(e) => write!(f, "cannot write findings: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ScanError {}
+
+/// Scans every file under `opts.walk.paths`, passing findings and outcomes
+/// to `sink`; returns the run's totals.
+pub fn scan_paths(
+    engine: &Engine,
+    opts: &ScanOptions,
+    sink: &mut dyn Sink,
+) -> Result<ScanSummary, ScanError> {
+    let started = Instant::now();
+    let threads = opts.thread_count();
+    let walk = walker(&opts.walk, threads).map_err(ScanError::Options)?;
+    let (tx, rx) = sync_channel::<InputEvent>(QUEUE_PER_THREAD * threads);
+    let mut summary = ScanSummary::default();
+    let result = thread::scope(|s| {
+        s.spawn(move || {
+            walk.run(|| {
+                let tx = tx.clone();
+                let mut scanner = InputScanner::new(engine, &opts.suppressions, opts.policy);
+                Box::new(move |entry| visit(&mut scanner, &tx, entry))
+            })
+        });
+        drive(rx, sink, &mut summary)
+    });
+    result.map_err(ScanError::Sink)?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// One entry of the walk, on a scanning thread.
+fn visit(
+    scanner: &mut InputScanner<'_>,
+    tx: &SyncSender<InputEvent>,
+    entry: Result<ignore::DirEntry, ignore::Error>,
+) -> WalkState {
+    let mut open = true;
+    let mut send = |ev: InputEvent| {
+        if open && tx.send(ev).is_err() {
+            open = false;
+        }
+    };
+    match entry {
+        Err(e) => send(InputEvent::Done(InputReport {
+            path: error_path(&e).into(),
+            outcome: InputOutcome::Skipped(Skip::Unreadable(e.to_string())),
+        })),
+        Ok(entry) => match entry.file_type() {
+            Some(t) if t.is_file() => {
+                let shown: Arc<str> = display_path(entry.path()).into();
+                scanner.scan_file(entry.path(), shown, &mut send);
+            }
+            // Directories are walked; unfollowed symbolic links are the
+            // user's choice (--follow), like ignored files.
+            Some(t) if t.is_dir() || t.is_symlink() => {}
+            // Standard input (`-`) is not a path to walk.
+            None => {}
+            Some(_) => send(InputEvent::Done(InputReport {
+                path: display_path(entry.path()).into(),
+                outcome: InputOutcome::Skipped(Skip::NotRegular),
+            })),
+        },
+    }
+    if open {
+        WalkState::Continue
+    } else {
+        WalkState::Quit
+    }
+}
+
+/// The writer: passes events to the sink until every scanner is done or
+/// the sink fails (dropping the receiver then stops the scanners).
+fn drive(
+    rx: Receiver<InputEvent>,
+    sink: &mut dyn Sink,
+    summary: &mut ScanSummary,
+) -> io::Result<()> {
+    for event in rx {
+        match event {
+            InputEvent::Findings(path, batch) => sink.findings(&path, batch)?,
+            InputEvent::Done(report) => {
+                summary.add(&report);
+                sink.input_done(&report)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The path a walk error is about, or `(walk)` when it names none.
+fn error_path(e: &ignore::Error) -> String {
+    match e {
+        ignore::Error::WithPath { path, .. } => display_path(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => display_path(child),
+        _ => "(walk)".to_string(),
+    }
+}
+
+/// The path as shown in reports: as walked, without a leading `./`.
+pub fn display_path(path: &Path) -> String {
+    let s = path.display().to_string();
+    match s.strip_prefix("./") {
+        Some(rest) if !rest.is_empty() => rest.to_string(),
+        _ => s,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_strips_dot_slash() {
+        assert_eq!(display_path(Path::new("./a/b.txt")), "a/b.txt");
+        assert_eq!(display_path(Path::new("a/b.txt")), "a/b.txt");
+        assert_eq!(display_path(Path::new("./")), "./");
+    }
+}
