@@ -113,6 +113,32 @@ impl DecodeArgs {
     }
 }
 
+/// Suppressions and the configuration file, shared by the scanning commands.
+#[derive(Args, Debug, Clone)]
+pub struct SuppressArgs {
+    /// Also treat TEXT as an inline allow marker (repeatable), e.g.
+    /// `gitleaks:allow`: findings on a line containing `secretscan:allow` or
+    /// any such TEXT are not reported (they are counted as suppressed).
+    #[arg(long = "ignore-comment", value_name = "TEXT")]
+    pub ignore_comments: Vec<String>,
+    /// Do not report findings whose fingerprint is listed in FILE (written
+    /// by --write-baseline and reviewed).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write every finding of this scan to FILE as a baseline (sorted, one
+    /// line per finding: fingerprint, rule, path:line). --baseline is not
+    /// applied while writing, so the new baseline is complete.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Configuration file (see docs/cli.md). Default: `secretscan.toml` in
+    /// the first scanned directory, when there is one.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Do not read a configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
 #[derive(Args, Debug)]
 pub struct DirArgs {
     /// Files or directories to scan.
@@ -124,6 +150,24 @@ pub struct DirArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub decode: DecodeArgs,
+    #[command(flatten)]
+    pub suppress: SuppressArgs,
+    /// Leave out paths matching GLOB (repeatable). A glob without `/`
+    /// matches any file or directory name (`*.min.js`, `node_modules`); one
+    /// with `/` matches the path relative to the scanned directory
+    /// (`tests/fixtures/**`).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub excludes: Vec<String>,
+    /// Follow symbolic links (not followed by default).
+    #[arg(long)]
+    pub follow: bool,
+    /// No progress bar and no summary on stderr (warnings are still shown).
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Name every skipped file (unreadable, vanished, not a regular file,
+    /// binary) on stderr.
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Skip files larger than this many bytes (they are counted and named on
     /// stderr). Default: no limit. Files over 8 MiB are streamed in 64 KiB
     /// blocks, so memory use does not depend on file size.
@@ -154,6 +198,8 @@ pub struct StdinArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub decode: DecodeArgs,
+    #[command(flatten)]
+    pub suppress: SuppressArgs,
     /// Path to show in findings for standard input.
     #[arg(long, default_value = "<stdin>")]
     pub label: String,

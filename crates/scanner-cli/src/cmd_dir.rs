@@ -1,273 +1,153 @@
-//! `secretscan dir PATH...`: walks files and directories and scans them in
-//! parallel.
+//! `secretscan dir PATH...`: scans files and directories in parallel
+//! through `scanner-fs`, and reports findings, warnings, progress and a
+//! summary.
 //!
-//! A walker thread sends file paths through a bounded queue to worker
-//! threads (`--threads`, default: one per core), each with its own engine
-//! scratch; workers send findings and per-file outcomes through a second
-//! bounded queue to this thread, the only writer of stdout. When workers
-//! lag, the walker blocks; when the writer lags, the workers block.
-//!
-//! Invariants: every file the walk yields is either scanned or counted in
-//! one of the skip counters (binary, too large, unreadable) and named on
-//! stderr when unreadable or too large; nothing is dropped silently. Memory
-//! is bounded by the thread count times one file buffer (files up to 8 MiB
-//! are read whole, larger ones streamed in 64 KiB blocks), plus the queues.
-//! Findings of one file keep their order; files appear in completion order
-//! (`--threads 1` gives walk order).
+//! This module only wires flags to the library and formats what it hears:
+//! the walk, reading, suppressions and the pipeline live in `scanner-fs`.
+//! Invariants: every skipped input is counted in the summary (and named
+//! with `--verbose`, or always when it is too large or read only in part);
+//! budget hits are always warned about; the findings count in the summary
+//! is the number of findings written.
 
-use std::path::{Path, PathBuf};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::{Arc, Mutex};
-use std::thread;
-use std::time::Instant;
+use scanner_engine::Finding;
+use scanner_fs::baseline::BaselineWriter;
+use scanner_fs::{
+    scan_paths, InputOutcome, InputPolicy, InputReport, ScanOptions, Sink, Skip, WalkOptions,
+};
 
-use ignore::WalkBuilder;
-use scanner_engine::{Engine, Finding, ScanStats};
-
-use crate::args::{DirArgs, Format};
+use crate::args::DirArgs;
+use crate::diagnostics::{format_stats, peak_rss_kib, summary_line, warn_budgets, Console};
 use crate::output::Reporter;
-use crate::scan_file::{FileOutcome, FilePolicy, FileScanner, StreamTotals};
-use crate::scan_input::peak_rss_kib;
-use crate::{load, EXIT_CLEAN, EXIT_FINDINGS};
-
-/// Queue slots per worker thread (paths, and findings/outcomes).
-const QUEUE_PER_THREAD: usize = 64;
-
-#[derive(Default)]
-struct WalkCounts {
-    files: u64,
-    bytes: u64,
-    skipped_binary: u64,
-    skipped_large: u64,
-    unreadable: u64,
-}
-
-/// What workers and the walker tell the writer.
-enum Event {
-    Finding(Arc<str>, Finding),
-    File(Arc<str>, FileOutcome),
-    WalkError(String),
-    WorkerDone(ScanStats, StreamTotals),
-}
+use crate::setup::ScanSetup;
+use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 
 pub fn run(args: &DirArgs) -> Result<u8, String> {
     for p in &args.paths {
-        if !p.exists() {
+        if std::fs::symlink_metadata(p).is_err() {
             return Err(format!("{}: no such file or directory", p.display()));
         }
     }
-    let engine = load::engine(&args.rules, args.decode.tuning())?;
-    let threads = args
-        .threads
-        .unwrap_or_else(|| thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    let policy = FilePolicy {
-        max_file_size: args.max_file_size,
-        scan_binary: args.scan_binary,
+    let setup = ScanSetup::new(&args.rules, &args.decode, &args.suppress, &args.paths)?;
+    let mut excludes = args.excludes.clone();
+    excludes.extend(setup.config.exclude.iter().cloned());
+    let opts = ScanOptions {
+        walk: WalkOptions {
+            paths: args.paths.clone(),
+            respect_ignore: !args.no_ignore,
+            excludes,
+            follow_symlinks: args.follow,
+        },
+        policy: InputPolicy {
+            max_file_size: args.max_file_size,
+            scan_binary: args.scan_binary,
+        },
+        suppressions: setup.suppressions,
+        threads: args.threads.unwrap_or(0),
     };
-    let mut reporter = Reporter::new(&args.output);
-    let mut counts = WalkCounts::default();
-    let mut scan_stats = ScanStats::default();
-    let mut streamed = StreamTotals::default();
-    let mut write_error = None;
-    let started = Instant::now();
-
-    let (path_tx, path_rx) = sync_channel::<PathBuf>(QUEUE_PER_THREAD * threads);
-    let (event_tx, event_rx) = sync_channel::<Event>(QUEUE_PER_THREAD * threads);
-    let path_rx = Arc::new(Mutex::new(path_rx));
-    thread::scope(|s| {
-        let walker_events = event_tx.clone();
-        s.spawn(move || walk(args, path_tx, walker_events));
-        for _ in 0..threads {
-            let (paths, events, engine) = (Arc::clone(&path_rx), event_tx.clone(), &engine);
-            s.spawn(move || work(engine, policy, &paths, events));
-        }
-        drop(event_tx);
-        for event in event_rx {
-            match event {
-                Event::Finding(shown, f) => {
-                    if write_error.is_none() {
-                        write_error = reporter.report(&shown, &f).err();
-                    }
-                }
-                Event::File(shown, outcome) => tally(&mut counts, &shown, outcome, args),
-                Event::WalkError(message) => {
-                    counts.unreadable += 1;
-                    eprintln!("secretscan: skipped: {message}");
-                }
-                Event::WorkerDone(stats, totals) => {
-                    scan_stats += stats;
-                    streamed.files += totals.files;
-                    streamed.spans_split += totals.spans_split;
-                    scan_stats += totals.scan;
-                }
-            }
-        }
-    });
-    if let Some(e) = write_error {
-        return Err(format!("cannot write to stdout: {e}"));
-    }
-
-    let found = reporter.count();
+    let threads = opts.thread_count();
+    let console = Console::new(!args.quiet);
+    let mut sink = DirSink {
+        reporter: Reporter::new(&args.output),
+        baseline: args
+            .suppress
+            .write_baseline
+            .as_ref()
+            .map(|_| BaselineWriter::default()),
+        console: &console,
+        verbose: args.verbose,
+        files: 0,
+        bytes: 0,
+    };
+    let result = scan_paths(&setup.engine, &opts, &mut sink);
+    console.finish();
+    let summary = result.map_err(|e| e.to_string())?;
+    let DirSink {
+        reporter, baseline, ..
+    } = sink;
     reporter
         .finish()
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
-    let secs = started.elapsed().as_secs_f64();
-    if args.output.format == Format::Human || args.stats {
-        eprintln!(
-            "secretscan: {found} finding(s) in {} file(s), {:.1} MB in {secs:.2} s ({:.1} MB/s, {threads} thread(s)); \
-             skipped: {} binary, {} too large, {} unreadable",
-            counts.files,
-            counts.bytes as f64 / 1e6,
-            counts.bytes as f64 / 1e6 / secs.max(1e-9),
-            counts.skipped_binary,
-            counts.skipped_large,
-            counts.unreadable,
-        );
+    if let (Some(writer), Some(path)) = (baseline, &args.suppress.write_baseline) {
+        writer.write(path)?;
+        console.line(&format!(
+            "secretscan: baseline with {} finding(s) written to {}",
+            summary.findings,
+            path.display()
+        ));
+    }
+    if !args.quiet || args.stats {
+        console.line(&summary_line(&summary, threads));
     }
     if args.stats {
-        eprintln!("{}", format_stats(&scan_stats));
-        eprintln!(
+        console.line(&format_stats(&summary.stats));
+        console.line(&format!(
             "stats: streamed_files={} spans_split={} peak_rss_kib={}",
-            streamed.files,
-            streamed.spans_split,
+            summary.inputs_streamed,
+            summary.spans_split,
             peak_rss_kib().unwrap_or(0)
-        );
+        ));
     }
-    Ok(if found > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
+    let unscannable = summary.skipped.unreadable + summary.skipped.vanished;
+    if summary.inputs_scanned == 0 && unscannable > 0 {
+        console.line("secretscan: error: nothing could be scanned (every file was unreadable)");
+        return Ok(EXIT_ERROR);
+    }
+    Ok(if summary.findings > 0 {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
 }
 
-/// Walks the paths, sending each regular file to the workers. Stops early
-/// if the workers are gone.
-fn walk(args: &DirArgs, paths: SyncSender<PathBuf>, events: SyncSender<Event>) {
-    let mut walk = WalkBuilder::new(&args.paths[0]);
-    for p in &args.paths[1..] {
-        walk.add(p);
-    }
-    walk.hidden(false)
-        .require_git(false)
-        .git_ignore(!args.no_ignore)
-        .git_global(!args.no_ignore)
-        .git_exclude(!args.no_ignore)
-        .ignore(!args.no_ignore)
-        .parents(!args.no_ignore)
-        .filter_entry(|e| e.file_name() != ".git");
-    for entry in walk.build() {
-        let sent = match entry {
-            Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                paths.send(e.into_path()).is_ok()
+/// Writes findings, records the baseline, warns and shows progress.
+struct DirSink<'c> {
+    reporter: Reporter,
+    baseline: Option<BaselineWriter>,
+    console: &'c Console,
+    verbose: bool,
+    files: u64,
+    bytes: u64,
+}
+
+impl Sink for DirSink<'_> {
+    fn findings(&mut self, input: &str, findings: Vec<Finding>) -> std::io::Result<()> {
+        for f in &findings {
+            self.reporter.report(input, f)?;
+            if let Some(b) = &mut self.baseline {
+                b.add(input, f);
             }
-            Ok(_) => true,
-            Err(e) => events.send(Event::WalkError(e.to_string())).is_ok(),
-        };
-        if !sent {
-            return;
         }
+        Ok(())
     }
-}
 
-/// A worker: scans files from the queue until it is closed.
-fn work(
-    engine: &Engine,
-    policy: FilePolicy,
-    paths: &Mutex<Receiver<PathBuf>>,
-    events: SyncSender<Event>,
-) {
-    let mut scanner = FileScanner::new(engine);
-    loop {
-        // A poisoned lock only means another worker panicked; the queue is intact.
-        let next = paths.lock().unwrap_or_else(|p| p.into_inner()).recv();
-        let Ok(path) = next else { break };
-        let shown: Arc<str> = display_path(&path).into();
-        let outcome = scanner.scan(&path, policy, &mut |f| {
-            let _ = events.send(Event::Finding(Arc::clone(&shown), f));
-        });
-        if events.send(Event::File(shown, outcome)).is_err() {
-            break;
+    fn input_done(&mut self, report: &InputReport) -> std::io::Result<()> {
+        let shown = &report.path;
+        match &report.outcome {
+            InputOutcome::Scanned(s) => {
+                self.files += 1;
+                self.bytes += s.bytes;
+                warn_budgets(self.console, shown, &s.stats);
+                if let Some(e) = &s.read_error {
+                    self.console.line(&format!(
+                        "secretscan: warning: {shown}: scanned in part: {e}"
+                    ));
+                }
+            }
+            InputOutcome::Skipped(Skip::TooLarge(size, limit)) => self.console.line(&format!(
+                "secretscan: skipped {shown}: {size} bytes exceeds --max-file-size {limit}"
+            )),
+            InputOutcome::Skipped(skip) if self.verbose => {
+                let why = match skip {
+                    Skip::Unreadable(e) => format!("unreadable: {e}"),
+                    other => other.reason().to_string(),
+                };
+                self.console
+                    .line(&format!("secretscan: skipped {shown}: {why}"));
+            }
+            InputOutcome::Skipped(_) => {}
         }
-    }
-    let _ = events.send(Event::WorkerDone(scanner.scratch.stats(), scanner.streamed));
-}
-
-/// Counts one file's outcome, naming files that were not scanned in full.
-fn tally(counts: &mut WalkCounts, shown: &str, outcome: FileOutcome, args: &DirArgs) {
-    match outcome {
-        FileOutcome::Scanned(bytes, stats) => {
-            counts.files += 1;
-            counts.bytes += bytes;
-            warn_budgets(shown, &stats);
-        }
-        FileOutcome::Binary => counts.skipped_binary += 1,
-        FileOutcome::TooLarge(size) => {
-            counts.skipped_large += 1;
-            eprintln!(
-                "secretscan: skipped {shown}: {size} bytes exceeds --max-file-size {}",
-                args.max_file_size.unwrap_or(u64::MAX)
-            );
-        }
-        FileOutcome::Unreadable(e) => {
-            counts.unreadable += 1;
-            eprintln!("secretscan: cannot read {shown}: {e}");
-        }
-    }
-}
-
-/// Warns on stderr, naming the input, about every budget the scan of one
-/// input exhausted: findings may be missing there, and the user must know.
-pub fn warn_budgets(shown: &str, stats: &ScanStats) {
-    for hit in stats.budgets_hit() {
-        eprintln!(
-            "secretscan: warning: {shown}: {} {} ({}={}; limit {} reached), findings may be missing",
-            hit.count, hit.what, hit.counter, hit.count, hit.limit
-        );
-    }
-}
-
-/// The path as shown in reports: as walked, without a leading `./`.
-fn display_path(path: &Path) -> String {
-    let s = path.display().to_string();
-    match s.strip_prefix("./") {
-        Some(rest) if !rest.is_empty() => rest.to_string(),
-        _ => s,
-    }
-}
-
-/// One line per group of counters, for `--stats`.
-pub fn format_stats(s: &ScanStats) -> String {
-    format!(
-        "stats: bytes_scanned={} anchor_hits={} windows={} rules_fully_scanned={} prefilter_errors={}\n\
-         stats: rejected_entropy={} rejected_allow={} rejected_width={} findings={} findings_dropped={}\n\
-         stats: spans_found={} spans_dropped={} spans_truncated={} spans_decoded={} decoded_bytes={} \
-         decode_aborted={} decode_errors={} dedupe_hits={}",
-        s.bytes_scanned,
-        s.anchor_hits,
-        s.windows,
-        s.rules_fully_scanned,
-        s.prefilter_errors,
-        s.rejected_entropy,
-        s.rejected_allow,
-        s.rejected_width,
-        s.findings,
-        s.findings_dropped,
-        s.spans_found,
-        s.spans_dropped,
-        s.spans_truncated,
-        s.spans_decoded,
-        s.decoded_bytes,
-        s.decode_aborted,
-        s.decode_errors,
-        s.dedupe_hits,
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn display_strips_dot_slash() {
-        assert_eq!(display_path(Path::new("./a/b.txt")), "a/b.txt");
-        assert_eq!(display_path(Path::new("a/b.txt")), "a/b.txt");
-        assert_eq!(display_path(Path::new("./")), "./");
+        self.console
+            .progress(self.files, self.bytes, self.reporter.count());
+        Ok(())
     }
 }

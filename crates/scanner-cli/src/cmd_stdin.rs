@@ -1,45 +1,93 @@
-//! `secretscan stdin`: scans standard input as a stream, in fixed-size
-//! blocks, so memory does not grow with the input.
+//! `secretscan stdin`: scans standard input as a stream (the first 8 MiB
+//! whole, the rest in 64 KiB blocks), so memory does not grow with the
+//! input. Suppressions and the configuration apply as for `dir`.
 
 use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use scanner_fs::baseline::BaselineWriter;
+use scanner_fs::{InputEvent, InputOutcome, InputPolicy, InputScanner, Skip};
 
 use crate::args::StdinArgs;
+use crate::diagnostics::{format_stats, peak_rss_kib, warn_budgets, Console};
 use crate::output::Reporter;
-use crate::scan_input::{peak_rss_kib, scan_stream, StreamError};
-use crate::{load, EXIT_CLEAN, EXIT_FINDINGS};
+use crate::setup::ScanSetup;
+use crate::{EXIT_CLEAN, EXIT_FINDINGS};
 
 pub fn run(args: &StdinArgs) -> Result<u8, String> {
-    let engine = load::engine(&args.rules, args.decode.tuning())?;
+    let roots = [PathBuf::from(".")];
+    let setup = ScanSetup::new(&args.rules, &args.decode, &args.suppress, &roots)?;
+    let console = Console::new(false);
     let mut reporter = Reporter::new(&args.output);
-    let mut block = Vec::new();
+    let mut baseline = args
+        .suppress
+        .write_baseline
+        .as_ref()
+        .map(|_| BaselineWriter::default());
+    // Standard input was piped on purpose: scan it even if it looks binary.
+    let policy = InputPolicy {
+        max_file_size: None,
+        scan_binary: true,
+    };
+    let mut scanner = InputScanner::new(&setup.engine, &setup.suppressions, policy);
     let mut write_error = None;
-    let mut sink = |f: scanner_engine::Finding| {
-        if write_error.is_none() {
-            write_error = reporter.report(&args.label, &f).err();
+    let mut outcome = None;
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let label: Arc<str> = args.label.as_str().into();
+    scanner.scan_reader(&mut input, None, label, &mut |event| match event {
+        InputEvent::Findings(path, findings) => {
+            for f in &findings {
+                if write_error.is_none() {
+                    write_error = reporter.report(&path, f).err();
+                }
+                if let Some(b) = &mut baseline {
+                    b.add(&path, f);
+                }
+            }
         }
-    };
-    let stdin = io::stdin().lock();
-    let stats = match scan_stream(&engine, &[], stdin, &mut sink, &mut block) {
-        Ok(stats) => stats,
-        Err(StreamError::Read(e)) => return Err(format!("cannot read standard input: {e}")),
-    };
+        InputEvent::Done(report) => outcome = Some(report.outcome),
+    });
     if let Some(e) = write_error {
         return Err(format!("cannot write to stdout: {e}"));
     }
-    crate::cmd_dir::warn_budgets(&args.label, &stats.scan);
+    let scanned = match outcome {
+        Some(InputOutcome::Scanned(s)) => s,
+        Some(InputOutcome::Skipped(Skip::Unreadable(e))) => {
+            return Err(format!("cannot read standard input: {e}"))
+        }
+        other => return Err(format!("standard input not scanned: {other:?}")),
+    };
+    warn_budgets(&console, &args.label, &scanned.stats);
+    if let Some(e) = &scanned.read_error {
+        console.line(&format!(
+            "secretscan: warning: standard input scanned in part: {e}"
+        ));
+    }
     let found = reporter.count();
     reporter
         .finish()
         .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    if let (Some(writer), Some(path)) = (baseline, &args.suppress.write_baseline) {
+        writer.write(path)?;
+    }
+    let p = scanned.suppressed;
+    if p.total() > 0 {
+        console.line(&format!(
+            "secretscan: suppressed: {} inline, {} baseline, {} allowlist",
+            p.inline, p.baseline, p.allowlist
+        ));
+    }
     if args.stats {
-        eprintln!("{}", crate::cmd_dir::format_stats(&stats.scan));
-        eprintln!(
-            "stats: streamed_bytes={} rounds={} spans_split={} peak_rss_kib={}",
-            stats.bytes_fed,
-            stats.rounds,
-            stats.spans_split,
+        console.line(&format_stats(&scanned.stats));
+        console.line(&format!(
+            "stats: streamed_bytes={} streamed={} spans_split={} peak_rss_kib={}",
+            scanned.bytes,
+            scanned.streamed,
+            scanned.spans_split,
             peak_rss_kib().unwrap_or(0)
-        );
+        ));
     }
     Ok(if found > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
 }

@@ -13,9 +13,10 @@ use std::fs;
 use std::path::Path;
 
 use scanner_engine::compat::{load_rules, LoadedRules, RuleFormat};
-use scanner_engine::{Engine, EngineBuilder, RuleError, Tuning};
+use scanner_engine::{builtin_rules, Engine, EngineBuilder, RuleError, Tuning};
 
 use crate::args::{RuleArgs, RulesFormatArg};
+use crate::config::Config;
 
 /// Reads and parses one rule file, printing its warnings to stderr.
 pub fn load_file(path: &Path, format: RulesFormatArg) -> Result<(RuleFormat, LoadedRules), String> {
@@ -37,20 +38,46 @@ pub fn load_file(path: &Path, format: RulesFormatArg) -> Result<(RuleFormat, Loa
 
 /// The engine for `args`, scanning with `tuning`.
 pub fn engine(args: &RuleArgs, tuning: Tuning) -> Result<Engine, String> {
-    let mut builder = Engine::builder()
-        .builtin_rules(!args.no_builtin_rules)
-        .tuning(tuning);
+    engine_with(args, &Config::default(), tuning)
+}
+
+/// The engine for `args` plus the rules, rule files and disabled rules of
+/// `config`, scanning with `tuning`. A disabled id no loaded rule has is an
+/// error naming the configuration file.
+pub fn engine_with(args: &RuleArgs, config: &Config, tuning: Tuning) -> Result<Engine, String> {
+    let mut specs = if args.no_builtin_rules {
+        Vec::new()
+    } else {
+        builtin_rules().map_err(|e| e.to_string())?
+    };
     let mut strict: HashSet<String> = HashSet::new();
     let mut lenient = false;
-    for path in &args.rule_files {
+    for path in args.rule_files.iter().chain(&config.rule_files) {
         let (format, loaded) = load_file(path, args.rules_format)?;
         if format == RuleFormat::Secretscan {
             strict.insert(path.display().to_string());
         } else {
             lenient = true;
         }
-        builder = builder.rules(loaded.rules);
+        specs.extend(loaded.rules);
     }
+    if !config.rules.is_empty() {
+        strict.insert(config.origin.clone());
+        specs.extend(config.rules.iter().cloned());
+    }
+    for id in &config.disable_rules {
+        if !specs.iter().any(|r| &r.id == id) {
+            return Err(format!(
+                "{}: disable_rules: no loaded rule has the id `{id}`",
+                config.origin
+            ));
+        }
+    }
+    specs.retain(|r| !config.disable_rules.contains(&r.id));
+    let builder = Engine::builder()
+        .builtin_rules(false)
+        .rules(specs)
+        .tuning(tuning);
     build(builder, lenient, &strict)
 }
 

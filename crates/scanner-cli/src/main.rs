@@ -1,17 +1,21 @@
 //! `secretscan`: command-line front end of the scanner engine.
 //!
 //! One module per subcommand (`cmd_dir`, `cmd_stdin`, `cmd_rules`), argument
-//! definitions in `args`, report formatting in `output`, and rule loading
-//! shared by all in `load`. Exit codes: 0 no findings, 1 findings, 2 error.
+//! definitions in `args`, report formatting in `output`, stderr messages in
+//! `diagnostics`, the configuration file in `config`, rule loading in
+//! `load` and what the scanning commands share in `setup`. Walking, reading
+//! and suppressing live in the `scanner-fs` crate. Exit codes: 0 no
+//! findings, 1 findings, 2 error (bad arguments, or nothing scannable).
 
 mod args;
 mod cmd_dir;
 mod cmd_rules;
 mod cmd_stdin;
+mod config;
+mod diagnostics;
 mod load;
 mod output;
-mod scan_file;
-mod scan_input;
+mod setup;
 
 use std::process::ExitCode;
 

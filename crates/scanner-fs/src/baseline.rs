@@ -23,8 +23,7 @@ use std::path::Path;
 use scanner_engine::{Finding, Fingerprint};
 
 /// First line of every baseline written.
-pub const HEADER: &str =
-    "# secretscan baseline v1: findings listed here are not reported again.\n\
+pub const HEADER: &str = "# secretscan baseline v1: findings listed here are not reported again.\n\
      # One line per finding: fingerprint, rule id, path:line. Regenerate with --write-baseline.\n";
 
 /// Reads the fingerprints of a baseline file.
@@ -69,8 +68,12 @@ pub struct BaselineWriter {
 
 impl BaselineWriter {
     pub fn add(&mut self, path: &str, f: &Finding) {
-        self.entries
-            .insert((path.to_string(), f.line, f.rule_id.to_string(), f.fingerprint));
+        self.entries.insert((
+            path.to_string(),
+            f.line,
+            f.rule_id.to_string(),
+            f.fingerprint,
+        ));
     }
 
     /// The baseline text, sorted.
@@ -103,6 +106,9 @@ mod tests {
         let err = parse("0000000000000001 r p:1\nnot-a-fingerprint r p:2\n").unwrap_err();
         assert_eq!(err.0, 2);
         assert!(err.1.contains("not-a-fingerprint"), "{}", err.1);
-        assert!(parse("+123456789abcdef\n").is_err(), "sign is not a hex digit");
+        assert!(
+            parse("+123456789abcdef\n").is_err(),
+            "sign is not a hex digit"
+        );
     }
 }

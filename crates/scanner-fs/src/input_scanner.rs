@@ -169,7 +169,9 @@ impl<'e> InputScanner<'e> {
         } else {
             let mut stream = self.engine.stream();
             gate.markers.feed(&self.buf);
-            stream.feed(&self.buf, &mut |f| gate.take(self.suppressions, f, shown, out));
+            stream.feed(&self.buf, &mut |f| {
+                gate.take(self.suppressions, f, shown, out)
+            });
             self.block.resize(BLOCK, 0);
             loop {
                 let n = match reader.read(&mut self.block) {

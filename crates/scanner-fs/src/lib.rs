@@ -45,6 +45,8 @@ pub mod walk;
 
 pub use input_scanner::{InputEvent, InputPolicy, InputScanner};
 pub use pipeline::{scan_paths, ScanError, ScanOptions};
-pub use sink::{InputOutcome, InputReport, ScanSummary, Scanned, Skip, SkipCounts, Sink, Suppressed};
+pub use sink::{
+    InputOutcome, InputReport, ScanSummary, Scanned, Sink, Skip, SkipCounts, Suppressed,
+};
 pub use suppress::Suppressions;
 pub use walk::WalkOptions;
