@@ -227,3 +227,41 @@ fn a_findings_cap_that_is_hit_is_warned_about() {
     assert!((1900..=2000).contains(&dropped), "{warning}");
     assert_counted(&stats, 10_000);
 }
+
+/// A 2 GiB sparse file (zeros, a token at the very end) is scanned in full
+/// with `--scan-binary`, streamed, within 256 MiB of peak memory.
+#[test]
+fn a_2_gib_sparse_file_is_scanned_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sparse.img");
+    let size: u64 = 2 << 30;
+    let tail = format!("\nk={TOKEN}\n");
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(size).unwrap();
+    use std::os::unix::fs::FileExt;
+    file.write_all_at(tail.as_bytes(), size - tail.len() as u64)
+        .unwrap();
+    drop(file);
+    let o = secretscan(
+        &[
+            "dir",
+            "sparse.img",
+            "--scan-binary",
+            "--format",
+            "jsonl",
+            "--stats",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(findings(&stdout(&o)), [token(&[])]);
+    let err = stderr(&o);
+    assert!(err.contains("2147.5 MB"), "{err}");
+    let peak_kib: u64 = err
+        .split("peak_rss_kib=")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|s| s.parse().ok())
+        .expect("peak_rss_kib in --stats");
+    assert!(peak_kib < 256 * 1024, "peak RSS {peak_kib} KiB");
+}
