@@ -12,7 +12,7 @@
 use scanner_engine::Finding;
 use scanner_fs::baseline::BaselineWriter;
 use scanner_fs::{
-    scan_paths, InputOutcome, InputPolicy, InputReport, ScanOptions, Sink, Skip, WalkOptions,
+    scan_paths, Input, InputOutcome, InputPolicy, InputReport, ScanOptions, Sink, Skip, WalkOptions,
 };
 
 use crate::args::DirArgs;
@@ -110,18 +110,18 @@ struct DirSink<'c> {
 }
 
 impl Sink for DirSink<'_> {
-    fn findings(&mut self, input: &str, findings: Vec<Finding>) -> std::io::Result<()> {
+    fn findings(&mut self, input: &Input, findings: Vec<Finding>) -> std::io::Result<()> {
         for f in &findings {
-            self.reporter.report(input, f)?;
+            self.reporter.report(&input.path, f)?;
             if let Some(b) = &mut self.baseline {
-                b.add(input, f);
+                b.add(&input.path, f);
             }
         }
         Ok(())
     }
 
     fn input_done(&mut self, report: &InputReport) -> std::io::Result<()> {
-        let shown = &report.path;
+        let shown = &report.input.path;
         match &report.outcome {
             InputOutcome::Scanned(s) => {
                 self.files += 1;

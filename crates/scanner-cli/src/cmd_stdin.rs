@@ -4,10 +4,9 @@
 
 use std::io;
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use scanner_fs::baseline::BaselineWriter;
-use scanner_fs::{InputEvent, InputOutcome, InputPolicy, InputScanner, Skip};
+use scanner_fs::{Input, InputEvent, InputOutcome, InputPolicy, InputScanner, Skip};
 
 use crate::args::StdinArgs;
 use crate::diagnostics::{format_stats, peak_rss_kib, warn_budgets, Console};
@@ -35,15 +34,15 @@ pub fn run(args: &StdinArgs) -> Result<u8, String> {
     let mut outcome = None;
     let stdin = io::stdin();
     let mut input = stdin.lock();
-    let label: Arc<str> = args.label.as_str().into();
+    let label = Input::path(args.label.as_str());
     scanner.scan_reader(&mut input, None, label, &mut |event| match event {
-        InputEvent::Findings(path, findings) => {
+        InputEvent::Findings(input, findings) => {
             for f in &findings {
                 if write_error.is_none() {
-                    write_error = reporter.report(&path, f).err();
+                    write_error = reporter.report(&input.path, f).err();
                 }
                 if let Some(b) = &mut baseline {
-                    b.add(&path, f);
+                    b.add(&input.path, f);
                 }
             }
         }

@@ -16,12 +16,11 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
-use std::sync::Arc;
 
 use scanner_engine::{Engine, Finding, Scratch};
 
 use crate::markers::LineMarkers;
-use crate::sink::{InputOutcome, InputReport, Scanned, Skip};
+use crate::sink::{Input, InputOutcome, InputReport, Scanned, Skip};
 use crate::sniff::{looks_binary, SNIFF_LEN};
 use crate::suppress::{Suppressions, Verdict};
 
@@ -52,7 +51,7 @@ pub struct InputPolicy {
 /// Something the scan of an input produced.
 #[derive(Debug)]
 pub enum InputEvent {
-    Findings(Arc<str>, Vec<Finding>),
+    Findings(Input, Vec<Finding>),
     Done(InputReport),
 }
 
@@ -98,43 +97,37 @@ impl<'e> InputScanner<'e> {
         }
     }
 
-    /// Scans the regular file at `path`, shown as `shown`.
-    pub fn scan_file(&mut self, path: &Path, shown: Arc<str>, out: &mut dyn FnMut(InputEvent)) {
+    /// Scans the regular file at `path`, reported as `input`.
+    pub fn scan_file(&mut self, path: &Path, input: Input, out: &mut dyn FnMut(InputEvent)) {
         let outcome = match File::open(path) {
             Ok(file) => match file.metadata() {
                 Ok(m) if !m.is_file() => InputOutcome::Skipped(Skip::NotRegular),
-                Ok(m) => self.scan_open(file, Some(m.len()), &shown, out),
+                Ok(m) => self.scan_open(file, Some(m.len()), &input, out),
                 Err(e) => InputOutcome::Skipped(io_skip(&e)),
             },
             Err(e) => InputOutcome::Skipped(io_skip(&e)),
         };
-        out(InputEvent::Done(InputReport {
-            path: shown,
-            outcome,
-        }));
+        out(InputEvent::Done(InputReport { input, outcome }));
     }
 
-    /// Scans everything `reader` yields, shown as `shown` (for archive
-    /// members, standard input and embedders).
+    /// Scans everything `reader` yields, reported as `input` (for archive
+    /// members, git blobs, standard input and embedders).
     pub fn scan_reader(
         &mut self,
         reader: &mut dyn Read,
         size_hint: Option<u64>,
-        shown: Arc<str>,
+        input: Input,
         out: &mut dyn FnMut(InputEvent),
     ) {
-        let outcome = self.scan_open(reader, size_hint, &shown, out);
-        out(InputEvent::Done(InputReport {
-            path: shown,
-            outcome,
-        }));
+        let outcome = self.scan_open(reader, size_hint, &input, out);
+        out(InputEvent::Done(InputReport { input, outcome }));
     }
 
     fn scan_open(
         &mut self,
         mut reader: impl Read,
         size: Option<u64>,
-        shown: &Arc<str>,
+        input: &Input,
         out: &mut dyn FnMut(InputEvent),
     ) -> InputOutcome {
         if let (Some(size), Some(max)) = (size, self.policy.max_file_size) {
@@ -162,7 +155,7 @@ impl<'e> InputScanner<'e> {
             let before = self.scratch.stats();
             self.engine
                 .scan_bytes_with(&mut self.scratch, &self.buf, &mut |f| {
-                    gate.take(self.suppressions, f, shown, out)
+                    gate.take(self.suppressions, f, input, out)
                 });
             gate.scanned.stats = self.scratch.stats().since(&before);
             gate.scanned.bytes = self.buf.len() as u64;
@@ -170,7 +163,7 @@ impl<'e> InputScanner<'e> {
             let mut stream = self.engine.stream();
             gate.markers.feed(&self.buf);
             stream.feed(&self.buf, &mut |f| {
-                gate.take(self.suppressions, f, shown, out)
+                gate.take(self.suppressions, f, input, out)
             });
             self.block.resize(BLOCK, 0);
             loop {
@@ -190,17 +183,17 @@ impl<'e> InputScanner<'e> {
                 };
                 gate.markers.feed(&self.block[..n]);
                 stream.feed(&self.block[..n], &mut |f| {
-                    gate.take(self.suppressions, f, shown, out)
+                    gate.take(self.suppressions, f, input, out)
                 });
-                gate.release(false, shown, out);
+                gate.release(false, input, out);
             }
-            let stats = stream.finish(&mut |f| gate.take(self.suppressions, f, shown, out));
+            let stats = stream.finish(&mut |f| gate.take(self.suppressions, f, input, out));
             gate.scanned.stats = stats.scan;
             gate.scanned.bytes = stats.bytes_fed;
             gate.scanned.streamed = true;
             gate.scanned.spans_split = stats.spans_split;
         }
-        InputOutcome::Scanned(gate.finish(shown, out))
+        InputOutcome::Scanned(gate.finish(input, out))
     }
 }
 
@@ -217,24 +210,24 @@ impl Gate {
         &mut self,
         suppressions: &Suppressions,
         f: Finding,
-        shown: &Arc<str>,
+        input: &Input,
         out: &mut dyn FnMut(InputEvent),
     ) {
         match suppressions.judge(&f) {
             Verdict::Report if self.markers.is_active() => {
                 self.held.push(f);
                 if self.held.len() >= MAX_HELD {
-                    self.release(true, shown, out);
+                    self.release(true, input, out);
                 }
             }
-            Verdict::Report => self.pass(f, shown, out),
+            Verdict::Report => self.pass(f, input, out),
             Verdict::Baseline => self.scanned.suppressed.baseline += 1,
             Verdict::Allowlist => self.scanned.suppressed.allowlist += 1,
         }
     }
 
     /// Judges held findings whose line has ended (all of them when `all`).
-    fn release(&mut self, all: bool, shown: &Arc<str>, out: &mut dyn FnMut(InputEvent)) {
+    fn release(&mut self, all: bool, input: &Input, out: &mut dyn FnMut(InputEvent)) {
         if self.held.is_empty() {
             return;
         }
@@ -253,30 +246,30 @@ impl Gate {
             if self.markers.is_marked(f.line) {
                 self.scanned.suppressed.inline += 1;
             } else {
-                self.pass(f, shown, out);
+                self.pass(f, input, out);
             }
         }
     }
 
-    fn pass(&mut self, f: Finding, shown: &Arc<str>, out: &mut dyn FnMut(InputEvent)) {
+    fn pass(&mut self, f: Finding, input: &Input, out: &mut dyn FnMut(InputEvent)) {
         self.scanned.findings += 1;
         self.batch.push(f);
         if self.batch.len() >= BATCH {
-            self.flush(shown, out);
+            self.flush(input, out);
         }
     }
 
-    fn flush(&mut self, shown: &Arc<str>, out: &mut dyn FnMut(InputEvent)) {
+    fn flush(&mut self, input: &Input, out: &mut dyn FnMut(InputEvent)) {
         if !self.batch.is_empty() {
             let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-            out(InputEvent::Findings(Arc::clone(shown), batch));
+            out(InputEvent::Findings(input.clone(), batch));
         }
     }
 
     /// End of input: every held finding is judged and passed on.
-    fn finish(&mut self, shown: &Arc<str>, out: &mut dyn FnMut(InputEvent)) -> Scanned {
-        self.release(true, shown, out);
-        self.flush(shown, out);
+    fn finish(&mut self, input: &Input, out: &mut dyn FnMut(InputEvent)) -> Scanned {
+        self.release(true, input, out);
+        self.flush(input, out);
         std::mem::take(&mut self.scanned)
     }
 }

@@ -18,9 +18,9 @@
 //! use scanner_fs::{scan_paths, ScanOptions, Sink};
 //! struct Print;
 //! impl Sink for Print {
-//!     fn findings(&mut self, input: &str, found: Vec<scanner_engine::Finding>) -> std::io::Result<()> {
+//!     fn findings(&mut self, input: &scanner_fs::Input, found: Vec<scanner_engine::Finding>) -> std::io::Result<()> {
 //!         for f in found {
-//!             println!("{input}:{}: {}", f.line, f.rule_id);
+//!             println!("{}:{}: {}", input.path, f.line, f.rule_id);
 //!         }
 //!         Ok(())
 //!     }
@@ -44,9 +44,9 @@ pub mod suppress;
 pub mod walk;
 
 pub use input_scanner::{InputEvent, InputPolicy, InputScanner};
-pub use pipeline::{scan_paths, ScanError, ScanOptions};
+pub use pipeline::{run_workers, scan_paths, ScanError, ScanOptions};
 pub use sink::{
-    InputOutcome, InputReport, ScanSummary, Scanned, Sink, Skip, SkipCounts, Suppressed,
+    Input, InputOutcome, InputReport, ScanSummary, Scanned, Sink, Skip, SkipCounts, Suppressed,
 };
 pub use suppress::Suppressions;
 pub use walk::WalkOptions;

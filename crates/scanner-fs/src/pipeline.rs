@@ -17,7 +17,6 @@
 use std::io;
 use std::path::Path;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
@@ -25,7 +24,7 @@ use ignore::WalkState;
 use scanner_engine::Engine;
 
 use crate::input_scanner::{InputEvent, InputPolicy, InputScanner};
-use crate::sink::{InputOutcome, InputReport, ScanSummary, Sink, Skip};
+use crate::sink::{Input, InputOutcome, InputReport, ScanSummary, Sink, Skip};
 use crate::suppress::Suppressions;
 use crate::walk::{walker, WalkOptions};
 
@@ -101,6 +100,51 @@ pub fn scan_paths(
     Ok(summary)
 }
 
+/// Runs `threads` scanning threads over work that is not a directory walk
+/// (git blobs, a list of inputs): each thread gets its own [`InputScanner`]
+/// and its own state from `make_worker`, and calls that worker until it
+/// returns `false` (no work left). The worker scans inputs with the scanner
+/// and passes the events to the given sender. The calling thread drives
+/// `sink`, as in [`scan_paths`].
+pub fn run_workers<F, W>(
+    engine: &Engine,
+    suppressions: &Suppressions,
+    policy: InputPolicy,
+    threads: usize,
+    make_worker: F,
+    sink: &mut dyn Sink,
+) -> Result<ScanSummary, ScanError>
+where
+    F: Fn() -> W + Sync,
+    W: FnMut(&mut InputScanner<'_>, &mut dyn FnMut(InputEvent)) -> bool,
+{
+    let started = Instant::now();
+    let threads = threads.max(1);
+    let (tx, rx) = sync_channel::<InputEvent>(QUEUE_PER_THREAD * threads);
+    let mut summary = ScanSummary::default();
+    let result = thread::scope(|s| {
+        for _ in 0..threads {
+            let (tx, make_worker) = (tx.clone(), &make_worker);
+            s.spawn(move || {
+                let mut scanner = InputScanner::new(engine, suppressions, policy);
+                let mut worker = make_worker();
+                let open = std::cell::Cell::new(true);
+                let mut send = |ev: InputEvent| {
+                    if open.get() && tx.send(ev).is_err() {
+                        open.set(false);
+                    }
+                };
+                while worker(&mut scanner, &mut send) && open.get() {}
+            });
+        }
+        drop(tx);
+        drive(rx, sink, &mut summary)
+    });
+    result.map_err(ScanError::Sink)?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
 /// One entry of the walk, on a scanning thread.
 fn visit(
     scanner: &mut InputScanner<'_>,
@@ -115,13 +159,13 @@ fn visit(
     };
     match entry {
         Err(e) => send(InputEvent::Done(InputReport {
-            path: error_path(&e).into(),
+            input: Input::path(error_path(&e)),
             outcome: InputOutcome::Skipped(Skip::Unreadable(e.to_string())),
         })),
         Ok(entry) => match entry.file_type() {
             Some(t) if t.is_file() => {
-                let shown: Arc<str> = display_path(entry.path()).into();
-                scanner.scan_file(entry.path(), shown, &mut send);
+                let input = Input::path(display_path(entry.path()));
+                scanner.scan_file(entry.path(), input, &mut send);
             }
             // Directories are walked; unfollowed symbolic links are the
             // user's choice (--follow), like ignored files.
@@ -129,7 +173,7 @@ fn visit(
             // Standard input (`-`) is not a path to walk.
             None => {}
             Some(_) => send(InputEvent::Done(InputReport {
-                path: display_path(entry.path()).into(),
+                input: Input::path(display_path(entry.path())),
                 outcome: InputOutcome::Skipped(Skip::NotRegular),
             })),
         },
@@ -150,7 +194,7 @@ fn drive(
 ) -> io::Result<()> {
     for event in rx {
         match event {
-            InputEvent::Findings(path, batch) => sink.findings(&path, batch)?,
+            InputEvent::Findings(input, batch) => sink.findings(&input, batch)?,
             InputEvent::Done(report) => {
                 summary.add(&report);
                 sink.input_done(&report)?;

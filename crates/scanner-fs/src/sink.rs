@@ -15,7 +15,7 @@ use scanner_engine::{Finding, ScanStats};
 /// reporters, the findings store and embedders.
 pub trait Sink {
     /// A batch of findings of `input` (already filtered by suppressions).
-    fn findings(&mut self, input: &str, findings: Vec<Finding>) -> io::Result<()>;
+    fn findings(&mut self, input: &Input, findings: Vec<Finding>) -> io::Result<()>;
 
     /// `input` is done: scanned or skipped, see [`InputReport::outcome`].
     fn input_done(&mut self, report: &InputReport) -> io::Result<()> {
@@ -24,12 +24,31 @@ pub trait Sink {
     }
 }
 
+/// An input as the pipeline names it to the sink.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Input {
+    /// As shown in findings: the path as walked (without a leading `./`),
+    /// `archive!member` for archive members, a blob's first path for git.
+    pub path: Arc<str>,
+    /// The front end's own number for the input (0 for files; the blob's
+    /// index for git), so a sink can find what it knows about it.
+    pub id: u64,
+}
+
+impl Input {
+    /// A file or other input known by its path alone.
+    pub fn path(path: impl Into<Arc<str>>) -> Input {
+        Input {
+            path: path.into(),
+            id: 0,
+        }
+    }
+}
+
 /// How one input ended.
 #[derive(Debug)]
 pub struct InputReport {
-    /// The input as shown in findings: the path as walked (without a
-    /// leading `./`), or `archive!member` for archive members.
-    pub path: Arc<str>,
+    pub input: Input,
     pub outcome: InputOutcome,
 }
 
