@@ -65,7 +65,7 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
         max_file_size: args.max_file_size,
         scan_binary: args.scan_binary,
     };
-    let mut reporter = Reporter::new(&args.output);
+    let mut reporter = Reporter::open(&args.output, engine.rules())?;
     let mut counts = WalkCounts::default();
     let mut scan_stats = ScanStats::default();
     let mut streamed = StreamTotals::default();
@@ -105,13 +105,11 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
         }
     });
     if let Some(e) = write_error {
-        return Err(format!("cannot write to stdout: {e}"));
+        return Err(e.to_string());
     }
 
     let found = reporter.count();
-    reporter
-        .finish()
-        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    reporter.finish().map_err(|e| e.to_string())?;
     let secs = started.elapsed().as_secs_f64();
     if args.output.format == Format::Human || args.stats {
         eprintln!(

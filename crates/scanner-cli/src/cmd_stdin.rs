@@ -10,7 +10,7 @@ use crate::{load, EXIT_CLEAN, EXIT_FINDINGS};
 
 pub fn run(args: &StdinArgs) -> Result<u8, String> {
     let engine = load::engine(&args.rules, args.decode.tuning())?;
-    let mut reporter = Reporter::new(&args.output);
+    let mut reporter = Reporter::open(&args.output, engine.rules())?;
     let mut block = Vec::new();
     let mut write_error = None;
     let mut sink = |f: scanner_engine::Finding| {
@@ -24,13 +24,11 @@ pub fn run(args: &StdinArgs) -> Result<u8, String> {
         Err(StreamError::Read(e)) => return Err(format!("cannot read standard input: {e}")),
     };
     if let Some(e) = write_error {
-        return Err(format!("cannot write to stdout: {e}"));
+        return Err(e.to_string());
     }
     crate::cmd_dir::warn_budgets(&args.label, &stats.scan);
     let found = reporter.count();
-    reporter
-        .finish()
-        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    reporter.finish().map_err(|e| e.to_string())?;
     if args.stats {
         eprintln!("{}", crate::cmd_dir::format_stats(&stats.scan));
         eprintln!(
