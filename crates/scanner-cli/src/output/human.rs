@@ -46,7 +46,7 @@ impl Human {
         }
     }
 
-    /// `text` in `style` when colouring.
+    /// The escapes that switch `style` on and off (empty without colour).
     fn paint<'a>(&self, style: &'a str) -> (&'a str, &'static str) {
         if self.color {
             (style, RESET)
