@@ -90,7 +90,8 @@ pub struct OutputArgs {
     /// there by default).
     #[arg(long)]
     pub show_secrets: bool,
-    /// Redact secrets in JSON output too (JSON shows them in full by default).
+    /// Redact secrets in JSON output too (JSON shows them in full by
+    /// default); in JSON and SARIF output it wins over --show-secrets.
     #[arg(long)]
     pub redact: bool,
     /// Write findings to FILE (created or truncated) instead of standard output.

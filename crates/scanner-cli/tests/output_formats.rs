@@ -307,6 +307,12 @@ fn sarif_is_well_formed_and_redacted() {
     let text = stdout(&o);
     check_sarif(&text);
     assert!(text.contains(DEMO) && text.contains(OTHER));
+    // --redact wins, as in JSON.
+    let o = run_dir(
+        dir.path(),
+        &["--format", "sarif", "--show-secrets", "--redact"],
+    );
+    assert!(!stdout(&o).contains(DEMO) && !stdout(&o).contains(OTHER));
 }
 
 #[test]

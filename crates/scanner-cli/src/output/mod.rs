@@ -11,7 +11,7 @@
 //!   (and, for SARIF, the rule table) is held in memory.
 //! - Redaction: human and SARIF output never show a whole secret (nor its
 //!   encoded text) unless `--show-secrets`; JSON output shows both unless
-//!   `--redact`.
+//!   `--redact`, which wins over `--show-secrets` in JSON and SARIF.
 //! - Colour (ANSI escapes) appears only in human output, and only when
 //!   [`use_color`] says so.
 //! - Every write error names the destination ("standard output" or the
@@ -180,6 +180,13 @@ impl Reporter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Front ends may move the reporter to a writer thread of its own.
+    #[test]
+    fn reporter_is_send() {
+        fn send<T: Send>() {}
+        send::<Reporter>();
+    }
 
     #[test]
     fn always_and_never_decide_alone() {

@@ -9,7 +9,8 @@
 //! - Streamed: [`Sarif::start`] writes the log up to `"results": [`, each
 //!   [`Sarif::report`] writes one result (one line), [`Sarif::finish`]
 //!   closes the log; only the rule index (id → position) stays in memory.
-//! - Secrets never appear in the log unless `--show-secrets`: the message
+//! - Secrets never appear in the log unless `--show-secrets` (and not
+//!   `--redact`): the message
 //!   shows the secret redacted, and neither the match, the encoded text nor
 //!   a snippet is included.
 //! - `ruleIndex` is the position in `tool.driver.rules` of the rule with
@@ -220,7 +221,8 @@ impl Sarif {
             + OPEN.len();
         out.write_all(&text.as_bytes()[..cut])?;
         Ok(Sarif {
-            show_secrets: opts.show_secrets,
+            // --redact (meant for JSON, which SARIF is) wins.
+            show_secrets: opts.show_secrets && !opts.redact,
             rule_index,
             tail: format!("{}\n", &text[cut..]),
             written: 0,
