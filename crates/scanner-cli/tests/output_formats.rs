@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{b64, stderr, stdout, TOKEN};
+use common::{b64, stderr, stdout, utf16, TOKEN};
 
 use std::fs;
 use std::io::Write;
@@ -338,6 +338,38 @@ fn sarif_with_builtin_rules_indexes_the_whole_rule_table() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let log = check_sarif(&stdout(&o));
     assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+}
+
+#[test]
+fn utf16_input_is_located_and_shown_in_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("w.txt"),
+        utf16(&format!("x\ntoken = {TOKEN}\n"), false),
+    )
+    .unwrap();
+    let o = run(
+        &["dir", "w.txt", "--format", "jsonl"],
+        dir.path(),
+        &[],
+        None,
+    );
+    let f: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(f["decode_path"], serde_json::json!(["utf16le"]));
+    assert_eq!(f["encoded"], TOKEN, "the UTF-16 text, decoded");
+    let o = run(
+        &["dir", "w.txt", "--format", "sarif"],
+        dir.path(),
+        &[],
+        None,
+    );
+    let log = check_sarif(&stdout(&o));
+    let region = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+    let end = 9 + TOKEN.len() as u64;
+    assert_eq!(
+        *region,
+        serde_json::json!({"startLine": 2, "startColumn": 9, "endLine": 2, "endColumn": end})
+    );
 }
 
 #[test]

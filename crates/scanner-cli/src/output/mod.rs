@@ -181,6 +181,98 @@ impl Reporter {
 mod tests {
     use super::*;
 
+    use std::sync::{Arc, Mutex};
+
+    use scanner_engine::{DecodeStep, Fingerprint};
+
+    /// A writer whose bytes the test reads back.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Rules `a` and `b`, as the engine describes them.
+    fn rules() -> Vec<RuleInfo> {
+        let toml = "[[rules]]\nid = 'a'\nname = 'a name'\nregex = 'aaa_[0-9]{8}'\n\
+                    [[rules]]\nid = 'b'\nname = 'b name'\nregex = 'bbb_[0-9]{8}'\n";
+        let specs = scanner_engine::parse_rules_toml(toml, "test").unwrap();
+        let engine = scanner_engine::Engine::builder()
+            .builtin_rules(false)
+            .rules(specs)
+            .build()
+            .unwrap();
+        engine.rules().cloned().collect()
+    }
+
+    fn finding(rule_id: &str) -> Finding {
+        Finding {
+            rule_id: rule_id.into(),
+            rule_name: format!("{rule_id} name").into(),
+            start: 4,
+            end: 12,
+            encoded_start: 0,
+            encoded_end: 16,
+            line: 1,
+            column: 5,
+            secret: b"s3cr3t".to_vec(),
+            matched: b"k=s3cr3t".to_vec(),
+            encoded: b"czNjcjN0".to_vec(),
+            entropy: 2.5,
+            decode_path: [DecodeStep::Base64].into_iter().collect(),
+            fingerprint: Fingerprint(0xabc),
+        }
+    }
+
+    /// Everything `format` writes for two findings of rule `b` in an
+    /// archive member.
+    fn render(format: Format) -> String {
+        let opts = OutputOptions {
+            format,
+            show_secrets: false,
+            redact: false,
+            color: false,
+        };
+        let buf = Shared::default();
+        let rules = rules();
+        let mut r = Reporter::new(&opts, &rules, Box::new(buf.clone())).unwrap();
+        r.report("a.zip!dir/x.env", &finding("b")).unwrap();
+        r.report("a.zip!dir/x.env", &finding("b")).unwrap();
+        assert_eq!(r.count(), 2);
+        r.finish().unwrap();
+        let bytes = buf.0.lock().unwrap().clone();
+        String::from_utf8(bytes).unwrap()
+    }
+
+    #[test]
+    fn reporter_writes_complete_documents() {
+        let v: serde_json::Value = serde_json::from_str(&render(Format::Json)).unwrap();
+        assert_eq!(v[1]["encoded"], "czNjcjN0");
+        assert_eq!(render(Format::Jsonl).lines().count(), 2);
+        let v: serde_json::Value = serde_json::from_str(&render(Format::Sarif)).unwrap();
+        let result = &v["runs"][0]["results"][1];
+        assert_eq!(result["ruleIndex"], 1);
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "a.zip!dir/x.env"
+        );
+        let human = render(Format::Human);
+        assert_eq!(human.matches("a.zip!dir/x.env").count(), 1, "{human}");
+        for out in [render(Format::Human), render(Format::Sarif)] {
+            assert!(
+                !out.contains("s3cr3t") && !out.contains("czNjcjN0"),
+                "{out}"
+            );
+        }
+    }
+
     /// Front ends may move the reporter to a writer thread of its own.
     #[test]
     fn reporter_is_send() {
