@@ -6,13 +6,13 @@
 //! identified across runs by `partialFingerprints["secretscan/v1"]`.
 //!
 //! Invariants:
-//! - Streamed: [`Sarif::start`] writes the log up to `"results": [`, each
-//!   [`Sarif::report`] writes one result (one line), [`Sarif::finish`]
-//!   closes the log; only the rule index (id → position) stays in memory.
+//! - Streamed: [`Sarif::start`] writes the log up to `"results": [` (one
+//!   rule per line), each [`Sarif::report`] writes one result (one line),
+//!   [`Sarif::finish`] closes the log; only the rule index (id → position)
+//!   stays in memory.
 //! - Secrets never appear in the log unless `--show-secrets` (and not
-//!   `--redact`): the message
-//!   shows the secret redacted, and neither the match, the encoded text nor
-//!   a snippet is included.
+//!   `--redact`): the message shows the secret redacted, and neither the
+//!   match, the encoded text nor a snippet is included.
 //! - `ruleIndex` is the position in `tool.driver.rules` of the rule with
 //!   the result's `ruleId`.
 
@@ -27,36 +27,6 @@ use super::text::{end_position, shown};
 use super::OutputOptions;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-
-#[derive(Serialize)]
-struct Log<'a> {
-    #[serde(rename = "$schema")]
-    schema: &'static str,
-    version: &'static str,
-    runs: [Run<'a>; 1],
-}
-
-#[derive(Serialize)]
-struct Run<'a> {
-    tool: Tool<'a>,
-    /// Always empty here: results are streamed in its place.
-    results: [(); 0],
-}
-
-#[derive(Serialize)]
-struct Tool<'a> {
-    driver: Driver<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Driver<'a> {
-    name: &'static str,
-    version: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    information_uri: Option<&'static str>,
-    rules: Vec<ReportingDescriptor<'a>>,
-}
 
 #[derive(Serialize)]
 struct Message {
@@ -178,8 +148,6 @@ pub struct Sarif {
     show_secrets: bool,
     /// Rule id → index in `tool.driver.rules`.
     rule_index: HashMap<Arc<str>, usize>,
-    /// What closes the log after the results: `]` and the closing braces.
-    tail: String,
     written: u64,
 }
 
@@ -195,36 +163,41 @@ impl Sarif {
         for (i, r) in rules.iter().enumerate() {
             rule_index.entry(Arc::clone(&r.id)).or_insert(i);
         }
+        // Written by hand rather than serialised whole, to keep one rule
+        // per line (the table has hundreds) and stop at the results.
+        let q = |s: &str| serde_json::Value::from(s).to_string();
+        let mut head = format!(
+            "{{\n  \"$schema\": {},\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {{\n      \
+             \"tool\": {{\n        \"driver\": {{\n          \"name\": \"secretscan\",\n          \
+             \"version\": {},\n",
+            q(SCHEMA),
+            q(env!("CARGO_PKG_VERSION"))
+        );
         let repository = env!("CARGO_PKG_REPOSITORY");
-        let log = Log {
-            schema: SCHEMA,
-            version: "2.1.0",
-            runs: [Run {
-                tool: Tool {
-                    driver: Driver {
-                        name: "secretscan",
-                        version: env!("CARGO_PKG_VERSION"),
-                        information_uri: (!repository.is_empty()).then_some(repository),
-                        rules: rules.iter().map(|r| ReportingDescriptor::of(r)).collect(),
-                    },
-                },
-                results: [],
-            }],
-        };
-        let text = serde_json::to_string_pretty(&log)?;
-        // `results` is the run's last field, so its (last) occurrence is the
-        // real one; strings inside escape their quotes.
-        const OPEN: &str = "\"results\": [";
-        let cut = text
-            .rfind("\"results\": []")
-            .expect("the log has a results array")
-            + OPEN.len();
-        out.write_all(&text.as_bytes()[..cut])?;
+        if !repository.is_empty() {
+            head.push_str(&format!(
+                "          \"informationUri\": {},\n",
+                q(repository)
+            ));
+        }
+        head.push_str("          \"rules\": [");
+        for (i, r) in rules.iter().enumerate() {
+            head.push_str(if i == 0 {
+                "\n            "
+            } else {
+                ",\n            "
+            });
+            head.push_str(&serde_json::to_string(&ReportingDescriptor::of(r))?);
+        }
+        if !rules.is_empty() {
+            head.push_str("\n          ");
+        }
+        head.push_str("]\n        }\n      },\n      \"results\": [");
+        out.write_all(head.as_bytes())?;
         Ok(Sarif {
             // --redact (meant for JSON, which SARIF is) wins.
             show_secrets: opts.show_secrets && !opts.redact,
             rule_index,
-            tail: format!("{}\n", &text[cut..]),
             written: 0,
         })
     }
@@ -272,7 +245,7 @@ impl Sarif {
         if self.written > 0 {
             out.write_all(b"\n      ")?;
         }
-        out.write_all(self.tail.as_bytes())
+        out.write_all(b"]\n    }\n  ]\n}\n")
     }
 }
 
