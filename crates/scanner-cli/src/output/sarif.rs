@@ -158,38 +158,34 @@ impl Sarif {
         rules: impl IntoIterator<Item = &'r RuleInfo>,
         out: &mut impl Write,
     ) -> io::Result<Sarif> {
-        let rules: Vec<&RuleInfo> = rules.into_iter().collect();
-        let mut rule_index = HashMap::with_capacity(rules.len());
-        for (i, r) in rules.iter().enumerate() {
-            rule_index.entry(Arc::clone(&r.id)).or_insert(i);
-        }
         // Written by hand rather than serialised whole, to keep one rule
         // per line (the table has hundreds) and stop at the results.
         let q = |s: &str| serde_json::Value::from(s).to_string();
-        let mut head = format!(
-            "{{\n  \"$schema\": {},\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {{\n      \
-             \"tool\": {{\n        \"driver\": {{\n          \"name\": \"secretscan\",\n          \
-             \"version\": {},\n",
-            q(SCHEMA),
-            q(env!("CARGO_PKG_VERSION"))
-        );
+        let mut lines = vec![
+            "{".to_string(),
+            format!("  \"$schema\": {},", q(SCHEMA)),
+            "  \"version\": \"2.1.0\",".to_string(),
+            "  \"runs\": [".to_string(),
+            "    {".to_string(),
+            "      \"tool\": {".to_string(),
+            "        \"driver\": {".to_string(),
+            "          \"name\": \"secretscan\",".to_string(),
+            format!("          \"version\": {},", q(env!("CARGO_PKG_VERSION"))),
+        ];
         let repository = env!("CARGO_PKG_REPOSITORY");
         if !repository.is_empty() {
-            head.push_str(&format!(
-                "          \"informationUri\": {},\n",
-                q(repository)
-            ));
+            lines.push(format!("          \"informationUri\": {},", q(repository)));
         }
-        head.push_str("          \"rules\": [");
-        for (i, r) in rules.iter().enumerate() {
-            head.push_str(if i == 0 {
-                "\n            "
-            } else {
-                ",\n            "
-            });
+        let mut head = lines.join("\n");
+        head.push_str("\n          \"rules\": [");
+        let mut rule_index = HashMap::new();
+        for (i, r) in rules.into_iter().enumerate() {
+            rule_index.entry(Arc::clone(&r.id)).or_insert(i);
+            head.push_str(if i == 0 { "\n" } else { ",\n" });
+            head.push_str("            ");
             head.push_str(&serde_json::to_string(&ReportingDescriptor::of(r))?);
         }
-        if !rules.is_empty() {
+        if !rule_index.is_empty() {
             head.push_str("\n          ");
         }
         head.push_str("]\n        }\n      },\n      \"results\": [");
