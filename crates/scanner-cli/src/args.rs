@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::output::ColorChoice;
+
 /// How much memory a scan takes, shown in `--help`.
 const MEMORY_HELP: &str = "Memory, per scanning thread: files up to 8 MiB are read whole, larger \
 files and standard input are streamed through a buffer of at most about 1.2 MiB; decoding adds \
@@ -36,15 +38,19 @@ pub enum Command {
     Rules(RulesArgs),
 }
 
-/// Output format of findings.
+/// Output format of findings (docs/output.md describes each).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// One block per finding: path:line:column, rule, redacted secret.
+    /// Findings grouped under a header line per file: line:column, rule,
+    /// redacted secret, decoding, fingerprint.
     Human,
     /// A JSON array of finding objects.
     Json,
     /// One JSON object per line.
     Jsonl,
+    /// One SARIF 2.1.0 log (for code-scanning dashboards); secrets are
+    /// redacted in it unless --show-secrets.
+    Sarif,
 }
 
 /// Format of `--rules` files.
@@ -80,12 +86,21 @@ pub struct OutputArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Print secrets in full in human output (they are redacted by default).
+    /// Print secrets in full in human and SARIF output (they are redacted
+    /// there by default).
     #[arg(long)]
     pub show_secrets: bool,
-    /// Redact secrets in JSON output too (JSON shows them in full by default).
+    /// Redact secrets in JSON output too (JSON shows them in full by
+    /// default); in JSON and SARIF output it wins over --show-secrets.
     #[arg(long)]
     pub redact: bool,
+    /// Write findings to FILE (created or truncated) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Colour in human output: auto = only when writing to a terminal and
+    /// the NO_COLOR environment variable is unset or empty.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Args, Debug, Clone)]

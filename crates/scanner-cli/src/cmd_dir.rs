@@ -47,7 +47,7 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
     let threads = opts.thread_count();
     let console = Console::new(!args.quiet);
     let mut sink = DirSink {
-        reporter: Reporter::new(&args.output),
+        reporter: Reporter::open(&args.output, setup.engine.rules())?,
         baseline: args
             .suppress
             .write_baseline
@@ -64,9 +64,7 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
     let DirSink {
         reporter, baseline, ..
     } = sink;
-    reporter
-        .finish()
-        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    reporter.finish().map_err(|e| e.to_string())?;
     if let (Some(writer), Some(path)) = (baseline, &args.suppress.write_baseline) {
         writer.write(path)?;
         console.line(&format!(

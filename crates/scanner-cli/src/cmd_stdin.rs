@@ -18,7 +18,7 @@ pub fn run(args: &StdinArgs) -> Result<u8, String> {
     let roots = [PathBuf::from(".")];
     let setup = ScanSetup::new(&args.rules, &args.decode, &args.suppress, &roots)?;
     let console = Console::new(false);
-    let mut reporter = Reporter::new(&args.output);
+    let mut reporter = Reporter::open(&args.output, setup.engine.rules())?;
     let mut baseline = args
         .suppress
         .write_baseline
@@ -49,7 +49,7 @@ pub fn run(args: &StdinArgs) -> Result<u8, String> {
         InputEvent::Done(report) => outcome = Some(report.outcome),
     });
     if let Some(e) = write_error {
-        return Err(format!("cannot write to stdout: {e}"));
+        return Err(e.to_string());
     }
     let scanned = match outcome {
         Some(InputOutcome::Scanned(s)) => s,
@@ -65,9 +65,7 @@ pub fn run(args: &StdinArgs) -> Result<u8, String> {
         ));
     }
     let found = reporter.count();
-    reporter
-        .finish()
-        .map_err(|e| format!("cannot write to stdout: {e}"))?;
+    reporter.finish().map_err(|e| e.to_string())?;
     if let (Some(writer), Some(path)) = (baseline, &args.suppress.write_baseline) {
         writer.write(path)?;
     }

@@ -30,7 +30,7 @@ fn findings_exit_one_and_human_output_redacts() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(
-        out.contains("sub/app.env:2:14: github-pat-classic"),
+        out.starts_with("sub/app.env\n  2:14  github-pat-classic  "),
         "{out}"
     );
     assert!(!out.contains(TOKEN), "secret must be redacted: {out}");
@@ -177,7 +177,7 @@ fn gitignored_and_hidden_files() {
     // Hidden files such as .env are scanned.
     fs::write(dir.path().join(".env"), TOKEN).unwrap();
     let o = secretscan(&["dir", "."], dir.path());
-    assert!(stdout(&o).contains(".env:1:1"), "{}", stdout(&o));
+    assert!(stdout(&o).contains(".env\n  1:1  "), "{}", stdout(&o));
 }
 
 #[test]
