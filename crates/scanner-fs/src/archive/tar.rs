@@ -1,0 +1,63 @@
+//! Walking the members of a tar stream (sequential; no seeking needed).
+//!
+//! Invariants: regular files (and GNU sparse and contiguous files) are
+//! members; directories, symbolic and hard links (never followed), devices,
+//! FIFOs and unknown entry types are counted, not yielded; long names and
+//! pax headers are applied by the `tar` crate and are not members. A damaged
+//! header ends the walk of this tar (a tar has no index to resume from),
+//! counted and named; the members before it were yielded.
+
+use std::io::Read;
+
+use ::tar::EntryType;
+
+use super::walk::{Step, Walker};
+
+/// Walks the tar read from `input` (already counted as opened), whose
+/// display path is `path` and level `level`. Returns `false` when the
+/// very first header could not be read (not a readable tar; counted).
+pub(crate) fn walk(
+    w: &mut Walker<'_, '_, '_>,
+    input: &mut dyn Read,
+    path: &str,
+    level: u32,
+) -> Result<bool, super::walk::Halt> {
+    let mut archive = ::tar::Archive::new(input);
+    let entries = match archive.entries() {
+        Ok(entries) => entries,
+        Err(e) => {
+            w.corrupt(path, format_args!("tar: {e}"));
+            return Ok(false);
+        }
+    };
+    let mut any = false;
+    for entry in entries {
+        let mut entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                w.check_total(path)?;
+                w.corrupt(path, format_args!("tar: {e}"));
+                return Ok(any);
+            }
+        };
+        any = true;
+        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let member_path = format!("{path}!{name}");
+        w.take_entry(&member_path, 0)?;
+        let kind = entry.header().entry_type();
+        match kind {
+            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+                member(w, &member_path, &mut entry, level)?;
+            }
+            EntryType::Directory => w.stats.directories += 1,
+            EntryType::Symlink | EntryType::Link => w.stats.links += 1,
+            _ => w.stats.special_files += 1,
+        }
+        w.check_total(&member_path)?;
+    }
+    Ok(true)
+}
+
+fn member(w: &mut Walker<'_, '_, '_>, path: &str, entry: &mut dyn Read, level: u32) -> Step {
+    w.member(path, entry, level)
+}
