@@ -39,8 +39,8 @@ pub struct ArchiveLimits {
     /// stream (which needs random access) is read into memory up to this
     /// size, and a larger one is yielded as plain bytes and counted; it also
     /// caps the window/dictionary that an xz or zstd stream may ask the
-    /// decoder to allocate (a stream asking more is counted as
-    /// unsupported). Default 64 MiB.
+    /// decoder to allocate (a stream asking more is refused by the decoder
+    /// and counted as corrupt, with the decoder's message). Default 64 MiB.
     pub max_in_memory_bytes: u64,
     /// How many skip and budget warnings [`super::ArchiveStats::warnings`]
     /// keeps, in order; further ones are only counted in

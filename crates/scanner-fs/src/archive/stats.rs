@@ -57,8 +57,7 @@ pub enum SkipReason {
     InMemory { limit: u64 },
     /// An encrypted member (zip traditional or AES encryption): skipped.
     Encrypted,
-    /// A member compressed with a method that is not supported (or asking
-    /// for more decoder memory than allowed): skipped.
+    /// A member compressed with a method that is not supported: skipped.
     Unsupported(String),
     /// A corrupt or truncated archive or member; what could be read before
     /// the damage was yielded.
@@ -155,8 +154,7 @@ pub struct ArchiveStats {
     pub in_memory_limit_hits: u64,
     /// Encrypted members skipped.
     pub skipped_encrypted: u64,
-    /// Members skipped for an unsupported compression method (or excessive
-    /// decoder memory).
+    /// Members skipped for an unsupported compression method.
     pub skipped_unsupported: u64,
     /// Corrupt or truncated archives and members (each damage counted once).
     pub corrupt: u64,

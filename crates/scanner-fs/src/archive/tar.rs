@@ -31,12 +31,17 @@ pub(crate) fn walk(
         }
     };
     let mut any = false;
+    // Whether the last member ended on a read error: the header that follows
+    // cannot be read either, and that is the same damage, counted once.
+    let mut member_damaged = false;
     for entry in entries {
         let mut entry = match entry {
             Ok(entry) => entry,
             Err(e) => {
                 w.check_total(path)?;
-                w.corrupt(path, format_args!("tar: {e}"));
+                if !member_damaged {
+                    w.corrupt(path, format_args!("tar: {e}"));
+                }
                 return Ok(any);
             }
         };
@@ -47,7 +52,9 @@ pub(crate) fn walk(
         let kind = entry.header().entry_type();
         match kind {
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+                let before = w.stats.corrupt;
                 member(w, &member_path, &mut entry, level)?;
+                member_damaged = w.stats.corrupt > before;
             }
             EntryType::Directory => w.stats.directories += 1,
             EntryType::Symlink | EntryType::Link => w.stats.links += 1,
