@@ -488,6 +488,21 @@ fn gzip_tar_bomb_is_bounded_by_the_total_budget() {
 }
 
 #[test]
+fn plain_tar_member_is_cut_and_the_next_one_read() {
+    let big = vec![b'a'; 300_000];
+    let tar = tar_of(&[("big.txt", &big), ("s.txt", SECRET.as_bytes())]);
+    let limits = ArchiveLimits {
+        max_entry_bytes: 1000,
+        ..ArchiveLimits::default()
+    };
+    let (stats, seen) = scan_with("p.tar", &tar, &limits);
+    assert_eq!(content(&seen, "p.tar!big.txt"), &big[..1000]);
+    assert_eq!(content(&seen, "p.tar!s.txt"), SECRET.as_bytes());
+    assert_eq!(stats.truncated_entry_bytes, 1);
+    assert_eq!(stats.warnings[0].path, "p.tar!big.txt");
+}
+
+#[test]
 fn many_members_hit_the_entry_budget() {
     let names: Vec<String> = (0..2000).map(|i| format!("f{i}.txt")).collect();
     let members: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
@@ -606,6 +621,32 @@ fn unreadable_top_level_archive_is_scanned_as_plain_bytes() {
     let (stats, seen) = scan("g.gz", b"\x1f\x8bnot really gzip");
     assert_eq!(paths(&seen), ["g.gz"]);
     assert_eq!(stats.scanned_as_plain, 1);
+}
+
+#[test]
+fn unreadable_nested_archives_are_scanned_as_plain_bytes() {
+    let fake_gz = [&b"\x1f\x8b"[..], SECRET.as_bytes()].concat();
+    let fake_jar = SECRET.as_bytes();
+    let fake_bz2 = [&b"BZh9"[..], SECRET.as_bytes()].concat();
+    let bytes = zip_of(&[
+        ("notes.gz", &fake_gz),
+        ("lib.jar", fake_jar),
+        ("x.bz2", &fake_bz2),
+    ]);
+    let (stats, seen) = scan("n.zip", &bytes);
+    assert_eq!(
+        paths(&seen),
+        ["n.zip!notes.gz", "n.zip!lib.jar", "n.zip!x.bz2"]
+    );
+    assert_eq!(content(&seen, "n.zip!notes.gz"), &fake_gz[..]);
+    assert_eq!(content(&seen, "n.zip!lib.jar"), fake_jar);
+    assert_eq!(content(&seen, "n.zip!x.bz2"), &fake_bz2[..]);
+    assert_eq!(
+        (stats.corrupt, stats.scanned_as_plain),
+        (3, 3),
+        "{:?}",
+        stats.warnings
+    );
 }
 
 #[test]

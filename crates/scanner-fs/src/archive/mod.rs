@@ -21,7 +21,8 @@
 //! - no input makes this module panic; no `unsafe`.
 //!
 //! Modules: `detect` (recognition), `limits`, `stats`, `error`, `budget`
-//! (byte-budget reader wrappers), `decode` (compressed-stream decoders),
+//! (byte-budget reader wrappers), `replay` (re-reading the start of a
+//! nested archive found unreadable), `decode` (compressed-stream decoders),
 //! `walk` (per-member recursion and walk-wide budgets), `zip` and `tar`
 //! (the two container walkers).
 
@@ -30,6 +31,7 @@ mod decode;
 mod detect;
 mod error;
 mod limits;
+mod replay;
 mod stats;
 mod tar;
 mod walk;
@@ -121,8 +123,7 @@ fn open_top<R: Read + Seek + ?Sized>(
             }
         },
         ArchiveKind::Tar => {
-            let mut reader = BufReader::new(input);
-            let opened = tar::walk(w, &mut reader, path, 1)?;
+            let opened = tar::walk_seekable(w, BufReader::new(input), path, 1)?;
             if opened {
                 w.stats.archives_opened += 1;
             }

@@ -158,7 +158,10 @@ pub struct ArchiveStats {
     pub skipped_unsupported: u64,
     /// Corrupt or truncated archives and members (each damage counted once).
     pub corrupt: u64,
-    /// Unreadable top-level archives yielded whole as plain bytes instead.
+    /// Archives unreadable from their first bytes (each also counted in
+    /// `corrupt`), yielded as plain bytes instead: the top-level input, a
+    /// nested zip, or a nested tar or compressed stream whose reader failed
+    /// within its first 64 KiB.
     pub scanned_as_plain: u64,
     /// The first warnings, in order (at most `max_warnings`).
     pub warnings: Vec<ArchiveWarning>,

@@ -7,11 +7,11 @@
 //! header ends the walk of this tar (a tar has no index to resume from),
 //! counted and named; the members before it were yielded.
 
-use std::io::Read;
+use std::io::{self, Read, Seek};
 
 use ::tar::EntryType;
 
-use super::walk::{Step, Walker};
+use super::walk::{Halt, Step, Walker};
 
 /// Walks the tar read from `input` (already counted as opened), whose
 /// display path is `path` and level `level`. Returns `false` when the
@@ -21,9 +21,32 @@ pub(crate) fn walk(
     input: &mut dyn Read,
     path: &str,
     level: u32,
-) -> Result<bool, super::walk::Halt> {
+) -> Result<bool, Halt> {
     let mut archive = ::tar::Archive::new(input);
-    let entries = match archive.entries() {
+    let entries = archive.entries();
+    walk_entries(w, entries, path, level)
+}
+
+/// [`walk`] for a seekable input (a plain top-level tar): the data of
+/// members that are cut or not yielded is seeked over instead of read.
+pub(crate) fn walk_seekable<R: Read + Seek>(
+    w: &mut Walker<'_, '_, '_>,
+    input: R,
+    path: &str,
+    level: u32,
+) -> Result<bool, Halt> {
+    let mut archive = ::tar::Archive::new(input);
+    let entries = archive.entries_with_seek();
+    walk_entries(w, entries, path, level)
+}
+
+fn walk_entries<R: Read>(
+    w: &mut Walker<'_, '_, '_>,
+    entries: io::Result<::tar::Entries<'_, R>>,
+    path: &str,
+    level: u32,
+) -> Result<bool, Halt> {
+    let entries = match entries {
         Ok(entries) => entries,
         Err(e) => {
             w.corrupt(path, format_args!("tar: {e}"));

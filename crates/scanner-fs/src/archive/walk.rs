@@ -10,6 +10,9 @@
 //!   `max_depth`; otherwise it is yielded as plain bytes and counted;
 //! - a zip found inside a stream is held in memory only up to
 //!   `max_in_memory_bytes`, otherwise yielded as plain bytes and counted;
+//! - a nested archive unreadable from its first bytes is counted as corrupt
+//!   and, when what its reader consumed was kept (see `replay`), yielded as
+//!   plain bytes;
 //! - once a walk-wide budget (entries, total bytes) is hit, the walk unwinds
 //!   with [`Halt::Stop`] and nothing more is read;
 //! - `visit`'s error unwinds with [`Halt::Visit`] at once.
@@ -21,6 +24,7 @@ use super::budget::{Charged, Counted, MemberReader, TotalBudget};
 use super::decode;
 use super::detect::{compressed_member_name, detect, ArchiveKind, DETECT_HEAD_LEN};
 use super::limits::ArchiveLimits;
+use super::replay::{Recording, REPLAY_CAP};
 use super::stats::{ArchiveStats, SkipReason};
 use super::{tar, zip};
 
@@ -158,13 +162,30 @@ impl<'l, 'v, 'f> Walker<'l, 'v, 'f> {
         m: &mut MemberReader<'_>,
         level: u32,
     ) -> Step {
-        match kind {
-            ArchiveKind::Zip => self.nested_zip(path, m, level),
-            ArchiveKind::Tar => {
+        if kind == ArchiveKind::Zip {
+            return self.nested_zip(path, m, level);
+        }
+        let mut rec = Recording::new(m, REPLAY_CAP);
+        let opened = if kind == ArchiveKind::Tar {
+            let opened = tar::walk(self, &mut rec, path, level)?;
+            if opened {
                 self.stats.archives_opened += 1;
-                tar::walk(self, m, path, level).map(|_| ())
             }
-            _ => self.compressed(kind, m, path, level).map(|_| ()),
+            opened
+        } else {
+            self.compressed(kind, &mut rec, path, level)?
+        };
+        if opened {
+            return Ok(());
+        }
+        // Unreadable from its first bytes (counted as corrupt): scan the
+        // member as it is, if what the reader consumed was kept.
+        match rec.into_replay() {
+            Some(mut replay) => {
+                self.stats.scanned_as_plain += 1;
+                self.yield_member(path, &mut replay)
+            }
+            None => Ok(()),
         }
     }
 
@@ -187,7 +208,8 @@ impl<'l, 'v, 'f> Walker<'l, 'v, 'f> {
             }
             Err(e) => {
                 self.check_total(path)?;
-                self.corrupt(path, format_args!("zip: {e}; scanned as plain bytes"));
+                self.corrupt(path, format_args!("zip: {e}"));
+                self.stats.scanned_as_plain += 1;
                 self.yield_member(path, &mut Cursor::new(&buf[..]))
             }
         }
