@@ -611,6 +611,29 @@ fn truncated_tar_gz_yields_what_precedes_the_damage() {
 }
 
 #[test]
+fn damaged_nested_tar_gz_is_counted_once() {
+    let big: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
+    let tgz = gzip(&tar_of(&[("s.txt", SECRET.as_bytes()), ("big.bin", &big)]));
+    let cut = &tgz[..tgz.len() / 2];
+    let bytes = zip_with(
+        &[("cut.tgz", cut), ("after.txt", b"after")],
+        CompressionMethod::Stored,
+    );
+    let (stats, seen) = scan("o.zip", &bytes);
+    assert_eq!(
+        paths(&seen),
+        [
+            "o.zip!cut.tgz!s.txt",
+            "o.zip!cut.tgz!big.bin",
+            "o.zip!after.txt"
+        ]
+    );
+    assert_eq!(stats.corrupt, 1, "{:?}", stats.warnings);
+}
+
+#[test]
 fn unreadable_top_level_archive_is_scanned_as_plain_bytes() {
     let bytes = zip_of(&[("s.txt", SECRET.as_bytes())]);
     let cut = &bytes[..bytes.len() - 30]; // no end-of-central-directory

@@ -119,6 +119,7 @@ impl<'l, 'v, 'f> Walker<'l, 'v, 'f> {
     pub(crate) fn member(&mut self, path: &str, reader: &mut dyn Read, level: u32) -> Step {
         let mut m = MemberReader::new(reader, self.limits.max_entry_bytes);
         let kind = detect(path, m.peek_head(DETECT_HEAD_LEN));
+        let corrupt_before = self.stats.corrupt;
         let result = match kind {
             Some(_) if level >= self.limits.max_depth => {
                 self.stats.depth_limit_hits += 1;
@@ -135,7 +136,10 @@ impl<'l, 'v, 'f> Walker<'l, 'v, 'f> {
             self.warn(path, SkipReason::EntryBytes { limit });
         }
         if let Some(e) = m.take_error() {
-            self.corrupt(path, e);
+            // A nested archive cut by this error has counted it already.
+            if self.stats.corrupt == corrupt_before {
+                self.corrupt(path, e);
+            }
         }
         result?;
         self.check_total(path)
