@@ -572,6 +572,24 @@ fn unsupported_method_zip_member_is_counted() {
 }
 
 #[test]
+fn duplicate_zip_member_names_are_counted() {
+    let mut bytes = zip_with(
+        &[("a.txt", b"first"), ("b.txt", SECRET.as_bytes())],
+        CompressionMethod::Stored,
+    );
+    let at: Vec<usize> = (0..bytes.len() - 5)
+        .filter(|&i| &bytes[i..i + 5] == b"b.txt")
+        .collect();
+    for i in at {
+        bytes[i..i + 5].copy_from_slice(b"a.txt");
+    }
+    let (stats, seen) = scan("d.zip", &bytes);
+    assert_eq!(seen.len(), 1);
+    assert_eq!(stats.corrupt, 1);
+    assert_eq!(stats.warnings[0].path, "d.zip");
+}
+
+#[test]
 fn zstd_zip_member_is_decoded() {
     let compressed = zstd(SECRET.as_bytes());
     let mut bytes = zip_with(&[("s.txt", &compressed)], CompressionMethod::Stored);

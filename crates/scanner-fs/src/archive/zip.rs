@@ -8,7 +8,8 @@
 //! each member's data is charged to the total budget as it is decompressed
 //! (never inflated ahead of `visit` reading it). Zstandard members (method
 //! 93) are decoded here from their raw data, the zip crate being built
-//! without its C zstd backend.
+//! without its C zstd backend. Members sharing a name are collapsed to one
+//! by the zip reader: that is counted as damage to the archive.
 
 use std::io::{Read, Seek};
 
@@ -39,6 +40,10 @@ pub(crate) fn walk<R: Read + Seek>(
     path: &str,
     level: u32,
 ) -> Step {
+    if archive.has_duplicate_names() {
+        // The zip reader keeps one central-directory entry per name.
+        w.corrupt(path, "duplicate member names: one member per name is read");
+    }
     let len = archive.len();
     for i in 0..len {
         let remaining = (len - i - 1) as u64;
