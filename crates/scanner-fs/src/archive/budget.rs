@@ -69,7 +69,7 @@ impl<R: Read> Read for Charged<R> {
             return Ok(0);
         }
         let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..want])?;
+        let n = self.inner.read(&mut buf[..want])?.min(want);
         self.budget.left.set(left - n as u64);
         Ok(n)
     }
@@ -145,6 +145,7 @@ impl<'a> MemberReader<'a> {
         let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
         match read_retrying(self.inner, &mut buf[..want]) {
             Ok(n) => {
+                let n = n.min(want);
                 self.consumed += n as u64;
                 n
             }

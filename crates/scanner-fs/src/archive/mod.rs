@@ -26,6 +26,8 @@
 //! `walk` (per-member recursion and walk-wide budgets), `zip` and `tar`
 //! (the two container walkers).
 
+#![forbid(unsafe_code)]
+
 mod budget;
 mod decode;
 mod detect;
