@@ -25,7 +25,7 @@ use std::path::Path;
 pub use dialect::{translate, Translated, Unsupported};
 
 use crate::anchors::{derive_anchors, MIN_ANCHOR_LEN};
-use crate::rules::{parse_rules_toml, RuleError, RuleSpec};
+use crate::rules::{parse_rules_toml, Confidence, RuleError, RuleSpec};
 
 /// The rule file formats this crate reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -183,6 +183,8 @@ struct Draft<'a> {
     secret_group: Option<usize>,
     min_entropy: Option<f64>,
     allow: Vec<String>,
+    /// The source's own confidence, when it has one (else `medium` applies).
+    confidence: Option<Confidence>,
     references: Vec<String>,
     examples: Vec<String>,
     negative_examples: Vec<String>,
@@ -268,6 +270,9 @@ fn finish(draft: Draft<'_>, origin: &str, out: &mut LoadedRules) -> Result<RuleS
         max_width: None,
         anchorless: false,
         generic: false,
+        confidence: draft.confidence,
+        category: None,
+        provider: None,
         references: draft.references,
         examples: draft.examples,
         negative_examples: draft.negative_examples,
