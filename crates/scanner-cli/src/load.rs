@@ -7,6 +7,9 @@
 //! - Foreign formats (Nosey Parker YAML, gitleaks) are lenient: rules that
 //!   cannot be loaded or compiled are skipped, and each one is named on
 //!   stderr as ``FILE: rule `ID`: skipped: REASON``.
+//! - `--min-confidence` is applied by the engine builder, before compiling:
+//!   rules below it are never compiled, so an invalid foreign rule below the
+//!   level is not reported either.
 
 use std::collections::HashSet;
 use std::fs;
@@ -39,6 +42,7 @@ pub fn load_file(path: &Path, format: RulesFormatArg) -> Result<(RuleFormat, Loa
 pub fn engine(args: &RuleArgs, tuning: Tuning) -> Result<Engine, String> {
     let mut builder = Engine::builder()
         .builtin_rules(!args.no_builtin_rules)
+        .min_confidence(args.min_confidence)
         .tuning(tuning);
     let mut strict: HashSet<String> = HashSet::new();
     let mut lenient = false;
