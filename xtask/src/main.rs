@@ -16,6 +16,9 @@
 //! - `lint`: `cargo fmt --check` and `cargo clippy -D warnings`.
 //! - `ci`: `lint`, then `test`.
 //! - `bench [args]`: `cargo bench -p secretscan-benches -- [args]`.
+//! - `precision [flags]`: scan clean corpora (Python standard library,
+//!   cargo registry sources, /usr/include) with the release binary and print
+//!   findings per MB by corpus and rule (see `precision.rs`).
 //! - `rss`: scan a 2 GiB one-line Base64 file (with a planted token that
 //!   must be found) and a 1 GiB text file with the release binary and fail
 //!   if peak RSS exceeds 256 MiB (see `rss.rs`).
@@ -39,6 +42,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
+mod precision;
 mod rss;
 mod setup;
 
@@ -62,6 +66,11 @@ Commands:
                         `cargo clippy --workspace --all-targets -- -D warnings`
   ci                    run `lint`, then `test`
   bench [ARGS]          run `cargo bench -p secretscan-benches -- [ARGS]`
+  precision [FLAGS]     scan the Python standard library (without site-packages), the cargo
+                        registry sources and /usr/include with the release binary
+                        (`secretscan dir --format jsonl [FLAGS]`) and print findings per MB
+                        by corpus and by rule (every finding there is a false positive,
+                        except private keys in test certificate data)
   rss                   check that peak memory stays under 256 MiB on a 2 GiB one-line
                         Base64 file (whose planted token must be found) and a 1 GiB text file
                         (release build; writes up to 2 GiB to the temporary directory,
@@ -121,6 +130,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&rest),
         Some("fuzz") => fuzz(&rest),
         Some("rss") => rss_check(),
+        Some("precision") => precision_check(&rest),
         Some("vendored") => vendored_smoke(),
         Some(_) => Err(Failure::new(
             2,
@@ -184,6 +194,13 @@ fn build_release_cli() -> Result<PathBuf, Failure> {
         ));
     }
     Ok(binary)
+}
+
+/// `precision [flags]`: findings per MB of the release binary on clean corpora.
+fn precision_check(args: &[OsString]) -> Outcome {
+    setup(Toolchain::System, false)?;
+    let binary = build_release_cli()?;
+    precision::run(&binary, args).map_err(|message| Failure::new(2, message))
 }
 
 /// `rss`: peak memory must not grow with input size.

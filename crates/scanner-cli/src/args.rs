@@ -79,6 +79,21 @@ pub struct RuleArgs {
     /// Do not load the built-in rules (use only --rules files).
     #[arg(long)]
     pub no_builtin_rules: bool,
+    /// Leave out rules below this confidence: `high` keeps only
+    /// self-identifying tokens (vendor prefixes, checksums, PEM headers),
+    /// `medium` adds provider-keyword rules, `low` (default) also keeps the
+    /// generic catch-all rules. Rules without a stated confidence count as
+    /// medium (low when `generic = true`). See docs/rules.md.
+    #[arg(
+        long,
+        value_name = "LEVEL",
+        default_value = "low",
+        value_parser = clap::builder::TypedValueParser::map(
+            clap::builder::PossibleValuesParser::new(["high", "medium", "low"]),
+            |s: String| s.parse::<scanner_engine::Confidence>().expect("a listed level"),
+        ),
+    )]
+    pub min_confidence: scanner_engine::Confidence,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -231,13 +246,18 @@ pub struct RulesArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum RulesCommand {
-    /// List every loaded rule: id, name and prefilter keywords.
+    /// List every loaded rule: id, confidence, name and prefilter keywords.
     List {
         #[command(flatten)]
         rules: RuleArgs,
-        /// Output format (human table or JSON lines).
-        #[arg(long, value_enum, default_value_t = Format::Human)]
-        format: Format,
+        /// Output format: human table, JSON lines (`json` and `jsonl`), or a
+        /// Markdown table per category (as in docs/rules-list.md).
+        #[arg(long, value_enum, default_value_t = crate::cmd_rules::ListFormat::Human)]
+        format: crate::cmd_rules::ListFormat,
+        /// Print counts instead of the rules: rules, providers, and rules per
+        /// category and per confidence.
+        #[arg(long)]
+        summary: bool,
     },
     /// Compile rules and run their examples and negative examples. Without
     /// FILEs, checks the built-in rules; otherwise each file's rules on

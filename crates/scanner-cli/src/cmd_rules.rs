@@ -1,5 +1,15 @@
-//! `secretscan rules list` shows the loaded rules; `secretscan rules check`
-//! compiles rules and runs their examples.
+//! `secretscan rules list` shows the loaded rules (a table, JSON lines, a
+//! Markdown table per category, or with `--summary` the counts per category
+//! and confidence); `secretscan rules check` compiles rules and runs their
+//! examples.
+//!
+//! Invariants of `list`:
+//! - Output depends only on the loaded rules, in load order within a
+//!   category and categories in name order, so `--format markdown` of the
+//!   built-in rules is reproducible (docs/rules-list.md is compared with it
+//!   by a test).
+//! - The provider count is the number of distinct `provider` values; rules
+//!   without one are counted apart, never guessed.
 //!
 //! Invariants of `check`:
 //! - Each rule file is compiled on an engine of its own (no built-in rules),
@@ -10,19 +20,47 @@
 //! - Exit 0: no failures; 1: some example failed; 2: a file could not be
 //!   loaded or compiled (other files are still checked).
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{self, Write};
 
+use clap::ValueEnum;
 use scanner_engine::compat::RuleFormat;
-use scanner_engine::{builtin_rules, Engine, RuleSpec, Tuning};
+use scanner_engine::{builtin_rules, Confidence, Engine, RuleInfo, RuleSpec, Tuning};
 
-use crate::args::{Format, RulesArgs, RulesCommand, RulesFormatArg};
+use crate::args::{RulesArgs, RulesCommand, RulesFormatArg};
 use crate::{load, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+
+/// Output format of `rules list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table: id, confidence, name, keywords.
+    Human,
+    /// One JSON object per rule and line (the same as `jsonl`).
+    Json,
+    /// One JSON object per rule and line.
+    Jsonl,
+    /// A Markdown table per category, as in docs/rules-list.md.
+    Markdown,
+}
 
 pub fn run(args: &RulesArgs) -> Result<u8, String> {
     match &args.command {
-        RulesCommand::List { rules, format } => {
-            list(&load::engine(rules, Tuning::default())?, *format)
+        RulesCommand::List {
+            rules,
+            format,
+            summary,
+        } => {
+            let engine = load::engine(rules, Tuning::default())?;
+            let mut out = io::BufWriter::new(io::stdout());
+            let result = if *summary {
+                write_summary(&engine, *format, &mut out)
+            } else {
+                write_list(&engine, *format, &mut out)
+            };
+            result
+                .and_then(|_| out.flush())
+                .map_err(|e| format!("cannot write to stdout: {e}"))?;
+            Ok(EXIT_CLEAN)
         }
         RulesCommand::Check {
             files,
@@ -31,31 +69,166 @@ pub fn run(args: &RulesArgs) -> Result<u8, String> {
     }
 }
 
-fn list(engine: &Engine, format: Format) -> Result<u8, String> {
-    let mut out = io::BufWriter::new(io::stdout());
-    let write = |out: &mut io::BufWriter<io::Stdout>| -> io::Result<()> {
-        if format == Format::Human {
-            writeln!(out, "{:<40} {:<55} KEYWORDS", "ID", "NAME")?;
+fn write_list(engine: &Engine, format: ListFormat, out: &mut impl Write) -> io::Result<()> {
+    match format {
+        ListFormat::Human => {
+            writeln!(out, "{:<40} {:<6} {:<55} KEYWORDS", "ID", "CONF", "NAME")?;
+            for r in engine.rules() {
+                writeln!(
+                    out,
+                    "{:<40} {:<6} {:<55} {}",
+                    r.id,
+                    r.confidence.as_str(),
+                    r.name,
+                    r.anchors.join(", ")
+                )?;
+            }
+            writeln!(out, "{} rules", engine.rules().len())
         }
-        for r in engine.rules() {
-            if format == Format::Human {
-                writeln!(out, "{:<40} {:<55} {}", r.id, r.name, r.anchors.join(", "))?;
-            } else {
+        ListFormat::Json | ListFormat::Jsonl => {
+            for r in engine.rules() {
                 let obj = serde_json::json!({
                     "id": &*r.id, "name": &*r.name, "keywords": r.anchors,
+                    "confidence": r.confidence.as_str(), "category": &*r.category,
+                    "provider": r.provider.as_deref(),
                     "origin": r.origin, "references": r.references,
                 });
                 serde_json::to_writer(&mut *out, &obj)?;
                 writeln!(out)?;
             }
+            Ok(())
         }
-        if format == Format::Human {
-            writeln!(out, "{} rules", engine.rules().len())?;
+        ListFormat::Markdown => write_markdown(engine, out),
+    }
+}
+
+/// Escapes text for a Markdown table cell.
+fn md_cell(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('|', "\\|")
+}
+
+/// Rules grouped by category (categories in name order, rules in load order).
+fn by_category(engine: &Engine) -> BTreeMap<&str, Vec<&RuleInfo>> {
+    let mut groups: BTreeMap<&str, Vec<&RuleInfo>> = BTreeMap::new();
+    for r in engine.rules() {
+        groups.entry(&r.category).or_default().push(r);
+    }
+    groups
+}
+
+fn write_markdown(engine: &Engine, out: &mut impl Write) -> io::Result<()> {
+    let groups = by_category(engine);
+    writeln!(out, "# Rules")?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "Generated by `secretscan rules list --format markdown`; do not edit by hand. \
+         {} rules in {} categories. Confidence levels and categories are explained in \
+         [rules.md](rules.md).",
+        engine.rules().len(),
+        groups.len()
+    )?;
+    for (category, rules) in &groups {
+        writeln!(out)?;
+        writeln!(out, "## {category} ({})", rules.len())?;
+        writeln!(out)?;
+        writeln!(out, "| id | name | confidence | anchors |")?;
+        writeln!(out, "|---|---|---|---|")?;
+        for r in rules {
+            let anchors = if r.anchors.is_empty() {
+                "(none: anchorless)".to_string()
+            } else {
+                r.anchors
+                    .iter()
+                    .map(|a| format!("`{}`", md_cell(a).replace('`', "'")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            writeln!(
+                out,
+                "| `{}` | {} | {} | {} |",
+                md_cell(&r.id),
+                md_cell(&r.name),
+                r.confidence.as_str(),
+                anchors
+            )?;
         }
-        out.flush()
-    };
-    write(&mut out).map_err(|e| format!("cannot write to stdout: {e}"))?;
-    Ok(EXIT_CLEAN)
+    }
+    Ok(())
+}
+
+/// Counts of the loaded rules. A provider is a distinct value of the rules'
+/// `provider` field; rules for formats that belong to no vendor (private
+/// keys, passwords in URLs, generic assignments) have none.
+fn write_summary(engine: &Engine, format: ListFormat, out: &mut impl Write) -> io::Result<()> {
+    let rules = engine.rules().len();
+    let providers: BTreeSet<&str> = engine
+        .rules()
+        .filter_map(|r| r.provider.as_deref())
+        .collect();
+    let without_provider = engine.rules().filter(|r| r.provider.is_none()).count();
+    let categories: Vec<(&str, usize)> = by_category(engine)
+        .into_iter()
+        .map(|(c, rs)| (c, rs.len()))
+        .collect();
+    let confidence: Vec<(&str, usize)> = Confidence::ALL
+        .iter()
+        .rev()
+        .map(|c| {
+            (
+                c.as_str(),
+                engine.rules().filter(|r| r.confidence == *c).count(),
+            )
+        })
+        .collect();
+    match format {
+        ListFormat::Human => {
+            writeln!(out, "rules: {rules}")?;
+            writeln!(
+                out,
+                "providers: {} (distinct `provider` values; {without_provider} rules name no provider)",
+                providers.len()
+            )?;
+            writeln!(out, "by confidence:")?;
+            for (c, n) in &confidence {
+                writeln!(out, "  {c:<20} {n:>4}")?;
+            }
+            writeln!(out, "by category:")?;
+            for (c, n) in &categories {
+                writeln!(out, "  {c:<20} {n:>4}")?;
+            }
+            Ok(())
+        }
+        ListFormat::Json | ListFormat::Jsonl => {
+            let obj = serde_json::json!({
+                "rules": rules,
+                "providers": providers.len(),
+                "rules_without_provider": without_provider,
+                "by_confidence": confidence.iter().copied().collect::<BTreeMap<_, _>>(),
+                "by_category": categories.iter().copied().collect::<BTreeMap<_, _>>(),
+            });
+            serde_json::to_writer(&mut *out, &obj)?;
+            writeln!(out)
+        }
+        ListFormat::Markdown => {
+            writeln!(out, "| | rules |")?;
+            writeln!(out, "|---|---|")?;
+            writeln!(out, "| all rules | {rules} |")?;
+            writeln!(
+                out,
+                "| providers (distinct `provider` values) | {} |",
+                providers.len()
+            )?;
+            writeln!(out, "| rules without a provider | {without_provider} |")?;
+            for (c, n) in &confidence {
+                writeln!(out, "| confidence {c} | {n} |")?;
+            }
+            for (c, n) in &categories {
+                writeln!(out, "| category {c} | {n} |")?;
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Counts of one `rules check` run.

@@ -7,6 +7,9 @@
 //! - Foreign formats (Nosey Parker YAML, gitleaks) are lenient: rules that
 //!   cannot be loaded or compiled are skipped, and each one is named on
 //!   stderr as ``FILE: rule `ID`: skipped: REASON``.
+//! - `--min-confidence` is applied by the engine builder, before compiling:
+//!   rules below it are never compiled, so an invalid foreign rule below the
+//!   level is not reported either.
 
 use std::collections::HashSet;
 use std::fs;
@@ -77,6 +80,7 @@ pub fn engine_with(args: &RuleArgs, config: &Config, tuning: Tuning) -> Result<E
     let builder = Engine::builder()
         .builtin_rules(false)
         .rules(specs)
+        .min_confidence(args.min_confidence)
         .tuning(tuning);
     build(builder, lenient, &strict)
 }

@@ -19,7 +19,7 @@ use smallvec::SmallVec;
 
 use crate::anchors::derive_anchors;
 use crate::finding::Finding;
-use crate::rules::{builtin_rules, RuleError, RuleSpec};
+use crate::rules::{builtin_rules, Confidence, RuleError, RuleSpec};
 use crate::scratch::Scratch;
 use crate::transform::TransformConfig;
 use crate::utf16::Variant;
@@ -117,6 +117,13 @@ pub struct RuleInfo {
     /// Where the rule came from.
     pub origin: String,
     pub references: Vec<String>,
+    /// The rule's confidence (stated, or the default of
+    /// [`RuleSpec::effective_confidence`]).
+    pub confidence: Confidence,
+    /// The rule's category ([`crate::DEFAULT_CATEGORY`] when it states none).
+    pub category: Arc<str>,
+    /// The vendor of the credential, when the rule names one.
+    pub provider: Option<Arc<str>>,
 }
 
 /// A rule ready to confirm matches.
@@ -196,9 +203,32 @@ pub struct EngineBuilder {
     skip_builtin: bool,
     rules: Vec<RuleSpec>,
     tuning: Tuning,
+    min_confidence: Confidence,
 }
 
 impl EngineBuilder {
+    /// Leaves out rules whose confidence is below `level` (default
+    /// [`Confidence::Low`]: all rules). They are not compiled, so they cost
+    /// nothing at scan time and do not appear in [`Engine::rules`].
+    pub fn min_confidence(mut self, level: Confidence) -> Self {
+        self.min_confidence = level;
+        self
+    }
+
+    /// The built-in rules (unless left out) followed by the added rules,
+    /// without those below the minimum confidence.
+    fn specs(self) -> Result<(Vec<RuleSpec>, Tuning), RuleError> {
+        let mut specs = if self.skip_builtin {
+            Vec::new()
+        } else {
+            builtin_rules()?
+        };
+        specs.extend(self.rules);
+        let min = self.min_confidence;
+        specs.retain(|s| s.effective_confidence() >= min);
+        Ok((specs, self.tuning))
+    }
+
     /// Include the built-in rules (default `true`).
     pub fn builtin_rules(mut self, include: bool) -> Self {
         self.skip_builtin = !include;
@@ -219,13 +249,8 @@ impl EngineBuilder {
 
     /// Compiles the rules. Errors name the rule and the file it came from.
     pub fn build(self) -> Result<Engine, RuleError> {
-        let mut specs = if self.skip_builtin {
-            Vec::new()
-        } else {
-            builtin_rules()?
-        };
-        specs.extend(self.rules);
-        Engine::compile(specs, self.tuning, false).map(|(engine, _)| engine)
+        let (specs, tuning) = self.specs()?;
+        Engine::compile(specs, tuning, false).map(|(engine, _)| engine)
     }
 
     /// Like [`EngineBuilder::build`], but an invalid rule (bad regex, no
@@ -234,13 +259,8 @@ impl EngineBuilder {
     /// returned with the engine, in load order. Fails only when no rule is
     /// left or the database itself cannot be built.
     pub fn build_skipping_invalid(self) -> Result<(Engine, Vec<RuleError>), RuleError> {
-        let mut specs = if self.skip_builtin {
-            Vec::new()
-        } else {
-            builtin_rules()?
-        };
-        specs.extend(self.rules);
-        Engine::compile(specs, self.tuning, true)
+        let (specs, tuning) = self.specs()?;
+        Engine::compile(specs, tuning, true)
     }
 }
 
@@ -588,6 +608,9 @@ fn compile_rule(
             .collect(),
         origin: spec.origin.clone(),
         references: spec.references.clone(),
+        confidence: spec.effective_confidence(),
+        category: spec.effective_category().into(),
+        provider: spec.provider.as_deref().map(Into::into),
     };
     Ok((
         CompiledRule {

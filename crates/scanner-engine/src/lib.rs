@@ -43,7 +43,10 @@ mod vectorscan;
 pub use chunked::{StreamScanner, StreamStats};
 pub use engine::{Engine, EngineBuilder, RuleInfo, Tuning};
 pub use finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint};
-pub use rules::{builtin_rules, parse_rules_toml, RuleError, RuleSpec};
+pub use rules::{
+    builtin_rules, parse_rules_toml, Confidence, RuleError, RuleSpec, BUILTIN_CATEGORIES,
+    DEFAULT_CATEGORY,
+};
 pub use scratch::{BudgetHit, ScanStats, Scratch};
 
 /// The version of the Vectorscan (or Hyperscan) library linked into this

@@ -9,9 +9,109 @@
 //! - Built-in rules are embedded at compile time from `rules/*.toml`, in
 //!   file-name order, so the rule order (and thus finding order for equal
 //!   offsets) is stable.
+//! - Every rule has a [`Confidence`]: the one it states, else `low` for
+//!   `generic = true` rules and `medium` for all others
+//!   ([`RuleSpec::effective_confidence`]). Built-in rules state theirs
+//!   explicitly, and a category and (for vendor tokens) a provider; the test
+//!   suite checks that.
+
+use std::fmt;
+use std::str::FromStr;
 
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
+
+/// How sure a rule is that what it reports is a secret, ordered
+/// `Low < Medium < High`.
+///
+/// - `High`: the secret identifies itself (a vendor prefix of 4+ characters,
+///   a checksum, a PEM header), so a match is almost never anything else.
+/// - `Medium`: a prefixless value recognised by a provider keyword or a
+///   structure near it (`DATADOG_API_KEY=<hex>`, a password in a URL).
+/// - `Low`: catch-all rules (`generic = true`) that judge by a variable name
+///   and entropy alone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    #[default]
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    /// All levels, lowest first.
+    pub const ALL: [Confidence; 3] = [Confidence::Low, Confidence::Medium, Confidence::High];
+
+    /// The lowercase name used in rule files and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+impl fmt::Display for Confidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Confidence {
+    type Err = String;
+
+    /// Parses `low`, `medium` or `high` (ASCII case-insensitive).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Confidence::ALL
+            .into_iter()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("unknown confidence `{s}`: expected high, medium or low"))
+    }
+}
+
+/// The category of rules that do not state one.
+pub const DEFAULT_CATEGORY: &str = "uncategorized";
+
+/// The categories built-in rules use (documented in `docs/rules.md`). Rule
+/// files of users may use any other name.
+pub const BUILTIN_CATEGORIES: &[&str] = &[
+    "ai",
+    "analytics",
+    "ci-cd",
+    "cloud",
+    "commerce",
+    "containers",
+    "credential-file",
+    "crypto",
+    "data-api",
+    "data-platform",
+    "database-uri",
+    "developer-tools",
+    "email",
+    "framework",
+    "generic",
+    "identity",
+    "infrastructure",
+    "jwt",
+    "localization",
+    "marketing",
+    "messaging",
+    "network-uri",
+    "observability",
+    "package-registry",
+    "password-hash",
+    "payments",
+    "private-key",
+    "productivity",
+    "secrets-manager",
+    "security",
+    "self-hosted",
+    "social",
+    "source-control",
+    "webhook",
+];
 
 static BUILTIN_RULE_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/rules");
 
@@ -53,6 +153,18 @@ pub struct RuleSpec {
     /// secret, so a vendor token is reported once, under the vendor's rule.
     #[serde(default)]
     pub generic: bool,
+    /// How sure a match is to be a secret; see [`RuleSpec::effective_confidence`]
+    /// for the default.
+    #[serde(default)]
+    pub confidence: Option<Confidence>,
+    /// Kind of service or credential (`cloud`, `ai`, `private-key`, ...);
+    /// [`DEFAULT_CATEGORY`] when absent.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// The vendor whose credential this is (`github`, `aws`), absent for
+    /// formats that belong to no vendor (private keys, URLs with passwords).
+    #[serde(default)]
+    pub provider: Option<String>,
     /// Documentation links.
     #[serde(default)]
     pub references: Vec<String>,
@@ -65,6 +177,23 @@ pub struct RuleSpec {
     /// Where the rule was loaded from (file path or `builtin:NAME.toml`).
     #[serde(skip)]
     pub origin: String,
+}
+
+impl RuleSpec {
+    /// The stated confidence, else `Low` for generic rules and `Medium` for
+    /// the others.
+    pub fn effective_confidence(&self) -> Confidence {
+        self.confidence.unwrap_or(if self.generic {
+            Confidence::Low
+        } else {
+            Confidence::Medium
+        })
+    }
+
+    /// The stated category, else [`DEFAULT_CATEGORY`].
+    pub fn effective_category(&self) -> &str {
+        self.category.as_deref().unwrap_or(DEFAULT_CATEGORY)
+    }
 }
 
 #[derive(Deserialize)]
@@ -162,6 +291,9 @@ secret_group = 1
 min_entropy = 2.5
 allow = ["(?i)example"]
 max_width = 64
+confidence = "high"
+category = "demo"
+provider = "demo"
 references = ["https://example.invalid/docs"]
 examples = ["x = demo_ab12cd34"]
 negative_examples = ["demo_short"]
@@ -175,6 +307,26 @@ negative_examples = ["demo_short"]
         assert_eq!(r.min_entropy, Some(2.5));
         assert_eq!(r.max_width, Some(64));
         assert_eq!(r.origin, "demo.toml");
+        assert_eq!(r.confidence, Some(Confidence::High));
+        assert_eq!(r.category.as_deref(), Some("demo"));
+        assert_eq!(r.provider.as_deref(), Some("demo"));
+    }
+
+    #[test]
+    fn confidence_order_names_and_defaults() {
+        assert!(Confidence::Low < Confidence::Medium && Confidence::Medium < Confidence::High);
+        for c in Confidence::ALL {
+            assert_eq!(c.as_str().parse::<Confidence>(), Ok(c));
+        }
+        assert_eq!("HIGH".parse::<Confidence>(), Ok(Confidence::High));
+        assert!("certain".parse::<Confidence>().is_err());
+        let text = "[[rules]]\nid='a'\nname='A'\nregex='abc'\n[[rules]]\nid='b'\nname='B'\nregex='abc'\ngeneric=true\n";
+        let rules = parse_rules_toml(text, "d.toml").unwrap();
+        assert_eq!(rules[0].effective_confidence(), Confidence::Medium);
+        assert_eq!(rules[1].effective_confidence(), Confidence::Low);
+        assert_eq!(rules[0].effective_category(), DEFAULT_CATEGORY);
+        let bad = "[[rules]]\nid='a'\nname='A'\nregex='abc'\nconfidence='sure'\n";
+        assert!(parse_rules_toml(bad, "d.toml").is_err());
     }
 
     #[test]
@@ -191,5 +343,32 @@ negative_examples = ["demo_short"]
         let rules = builtin_rules().unwrap();
         assert!(!rules.is_empty());
         assert!(rules.iter().all(|r| r.origin.starts_with("builtin:")));
+    }
+
+    /// Every built-in rule states its confidence and category (no rule
+    /// relies on the defaults), from the documented list of categories.
+    #[test]
+    fn builtin_rules_state_confidence_and_category() {
+        for r in builtin_rules().unwrap() {
+            assert!(r.confidence.is_some(), "{}: no confidence", r.id);
+            let cat = r.category.as_deref().unwrap_or_default();
+            assert!(
+                BUILTIN_CATEGORIES.contains(&cat),
+                "{}: category `{cat}`",
+                r.id
+            );
+            if r.generic {
+                assert_eq!(r.confidence, Some(Confidence::Low), "{}", r.id);
+            }
+            if let Some(p) = &r.provider {
+                assert!(
+                    !p.is_empty()
+                        && p.bytes()
+                            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+                    "{}: provider `{p}`",
+                    r.id
+                );
+            }
+        }
     }
 }

@@ -320,6 +320,7 @@ pub(super) fn load(text: &str, origin: &str) -> Result<LoadedRules, RuleError> {
             secret_group,
             min_entropy: rule.entropy,
             allow,
+            confidence: None,
             references: Vec::new(),
             examples: Vec::new(),
             negative_examples: Vec::new(),

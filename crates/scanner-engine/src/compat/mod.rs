@@ -10,6 +10,9 @@
 //!   the rule report *more*, never less: e.g. an allowlist that tests the
 //!   file path is dropped, a possessive quantifier becomes greedy. Anything
 //!   that would change what the rule matches in an unknown way skips the rule.
+//! - A rule with neither a derivable literal nor usable keywords is loaded as
+//!   `anchorless` (its regex is the prefilter), with a warning, instead of
+//!   being skipped.
 //! - Every rule returned has a pattern that parses with `regex-syntax`, so the
 //!   remaining errors at engine build time are about anchors or groups, which
 //!   [`crate::EngineBuilder::build_skipping_invalid`] reports per rule.
@@ -25,7 +28,7 @@ use std::path::Path;
 pub use dialect::{translate, Translated, Unsupported};
 
 use crate::anchors::{derive_anchors, MIN_ANCHOR_LEN};
-use crate::rules::{parse_rules_toml, RuleError, RuleSpec};
+use crate::rules::{parse_rules_toml, Confidence, RuleError, RuleSpec};
 
 /// The rule file formats this crate reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -183,6 +186,8 @@ struct Draft<'a> {
     secret_group: Option<usize>,
     min_entropy: Option<f64>,
     allow: Vec<String>,
+    /// The source's own confidence, when it has one (else `medium` applies).
+    confidence: Option<Confidence>,
     references: Vec<String>,
     examples: Vec<String>,
     negative_examples: Vec<String>,
@@ -246,7 +251,19 @@ fn finish(draft: Draft<'_>, origin: &str, out: &mut LoadedRules) -> Result<RuleS
     // Anchors derived from the regex occur in every match, so they are used
     // whenever they exist; the file's keywords (which other scanners look for
     // anywhere in the file) only stand in when nothing can be derived.
-    let keywords = if derive_anchors(&hir).is_some() || long.is_empty() {
+    let derived = derive_anchors(&hir).is_some();
+    // Without any literal (a bare token shape such as Salesforce's
+    // `00D...!...`), the rule is prefiltered with its own regex rather than
+    // skipped; Vectorscan may still reject the regex, which skips it then.
+    let anchorless = !derived && long.is_empty();
+    if anchorless {
+        out.warn_rule(
+            origin,
+            draft.id,
+            "no literal anchor; the regex itself is used as the prefilter (slower)",
+        );
+    }
+    let keywords = if derived || long.is_empty() {
         None
     } else {
         out.warn_rule(
@@ -266,8 +283,11 @@ fn finish(draft: Draft<'_>, origin: &str, out: &mut LoadedRules) -> Result<RuleS
         min_entropy: draft.min_entropy,
         allow: draft.allow,
         max_width: None,
-        anchorless: false,
+        anchorless,
         generic: false,
+        confidence: draft.confidence,
+        category: None,
+        provider: None,
         references: draft.references,
         examples: draft.examples,
         negative_examples: draft.negative_examples,

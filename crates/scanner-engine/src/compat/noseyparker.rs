@@ -5,7 +5,9 @@
 //!   the file. Each entry of `rules:` is decoded on its own, so one malformed
 //!   rule is skipped with a message and the others still load.
 //! - Mapped fields: `id`, `name`, `pattern`, `examples`, `negative_examples`,
-//!   `references`, `min_entropy`. The fields in [`IGNORED_FIELDS`] are
+//!   `references`, `min_entropy`, and Kingfisher's `confidence` when it is
+//!   `low`, `medium` or `high` (otherwise the rule gets the default,
+//!   `medium`, with a warning). The fields in [`IGNORED_FIELDS`] are
 //!   accepted and ignored silently (ignoring them can only widen a rule);
 //!   any other field is reported once per file.
 
@@ -15,7 +17,7 @@ use serde::Deserialize;
 use serde_yaml_ng::Value;
 
 use super::{finish, Draft, LoadedRules};
-use crate::rules::RuleError;
+use crate::rules::{Confidence, RuleError};
 
 /// Fields of Nosey Parker / Kingfisher rules that carry no meaning for
 /// matching here: descriptions, metadata, and live-validation settings.
@@ -24,7 +26,6 @@ use crate::rules::RuleError;
 pub const IGNORED_FIELDS: &[&str] = &[
     "description",
     "categories",
-    "confidence",
     "visible",
     "validation",
     "depends_on_rule",
@@ -48,6 +49,8 @@ struct YamlRule {
     references: Vec<String>,
     #[serde(default)]
     min_entropy: Option<f64>,
+    #[serde(default)]
+    confidence: Option<String>,
     #[serde(flatten)]
     other: BTreeMap<String, Value>,
 }
@@ -105,6 +108,14 @@ pub(super) fn load(text: &str, origin: &str) -> Result<LoadedRules, RuleError> {
                 *unknown.entry(k.clone()).or_default() += 1;
             }
         }
+        let confidence = match rule.confidence.as_deref().map(str::parse::<Confidence>) {
+            None => None,
+            Some(Ok(c)) => Some(c),
+            Some(Err(e)) => {
+                out.warn_rule(origin, &rule.id, format_args!("{e}; using medium"));
+                None
+            }
+        };
         let draft = Draft {
             id: &rule.id,
             name: &rule.name,
@@ -113,6 +124,7 @@ pub(super) fn load(text: &str, origin: &str) -> Result<LoadedRules, RuleError> {
             secret_group: None,
             min_entropy: rule.min_entropy,
             allow: Vec::new(),
+            confidence,
             references: rule.references.clone(),
             examples: rule.examples.clone(),
             negative_examples: rule.negative_examples.clone(),
