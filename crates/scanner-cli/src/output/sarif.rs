@@ -54,19 +54,23 @@ struct Configuration {
 
 /// The property bag of a rule.
 ///
-/// RULE METADATA: when `RuleInfo` carries a confidence and a category, map
-/// them here: confidence to `precision` (`very-high`, `high`, `medium`,
-/// `low`, as GitHub code scanning reads it) and category to one more entry
-/// of `tags`. Nothing else needs to change.
+/// Rule metadata as GitHub code scanning reads it: the rule's confidence as
+/// `precision` (`high`, `medium`, `low`) and its category as one more tag.
 #[derive(Serialize)]
 struct RuleProperties {
     tags: Vec<String>,
+    precision: &'static str,
 }
 
 impl RuleProperties {
-    fn of(_rule: &RuleInfo) -> RuleProperties {
+    fn of(rule: &RuleInfo) -> RuleProperties {
         RuleProperties {
-            tags: vec!["security".to_string(), "secret".to_string()],
+            tags: vec![
+                "security".to_string(),
+                "secret".to_string(),
+                rule.category.to_string(),
+            ],
+            precision: rule.confidence.as_str(),
         }
     }
 }
