@@ -203,6 +203,18 @@ pub struct DirArgs {
     /// blocks, so memory use does not depend on file size.
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
+    /// Open archives and compressed files (zip, jar, war, apk, whl, nupkg,
+    /// tar, tar.gz/tgz, gz, bz2, xz, zst) nested up to N levels deep and
+    /// scan their members (`outer.zip!dir/inner.tar.gz!file`). 0 scans them
+    /// as plain files (usually skipped as binary). Members beyond the depth
+    /// are scanned as plain bytes.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_archive_depth: u32,
+    /// Decompressed bytes scanned per archive (all members, nesting
+    /// included); beyond, the archive is cut and a warning names it.
+    /// Protects against decompression bombs.
+    #[arg(long, value_name = "BYTES", default_value_t = 1 << 30)]
+    pub max_archive_bytes: u64,
     /// Also scan files ignored by .gitignore, .ignore and git excludes.
     #[arg(long)]
     pub no_ignore: bool,

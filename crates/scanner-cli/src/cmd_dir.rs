@@ -10,6 +10,7 @@
 //! is the number of findings written.
 
 use scanner_engine::Finding;
+use scanner_fs::archive::{ArchiveLimits, ArchiveStats};
 use scanner_fs::baseline::BaselineWriter;
 use scanner_fs::{
     scan_paths, Input, InputOutcome, InputPolicy, InputReport, ScanOptions, Sink, Skip, WalkOptions,
@@ -40,6 +41,11 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
         policy: InputPolicy {
             max_file_size: args.max_file_size,
             scan_binary: args.scan_binary,
+            archives: (args.max_archive_depth > 0).then(|| ArchiveLimits {
+                max_depth: args.max_archive_depth,
+                max_total_bytes: args.max_archive_bytes,
+                ..ArchiveLimits::default()
+            }),
         },
         suppressions: setup.suppressions,
         threads: args.threads.unwrap_or(0),
@@ -107,6 +113,35 @@ struct DirSink<'c> {
     bytes: u64,
 }
 
+impl DirSink<'_> {
+    /// Budgets hit in an archive are always warned about (members were cut
+    /// or skipped there); damage, encrypted and unsupported members are
+    /// named with --verbose and counted in the summary.
+    fn warn_archive(&self, shown: &str, stats: &ArchiveStats) {
+        let budgets = stats.budgets_hit();
+        if !budgets.is_empty() {
+            let names: Vec<String> = budgets.iter().map(|b| b.to_string()).collect();
+            self.console.line(&format!(
+                "secretscan: warning: {shown}: archive budget hit ({}): {} member(s) not scanned, {} cut; findings may be missing",
+                names.join(", "),
+                stats.members_skipped(),
+                stats.truncated_entry_bytes + stats.truncated_total_bytes
+            ));
+        }
+        if self.verbose {
+            for w in &stats.warnings {
+                self.console.line(&format!("secretscan: archive: {w}"));
+            }
+            if stats.warnings_omitted > 0 {
+                self.console.line(&format!(
+                    "secretscan: archive: {shown}: {} more warning(s) not shown",
+                    stats.warnings_omitted
+                ));
+            }
+        }
+    }
+}
+
 impl Sink for DirSink<'_> {
     fn findings(&mut self, input: &Input, findings: Vec<Finding>) -> std::io::Result<()> {
         for f in &findings {
@@ -143,6 +178,7 @@ impl Sink for DirSink<'_> {
                     .line(&format!("secretscan: skipped {shown}: {why}"));
             }
             InputOutcome::Skipped(_) => {}
+            InputOutcome::Archive(stats) => self.warn_archive(shown, stats),
         }
         self.console
             .progress(self.files, self.bytes, self.reporter.count());

@@ -28,6 +28,7 @@ pub fn run(args: &StdinArgs) -> Result<u8, String> {
     let policy = InputPolicy {
         max_file_size: None,
         scan_binary: true,
+        archives: None,
     };
     let mut scanner = InputScanner::new(&setup.engine, &setup.suppressions, policy);
     let mut write_error = None;

@@ -82,6 +82,12 @@ pub fn summary_line(s: &ScanSummary, threads: usize) -> String {
         s.seconds,
         s.bytes as f64 / 1e6 / secs,
     );
+    if s.archives > 0 {
+        line.push_str(&format!(
+            "; archives: {} opened, {} member(s) not scanned",
+            s.archives, s.archive_members_skipped
+        ));
+    }
     let k = &s.skipped;
     let reasons: Vec<String> = [
         (k.binary, "binary"),

@@ -8,17 +8,21 @@
 //! read to its end so that an inline marker anywhere on the line is seen;
 //! they leave in batches of at most [`BATCH`].
 //!
+//! Archives and compressed files on disk are opened (when the policy says
+//! so) and each member is scanned as an input of its own.
+//!
 //! Invariants: every call ends in exactly one [`InputReport`], after all the
 //! input's findings; the counters in it agree with the findings passed on;
 //! memory per thread is one whole-input buffer, one block and at most
 //! [`MAX_HELD`] findings waiting for their line to end.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
 use scanner_engine::{Engine, Finding, Scratch};
 
+use crate::archive::{self, ArchiveError, ArchiveKind, ArchiveLimits, DETECT_HEAD_LEN};
 use crate::markers::LineMarkers;
 use crate::sink::{Input, InputOutcome, InputReport, Scanned, Skip};
 use crate::sniff::{looks_binary, SNIFF_LEN};
@@ -39,13 +43,17 @@ pub const BATCH: usize = 256;
 /// reported).
 pub const MAX_HELD: usize = 4096;
 
-/// What to skip.
+/// What to skip, and whether to open archives.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct InputPolicy {
     /// Skip files larger than this (counted as too large).
     pub max_file_size: Option<u64>,
     /// Scan files that look binary too.
     pub scan_binary: bool,
+    /// Scan the members of archives and compressed files found on disk,
+    /// within these limits; `None` treats them as any other file (usually
+    /// skipped as binary).
+    pub archives: Option<ArchiveLimits>,
 }
 
 /// Something the scan of an input produced.
@@ -97,12 +105,19 @@ impl<'e> InputScanner<'e> {
         }
     }
 
-    /// Scans the regular file at `path`, reported as `input`.
+    /// Scans the regular file at `path`, reported as `input`. An archive
+    /// or compressed file (when the policy opens them) is reported member by
+    /// member (`archive!member`), then once itself with its
+    /// [`InputOutcome::Archive`] counters.
     pub fn scan_file(&mut self, path: &Path, input: Input, out: &mut dyn FnMut(InputEvent)) {
         let outcome = match File::open(path) {
-            Ok(file) => match file.metadata() {
+            Ok(mut file) => match file.metadata() {
                 Ok(m) if !m.is_file() => InputOutcome::Skipped(Skip::NotRegular),
-                Ok(m) => self.scan_open(file, Some(m.len()), &input, out),
+                Ok(m) => match self.archive_kind(&mut file, m.len(), &input.path) {
+                    Ok(Some((kind, limits))) => self.scan_archive(kind, limits, file, &input, out),
+                    Ok(None) => self.scan_open(file, Some(m.len()), &input, out),
+                    Err(e) => InputOutcome::Skipped(io_skip(&e)),
+                },
                 Err(e) => InputOutcome::Skipped(io_skip(&e)),
             },
             Err(e) => InputOutcome::Skipped(io_skip(&e)),
@@ -121,6 +136,55 @@ impl<'e> InputScanner<'e> {
     ) {
         let outcome = self.scan_open(reader, size_hint, &input, out);
         out(InputEvent::Done(InputReport { input, outcome }));
+    }
+
+    /// The archive kind of `file` when the policy opens archives and its
+    /// first bytes (and name) say it is one; the file is rewound either way.
+    fn archive_kind(
+        &mut self,
+        file: &mut File,
+        size: u64,
+        name: &str,
+    ) -> io::Result<Option<(ArchiveKind, ArchiveLimits)>> {
+        let Some(limits) = self.policy.archives else {
+            return Ok(None);
+        };
+        if self.policy.max_file_size.is_some_and(|max| size > max) {
+            return Ok(None);
+        }
+        self.buf.clear();
+        read_up_to(file, DETECT_HEAD_LEN as u64, &mut self.buf)?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(archive::detect(name, &self.buf).map(|kind| (kind, limits)))
+    }
+
+    /// Scans every member of an archive file as an input of its own.
+    fn scan_archive(
+        &mut self,
+        kind: ArchiveKind,
+        limits: ArchiveLimits,
+        mut file: File,
+        input: &Input,
+        out: &mut dyn FnMut(InputEvent),
+    ) -> InputOutcome {
+        let mut visit = |member: &str, reader: &mut dyn Read| -> io::Result<()> {
+            let member = Input {
+                path: member.into(),
+                id: input.id,
+            };
+            let outcome = self.scan_open(reader, None, &member, out);
+            out(InputEvent::Done(InputReport {
+                input: member,
+                outcome,
+            }));
+            Ok(())
+        };
+        match archive::scan_archive(kind, &mut file, &input.path, &limits, &mut visit) {
+            Ok(stats) => InputOutcome::Archive(Box::new(stats)),
+            Err(ArchiveError::Input(e) | ArchiveError::Visit(e)) => {
+                InputOutcome::Skipped(Skip::Unreadable(e.to_string()))
+            }
+        }
     }
 
     fn scan_open(

@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use scanner_engine::{Finding, ScanStats};
 
+use crate::archive::ArchiveStats;
+
 /// Receives findings and per-input events. Implemented by the CLI's
 /// reporters, the findings store and embedders.
 pub trait Sink {
@@ -52,11 +54,13 @@ pub struct InputReport {
     pub outcome: InputOutcome,
 }
 
-/// Scanned, or skipped with the reason.
+/// Scanned, skipped with the reason, or an archive whose members were
+/// reported as inputs of their own before it.
 #[derive(Debug)]
 pub enum InputOutcome {
     Scanned(Scanned),
     Skipped(Skip),
+    Archive(Box<ArchiveStats>),
 }
 
 /// What scanning one input did.
@@ -164,6 +168,13 @@ impl SkipCounts {
 pub struct ScanSummary {
     /// Inputs scanned (files and archive members).
     pub inputs_scanned: u64,
+    /// Archives and compressed files opened (their members are inputs).
+    pub archives: u64,
+    /// Archive members not scanned (encrypted, unsupported method, entry or
+    /// byte budget), over all archives.
+    pub archive_members_skipped: u64,
+    /// Archives in which a budget was hit or damage was found.
+    pub archives_with_warnings: u64,
     /// Bytes scanned.
     pub bytes: u64,
     pub skipped: SkipCounts,
@@ -205,6 +216,13 @@ impl ScanSummary {
                 }
             }
             InputOutcome::Skipped(skip) => self.skipped.count(skip),
+            InputOutcome::Archive(a) => {
+                self.archives += 1;
+                self.archive_members_skipped += a.members_skipped();
+                if a.has_warnings() || !a.budgets_hit().is_empty() {
+                    self.archives_with_warnings += 1;
+                }
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ const MIB: u64 = 1024 * 1024;
 
 /// Limits for one call of [`super::scan_archive`] (one top-level archive and
 /// everything nested in it).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArchiveLimits {
     /// How many archive levels are opened: the top-level archive is level 1,
     /// an archive inside it level 2, and so on. An archive member at a
