@@ -95,6 +95,7 @@ pub fn summary_line(s: &ScanSummary, threads: usize) -> String {
         (k.unreadable, "unreadable"),
         (k.vanished, "vanished"),
         (k.not_regular, "not a regular file"),
+        (k.unchanged, "unchanged since the last scan"),
     ]
     .iter()
     .filter(|(n, _)| *n > 0)

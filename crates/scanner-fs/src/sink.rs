@@ -122,6 +122,8 @@ pub enum Skip {
     /// Could not be read (permissions, I/O error, walk error); the message
     /// says why.
     Unreadable(String),
+    /// Scanned before with the same rules (known to a findings store).
+    Unchanged,
 }
 
 impl Skip {
@@ -133,6 +135,7 @@ impl Skip {
             Skip::NotRegular => "not a regular file",
             Skip::Vanished => "vanished",
             Skip::Unreadable(_) => "unreadable",
+            Skip::Unchanged => "unchanged",
         }
     }
 }
@@ -145,11 +148,17 @@ pub struct SkipCounts {
     pub not_regular: u64,
     pub vanished: u64,
     pub unreadable: u64,
+    pub unchanged: u64,
 }
 
 impl SkipCounts {
     pub fn total(&self) -> u64 {
-        self.binary + self.too_large + self.not_regular + self.vanished + self.unreadable
+        self.binary
+            + self.too_large
+            + self.not_regular
+            + self.vanished
+            + self.unreadable
+            + self.unchanged
     }
 
     pub(crate) fn count(&mut self, skip: &Skip) {
@@ -159,6 +168,7 @@ impl SkipCounts {
             Skip::NotRegular => self.not_regular += 1,
             Skip::Vanished => self.vanished += 1,
             Skip::Unreadable(_) => self.unreadable += 1,
+            Skip::Unchanged => self.unchanged += 1,
         }
     }
 }
