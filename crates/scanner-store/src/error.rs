@@ -20,6 +20,9 @@ pub enum StoreError {
          open it read-write once to migrate it"
     )]
     NeedsMigration { found: i64, current: i64 },
+    /// A write (a writer) asked of a store opened read-only.
+    #[error("findings store is open read-only")]
+    ReadOnly,
     /// `triage` named a fingerprint that no stored finding has.
     #[error("no finding with fingerprint {0} in the store")]
     UnknownFingerprint(String),

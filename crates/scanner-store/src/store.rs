@@ -17,7 +17,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::types::Value;
-use rusqlite::{params, params_from_iter, Connection, OpenFlags, OptionalExtension, Row};
+use rusqlite::{
+    params, params_from_iter, Connection, OpenFlags, OptionalExtension, Row, Transaction,
+    TransactionBehavior,
+};
 use scanner_engine::Fingerprint;
 
 use crate::schema;
@@ -257,6 +260,7 @@ pub fn parse_fingerprint(s: &str) -> Option<Fingerprint> {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    read_only: bool,
 }
 
 impl fmt::Debug for Store {
@@ -288,7 +292,11 @@ impl Store {
         let path = path.as_ref().to_path_buf();
         let mut conn = connect(&path)?;
         schema::migrate(&mut conn)?;
-        Ok(Store { conn, path })
+        Ok(Store {
+            conn,
+            path,
+            read_only: false,
+        })
     }
 
     /// Opens an existing store for reading only: never writes, never
@@ -312,7 +320,11 @@ impl Store {
         if found < current {
             return Err(StoreError::NeedsMigration { found, current });
         }
-        Ok(Store { conn, path })
+        Ok(Store {
+            conn,
+            path,
+            read_only: true,
+        })
     }
 
     /// The database file.
@@ -324,7 +336,7 @@ impl Store {
     /// as `interrupted` (their processes died: one store takes one scan at
     /// a time).
     pub fn begin_scan(&self, meta: &ScanMeta) -> Result<ScanId, StoreError> {
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_transaction()?;
         tx.execute(
             "UPDATE scans SET status = 'interrupted' WHERE status = 'running'",
             [],
@@ -482,7 +494,7 @@ impl Store {
         note: Option<&str>,
     ) -> Result<(), StoreError> {
         let fp = fingerprint.to_string();
-        let tx = self.conn.unchecked_transaction()?;
+        let tx = self.write_transaction()?;
         let known = tx
             .prepare_cached("SELECT 1 FROM findings WHERE fingerprint = ?1")?
             .exists([&fp])?;
@@ -511,6 +523,9 @@ impl Store {
     /// A batched writer for `scan`, on its own connection (so it can move
     /// to another thread while this store answers queries).
     pub fn writer(&self, scan: ScanId, options: WriterOptions) -> Result<StoreWriter, StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
         let record = self.scan(scan)?.ok_or(StoreError::UnknownScan(scan.0))?;
         let conn = connect(&self.path)?;
         let found = schema::version(&conn)?;
@@ -542,6 +557,16 @@ impl Store {
     /// The underlying connection, for ad-hoc queries (tests, diagnostics).
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// A transaction that takes the write lock at once (waiting up to the
+    /// busy timeout), so reading then writing inside it cannot fail on a
+    /// snapshot that another writer made stale.
+    fn write_transaction(&self) -> Result<Transaction<'_>, StoreError> {
+        Ok(Transaction::new_unchecked(
+            &self.conn,
+            TransactionBehavior::Immediate,
+        )?)
     }
 
     /// Loads findings and their locations matching `filter`.

@@ -575,3 +575,21 @@ fn store_sink_records_identified_inputs_and_forwards_everything() {
     assert_eq!(count(&store, "inputs"), 1);
     assert_eq!(count(&store, "findings"), 2);
 }
+
+#[test]
+fn readers_see_committed_batches_only_and_are_not_blocked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let store = Store::open(&path).unwrap();
+    let scan = store.begin_scan(&meta("r1")).unwrap();
+    let mut w = store.writer(scan, WriterOptions::default()).unwrap();
+    w.record_findings("a", &[finding("r", "sa", 1)], None);
+    w.record_input("a", &file("a"), 1).unwrap();
+    // The batch is open (write lock held): readers go on, without it.
+    let reader = Store::open_read_only(&path).unwrap();
+    assert!(reader.report(None).unwrap().is_empty());
+    assert!(!store.is_scanned(&file("a"), "r1").unwrap());
+    w.flush().unwrap();
+    assert_eq!(reader.report(None).unwrap().len(), 1);
+    assert!(store.is_scanned(&file("a"), "r1").unwrap());
+}
