@@ -23,6 +23,7 @@ use std::io::{self, Write};
 use scanner_engine::Finding;
 
 use super::text::{encoded_bytes, escape_controls, shown};
+use super::provenance::Provenance;
 use super::OutputOptions;
 
 const PATH_STYLE: &str = "\x1b[1;35m";
@@ -55,7 +56,13 @@ impl Human {
         }
     }
 
-    pub fn report(&mut self, out: &mut impl Write, path: &str, f: &Finding) -> io::Result<()> {
+    pub fn report(
+        &mut self,
+        out: &mut impl Write,
+        path: &str,
+        f: &Finding,
+        git: Option<&Provenance>,
+    ) -> io::Result<()> {
         if self.last_path.as_deref() != Some(path) {
             if self.last_path.is_some() {
                 writeln!(out)?;
@@ -80,6 +87,23 @@ impl Human {
             let encoded = shown(&encoded_bytes(f), self.show_secrets);
             writeln!(out, "        encoded:     {}", escape_controls(&encoded))?;
             writeln!(out, "        decoded via: {}", f.decode_path_string())?;
+        }
+        if let Some(g) = git {
+            if !g.commit.is_empty() {
+                writeln!(
+                    out,
+                    "        commit:      {} {} <{}> {}",
+                    &g.commit[..g.commit.len().min(12)],
+                    escape_controls(&g.author_name),
+                    escape_controls(&g.author_email),
+                    g.date
+                )?;
+                writeln!(out, "        message:     {}", escape_controls(&g.summary))?;
+            }
+            let more = g.also.len() as u64 + g.more;
+            if more > 0 {
+                writeln!(out, "        also in:     {more} more commit/path location(s)")?;
+            }
         }
         writeln!(out, "        fingerprint: {}", f.fingerprint)
     }

@@ -12,6 +12,7 @@ use scanner_engine::Finding;
 use serde::Serialize;
 
 use super::text::{encoded_bytes, shown};
+use super::provenance::Provenance;
 use super::OutputOptions;
 use crate::args::Format;
 
@@ -34,6 +35,8 @@ struct JsonFinding<'a> {
     entropy: f64,
     decode_path: Vec<&'static str>,
     fingerprint: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    git: Option<&'a Provenance>,
 }
 
 pub struct Json {
@@ -52,7 +55,13 @@ impl Json {
         }
     }
 
-    pub fn report(&mut self, out: &mut impl Write, path: &str, f: &Finding) -> io::Result<()> {
+    pub fn report(
+        &mut self,
+        out: &mut impl Write,
+        path: &str,
+        f: &Finding,
+        git: Option<&Provenance>,
+    ) -> io::Result<()> {
         let full = !self.redact;
         let obj = JsonFinding {
             rule_id: &f.rule_id,
@@ -70,6 +79,7 @@ impl Json {
             entropy: (f.entropy * 1000.0).round() / 1000.0,
             decode_path: f.decode_path.iter().map(|s| s.as_str()).collect(),
             fingerprint: f.fingerprint.to_string(),
+            git,
         };
         if self.array {
             out.write_all(if self.written == 0 {

@@ -19,6 +19,7 @@
 
 mod human;
 mod json;
+pub mod provenance;
 mod sarif;
 mod text;
 
@@ -30,6 +31,7 @@ use clap::ValueEnum;
 use scanner_engine::{Finding, RuleInfo};
 
 use crate::args::{Format, OutputArgs};
+pub use provenance::Provenance;
 
 /// When human output is coloured (`--color`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -150,11 +152,21 @@ impl Reporter {
     /// `/`-separated relative path, `a.zip!dir/x.env` for an archive
     /// member, or a label such as `<stdin>`).
     pub fn report(&mut self, path: &str, f: &Finding) -> io::Result<()> {
+        self.report_with(path, f, None)
+    }
+
+    /// Writes one finding with its git provenance, when it has one.
+    pub fn report_with(
+        &mut self,
+        path: &str,
+        f: &Finding,
+        git: Option<&Provenance>,
+    ) -> io::Result<()> {
         self.count += 1;
         let result = match &mut self.sink {
-            Sink::Human(h) => h.report(&mut self.out, path, f),
-            Sink::Json(j) => j.report(&mut self.out, path, f),
-            Sink::Sarif(s) => s.report(&mut self.out, path, f),
+            Sink::Human(h) => h.report(&mut self.out, path, f, git),
+            Sink::Json(j) => j.report(&mut self.out, path, f, git),
+            Sink::Sarif(s) => s.report(&mut self.out, path, f, git),
         };
         result.map_err(|e| self.name_error(e))
     }

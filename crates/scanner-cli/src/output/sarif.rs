@@ -24,6 +24,7 @@ use scanner_engine::{Finding, RuleInfo};
 use serde::Serialize;
 
 use super::text::{end_position, shown};
+use super::provenance::Provenance;
 use super::OutputOptions;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -112,6 +113,14 @@ struct SarifResult<'a> {
     message: Message,
     locations: [Location; 1],
     partial_fingerprints: PartialFingerprints,
+    /// Git provenance (introducing commit, author, blob) for history scans.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<GitProperties<'a>>,
+}
+
+#[derive(Serialize)]
+struct GitProperties<'a> {
+    git: &'a Provenance,
 }
 
 #[derive(Serialize)]
@@ -202,7 +211,13 @@ impl Sarif {
         })
     }
 
-    pub fn report(&mut self, out: &mut impl Write, path: &str, f: &Finding) -> io::Result<()> {
+    pub fn report(
+        &mut self,
+        out: &mut impl Write,
+        path: &str,
+        f: &Finding,
+        git: Option<&Provenance>,
+    ) -> io::Result<()> {
         let mut text = format!("{}: {}", f.rule_name, shown(&f.secret, self.show_secrets));
         if !f.decode_path.is_empty() {
             text.push_str(&format!(" (decoded via {})", f.decode_path_string()));
@@ -229,6 +244,7 @@ impl Sarif {
             partial_fingerprints: PartialFingerprints {
                 v1: f.fingerprint.to_string(),
             },
+            properties: git.map(|git| GitProperties { git }),
         };
         out.write_all(if self.written == 0 {
             b"\n        "
