@@ -34,6 +34,16 @@ pub enum Command {
     /// Scan standard input (streamed: any length, bounded memory).
     #[command(after_help = MEMORY_HELP)]
     Stdin(StdinArgs),
+    /// Scan the history of a git repository: every blob reachable from the
+    /// refs, once, with the commit that introduced it (or, with --staged,
+    /// what is staged for the next commit).
+    #[command(after_help = MEMORY_HELP)]
+    Git(GitArgs),
+    /// Print the findings recorded in a store (--store of dir or git).
+    Report(ReportArgs),
+    /// Record a decision about a finding in a store: accept (a real secret,
+    /// being handled) or reject (not a secret); later reports keep it.
+    Triage(TriageArgs),
     /// Inspect the rule set.
     Rules(RulesArgs),
 }
@@ -230,6 +240,108 @@ pub struct DirArgs {
     /// they finish.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct GitArgs {
+    /// The repository: a work tree or a bare repository.
+    #[arg(default_value = ".", value_name = "PATH")]
+    pub repo: PathBuf,
+    /// Scan only what is reachable from this revision (branch, tag, commit)
+    /// instead of every ref.
+    #[arg(long, value_name = "REV", conflicts_with = "staged")]
+    pub branch: Option<String>,
+    /// Leave out commits reachable from this revision (scan what came
+    /// after it).
+    #[arg(long, value_name = "REV", conflicts_with = "staged")]
+    pub since_commit: Option<String>,
+    /// Scan the blobs staged in the index that differ from HEAD (for a
+    /// pre-commit hook); unstaged changes are not scanned.
+    #[arg(long)]
+    pub staged: bool,
+    #[command(flatten)]
+    pub rules: RuleArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub decode: DecodeArgs,
+    #[command(flatten)]
+    pub suppress: SuppressArgs,
+    /// Record findings and scanned blobs in this SQLite store; a later scan
+    /// with the same rules skips the blobs it has (and reports their known
+    /// findings). With --redact, secrets are stored only as SHA-256 hashes.
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
+    /// Skip blobs larger than this many bytes (counted and named).
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Also scan blobs that look binary.
+    #[arg(long)]
+    pub scan_binary: bool,
+    /// Further commit/path locations listed per blob (the rest counted).
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub max_locations: usize,
+    /// No progress line and no summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Name every skipped blob on stderr.
+    #[arg(long, short)]
+    pub verbose: bool,
+    /// Print scan statistics to stderr when done.
+    #[arg(long)]
+    pub stats: bool,
+    /// Scanning threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// Triage status to filter a report by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    /// No decision recorded.
+    Open,
+    /// Accepted: a real secret, being handled.
+    Accepted,
+    /// Rejected: not a secret.
+    Rejected,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The store written by `dir --store` or `git --store`.
+    #[arg(long, value_name = "FILE")]
+    pub store: PathBuf,
+    /// Only findings with this triage status (default: all).
+    #[arg(long, value_enum)]
+    pub status: Option<StatusArg>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// A triage decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Decision {
+    /// A real secret, acknowledged.
+    Accept,
+    /// Not a secret (false positive, test data).
+    Reject,
+    /// Withdraw an earlier decision.
+    Reopen,
+}
+
+#[derive(Args, Debug)]
+pub struct TriageArgs {
+    /// The finding's fingerprint (16 hex digits, as printed with it).
+    #[arg(value_name = "FINGERPRINT")]
+    pub fingerprint: String,
+    #[arg(value_enum)]
+    pub decision: Decision,
+    /// Why (kept with the decision).
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// The store holding the finding.
+    #[arg(long, value_name = "FILE")]
+    pub store: PathBuf,
 }
 
 #[derive(Args, Debug)]

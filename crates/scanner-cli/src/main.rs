@@ -9,6 +9,7 @@
 
 mod args;
 mod cmd_dir;
+mod cmd_git;
 mod cmd_rules;
 mod cmd_stdin;
 mod config;
@@ -16,6 +17,7 @@ mod diagnostics;
 mod load;
 mod output;
 mod setup;
+mod store_io;
 
 use std::process::ExitCode;
 
@@ -44,6 +46,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         args::Command::Dir(a) => cmd_dir::run(&a),
         args::Command::Stdin(a) => cmd_stdin::run(&a),
+        args::Command::Git(a) => cmd_git::run(&a),
+        args::Command::Report(a) => store_io::report(&a),
+        args::Command::Triage(a) => store_io::triage(&a),
         args::Command::Rules(a) => cmd_rules::run(&a),
     };
     match result {

@@ -19,7 +19,7 @@ fn corpus(size: usize, every: usize) -> (String, Vec<(u64, u64)>) {
     let mut line = 1u64;
     while text.len() < size {
         let n = line as usize;
-        if n % every == 0 {
+        if n.is_multiple_of(every) {
             text.push_str("  auth: ");
             expected.push((line, 9));
             text.push_str(TOKEN);

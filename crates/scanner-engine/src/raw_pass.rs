@@ -223,7 +223,7 @@ fn add_window(
         }
     }
     if w.spans.len() >= max_windows {
-        if slot as usize % VARIANTS == 0 {
+        if (slot as usize).is_multiple_of(VARIANTS) {
             w.spans.clear();
             w.whole_buffer = true;
         } else if let Some(last) = w.spans.last_mut() {

@@ -257,7 +257,7 @@ impl<'e> InputScanner<'e> {
             gate.scanned.streamed = true;
             gate.scanned.spans_split = stats.spans_split;
         }
-        InputOutcome::Scanned(gate.finish(input, out))
+        InputOutcome::Scanned(Box::new(gate.finish(input, out)))
     }
 }
 

@@ -58,7 +58,7 @@ pub struct InputReport {
 /// reported as inputs of their own before it.
 #[derive(Debug)]
 pub enum InputOutcome {
-    Scanned(Scanned),
+    Scanned(Box<Scanned>),
     Skipped(Skip),
     Archive(Box<ArchiveStats>),
 }

@@ -515,11 +515,11 @@ impl Sink for Collect {
 fn scanned(path: &str, bytes: u64, read_error: Option<&str>) -> InputReport {
     InputReport {
         input: Input::path(path),
-        outcome: InputOutcome::Scanned(Scanned {
+        outcome: InputOutcome::Scanned(Box::new(Scanned {
             bytes,
             read_error: read_error.map(str::to_string),
             ..Scanned::default()
-        }),
+        })),
     }
 }
 

@@ -22,8 +22,8 @@ use std::io::{self, Write};
 
 use scanner_engine::Finding;
 
-use super::text::{encoded_bytes, escape_controls, shown};
 use super::provenance::Provenance;
+use super::text::{encoded_bytes, escape_controls, shown};
 use super::OutputOptions;
 
 const PATH_STYLE: &str = "\x1b[1;35m";
@@ -102,7 +102,10 @@ impl Human {
             }
             let more = g.also.len() as u64 + g.more;
             if more > 0 {
-                writeln!(out, "        also in:     {more} more commit/path location(s)")?;
+                writeln!(
+                    out,
+                    "        also in:     {more} more commit/path location(s)"
+                )?;
             }
         }
         writeln!(out, "        fingerprint: {}", f.fingerprint)

@@ -11,8 +11,8 @@ use std::io::{self, Write};
 use scanner_engine::Finding;
 use serde::Serialize;
 
-use super::text::{encoded_bytes, shown};
 use super::provenance::Provenance;
+use super::text::{encoded_bytes, shown};
 use super::OutputOptions;
 use crate::args::Format;
 

@@ -51,7 +51,7 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool, no_color: Option<&OsStr
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => is_terminal && !no_color.is_some_and(|v| !v.is_empty()),
+        ColorChoice::Auto => is_terminal && no_color.is_none_or(|v| v.is_empty()),
     }
 }
 

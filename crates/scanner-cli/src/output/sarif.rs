@@ -23,8 +23,8 @@ use std::sync::Arc;
 use scanner_engine::{Finding, RuleInfo};
 use serde::Serialize;
 
-use super::text::{end_position, shown};
 use super::provenance::Provenance;
+use super::text::{end_position, shown};
 use super::OutputOptions;
 
 pub const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";

@@ -576,7 +576,7 @@ impl Base64SpanFinder {
 
     /// Whether a line break may continue the open window.
     fn can_wrap(&self) -> bool {
-        self.win.count % 4 == 0 && self.alpha != Alpha::UrlSafe
+        self.win.count.is_multiple_of(4) && self.alpha != Alpha::UrlSafe
     }
 
     fn step(
@@ -706,7 +706,7 @@ impl Base64SpanFinder {
             self.qnext = pos;
         }
         self.rem.add(c);
-        if self.win.count % 4 == 0 {
+        if self.win.count.is_multiple_of(4) {
             self.qend = self.end;
             self.qmix = self.win;
             self.rem = Mix::default();

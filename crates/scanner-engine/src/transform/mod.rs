@@ -543,7 +543,7 @@ mod tests {
                 let mut out = b"-----BEGIN KEY-----".to_vec();
                 for line in enc.chunks(width) {
                     out.extend_from_slice(nl.as_bytes());
-                    out.extend(std::iter::repeat(b' ').take(indent));
+                    out.extend(std::iter::repeat_n(b' ', indent));
                     out.extend_from_slice(line);
                 }
                 out.extend_from_slice(nl.as_bytes());

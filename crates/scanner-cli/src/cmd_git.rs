@@ -1,0 +1,364 @@
+//! `secretscan git [PATH]`: scans a repository's history (every blob once,
+//! attributed to the commit that introduced it) or, with `--staged`, what
+//! is staged for the next commit; optionally through a findings store that
+//! makes rescans incremental.
+//!
+//! The planning (commits, trees, blobs) and the parallel scan live in
+//! `scanner-git`; this module wires flags, the store and the output.
+//! Invariants: every finding printed carries its provenance; with a store,
+//! a blob's findings and the record that it was scanned are written in the
+//! same batch (a killed scan loses whole blobs, never half of one), and
+//! blobs skipped as already scanned have their known findings reported, so
+//! a rescan prints what a full scan would.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use scanner_engine::Finding;
+use scanner_fs::baseline::BaselineWriter;
+use scanner_fs::{Input, InputOutcome, InputPolicy, InputReport, Sink, Skip};
+use scanner_git::{BlobScan, Inventory, RefSelection};
+use scanner_store::{
+    GitProvenance, InputKey, InputKind, ScanCounters, ScanMeta, Store, StoreWriter, WriterOptions,
+};
+
+use crate::args::GitArgs;
+use crate::diagnostics::{format_stats, peak_rss_kib, warn_budgets, Console};
+use crate::output::provenance::{utc_date, AlsoIn};
+use crate::output::{Provenance, Reporter};
+use crate::setup::ScanSetup;
+use crate::store_io::{ruleset_hash, to_finding};
+use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+
+pub fn run(args: &GitArgs) -> Result<u8, String> {
+    let repo = scanner_git::open(&args.repo).map_err(|e| e.to_string())?;
+    let local = repo.to_thread_local();
+    let inv = if args.staged {
+        scanner_git::plan_staged(&local)
+    } else {
+        let refs = match &args.branch {
+            Some(rev) => RefSelection::Rev(rev.clone()),
+            None => RefSelection::All,
+        };
+        scanner_git::plan(
+            &local,
+            &refs,
+            args.since_commit.as_deref(),
+            args.max_locations,
+        )
+    }
+    .map_err(|e| format!("{}: {e}", args.repo.display()))?;
+    let roots = [local
+        .workdir()
+        .map_or_else(|| args.repo.clone(), PathBuf::from)];
+    let setup = ScanSetup::new(&args.rules, &args.decode, &args.suppress, &roots)?;
+    let console = Console::new(!args.quiet);
+
+    let mut store = match &args.store {
+        Some(path) => Some(open_store(path, &setup, args)?),
+        None => None,
+    };
+    let known: HashSet<String> = match &store {
+        Some(s) => s
+            .store
+            .scanned_set(InputKind::Blob, &s.ruleset)
+            .map_err(|e| e.to_string())?
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect(),
+        None => HashSet::new(),
+    };
+    let known_blob =
+        |id: &scanner_git::ObjectId| !known.is_empty() && known.contains(&id.to_string());
+    let how = BlobScan {
+        policy: InputPolicy {
+            max_file_size: args.max_file_size,
+            scan_binary: args.scan_binary,
+            archives: None,
+        },
+        suppressions: &setup.suppressions,
+        threads: args
+            .threads
+            .unwrap_or(0)
+            .max(if args.threads.is_some() { 1 } else { 0 }),
+        known: &known_blob,
+    };
+    let threads = match args.threads {
+        Some(n) => n.max(1),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let how = BlobScan { threads, ..how };
+    let mut sink = GitSink {
+        reporter: Reporter::open(&args.output, setup.engine.rules())?,
+        baseline: args
+            .suppress
+            .write_baseline
+            .as_ref()
+            .map(|_| BaselineWriter::default()),
+        console: &console,
+        verbose: args.verbose,
+        inv: &inv,
+        store: store.as_mut(),
+        held: HashMap::new(),
+        known_findings: 0,
+        blobs: 0,
+        bytes: 0,
+    };
+    let result = scanner_git::scan_blobs(&setup.engine, &repo, &inv, &how, &mut sink);
+    console.finish();
+    let summary = result.map_err(|e| e.to_string())?;
+    let GitSink {
+        reporter,
+        baseline,
+        known_findings,
+        ..
+    } = sink;
+    let found = reporter.count();
+    reporter.finish().map_err(|e| e.to_string())?;
+    if let Some(s) = store {
+        let counters = ScanCounters {
+            inputs_scanned: summary.inputs_scanned,
+            inputs_unchanged: summary.skipped.unchanged,
+            inputs_skipped: summary.skipped.total() - summary.skipped.unchanged,
+            bytes_scanned: summary.bytes,
+            findings: found,
+        };
+        s.writer.finish().map_err(|e| e.to_string())?;
+        s.store
+            .finish_scan(s.scan, &counters)
+            .map_err(|e| e.to_string())?;
+    }
+    if let (Some(writer), Some(path)) = (baseline, &args.suppress.write_baseline) {
+        writer.write(path)?;
+    }
+    if !args.quiet || args.stats {
+        let secs = summary.seconds.max(1e-9);
+        let mut line = format!(
+            "secretscan: {found} finding(s) in {} blob(s) of {} commit(s), {:.1} MB in {:.2} s ({:.1} MB/s, {:.0} blobs/s, {threads} thread(s))",
+            inv.blobs.len(),
+            inv.commits.len(),
+            summary.bytes as f64 / 1e6,
+            summary.seconds,
+            summary.bytes as f64 / 1e6 / secs,
+            summary.inputs_scanned as f64 / secs,
+        );
+        let k = &summary.skipped;
+        line.push_str(&format!(
+            "; skipped: {} binary, {} too large, {} unreadable, {} unchanged",
+            k.binary, k.too_large, k.unreadable, k.unchanged
+        ));
+        if known_findings > 0 {
+            line.push_str(&format!(
+                "; {known_findings} finding(s) known from the store"
+            ));
+        }
+        let p = &summary.suppressed;
+        if p.total() > 0 {
+            line.push_str(&format!(
+                "; suppressed: {} inline, {} baseline, {} allowlist",
+                p.inline, p.baseline, p.allowlist
+            ));
+        }
+        console.line(&line);
+    }
+    if args.stats {
+        console.line(&format_stats(&summary.stats));
+        console.line(&format!(
+            "stats: trees={} streamed_blobs={} peak_rss_kib={}",
+            inv.trees,
+            summary.inputs_streamed,
+            peak_rss_kib().unwrap_or(0)
+        ));
+    }
+    if summary.inputs_scanned == 0
+        && summary.skipped.unreadable > 0
+        && summary.skipped.unchanged == 0
+    {
+        console.line("secretscan: error: nothing could be scanned (every blob was unreadable)");
+        return Ok(EXIT_ERROR);
+    }
+    Ok(if found > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// The store of a run: the database, this scan's id and writer.
+struct StoreRun {
+    store: Store,
+    writer: StoreWriter,
+    scan: scanner_store::ScanId,
+    ruleset: String,
+}
+
+fn open_store(
+    path: &std::path::Path,
+    setup: &ScanSetup,
+    args: &GitArgs,
+) -> Result<StoreRun, String> {
+    let named = |e: scanner_store::StoreError| format!("{}: {e}", path.display());
+    let store = Store::open(path).map_err(named)?;
+    let ruleset = ruleset_hash(&setup.engine, &args.rules, &setup.config);
+    let scan = store
+        .begin_scan(&ScanMeta {
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            ruleset_hash: ruleset.clone(),
+            description: format!("git {}", args.repo.display()),
+        })
+        .map_err(named)?;
+    let writer = store
+        .writer(
+            scan,
+            WriterOptions {
+                redact: args.output.redact,
+                ..WriterOptions::default()
+            },
+        )
+        .map_err(named)?;
+    Ok(StoreRun {
+        store,
+        writer,
+        scan,
+        ruleset,
+    })
+}
+
+/// Prints findings with their provenance, records them in the store.
+struct GitSink<'a> {
+    reporter: Reporter,
+    baseline: Option<BaselineWriter>,
+    console: &'a Console,
+    verbose: bool,
+    inv: &'a Inventory,
+    store: Option<&'a mut StoreRun>,
+    /// Findings of blobs not yet done, by blob index (with a store only).
+    held: HashMap<u64, Vec<Finding>>,
+    known_findings: u64,
+    blobs: u64,
+    bytes: u64,
+}
+
+impl GitSink<'_> {
+    /// The provenance of blob `id` from the inventory.
+    fn provenance(&self, id: u64) -> Provenance {
+        let blob = &self.inv.blobs[id as usize];
+        let first = self.inv.commit(&blob.locations[0]);
+        let also = blob.locations[1..]
+            .iter()
+            .map(|l| AlsoIn {
+                commit: self
+                    .inv
+                    .commit(l)
+                    .map(|c| c.id.to_string())
+                    .unwrap_or_default(),
+                path: l.path.to_string(),
+            })
+            .collect();
+        Provenance {
+            commit: first.map(|c| c.id.to_string()).unwrap_or_default(),
+            author_name: first.map(|c| c.author_name.clone()).unwrap_or_default(),
+            author_email: first.map(|c| c.author_email.clone()).unwrap_or_default(),
+            time: first.map_or(0, |c| c.time),
+            date: first.map(|c| utc_date(c.time)).unwrap_or_default(),
+            summary: first.map(|c| c.summary.clone()).unwrap_or_default(),
+            blob: blob.id.to_string(),
+            also,
+            more: blob.more_locations,
+        }
+    }
+
+    fn emit(&mut self, input: &Input, f: &Finding, prov: &Provenance) -> std::io::Result<()> {
+        self.reporter.report_with(&input.path, f, Some(prov))?;
+        if let Some(b) = &mut self.baseline {
+            b.add(&input.path, f);
+        }
+        Ok(())
+    }
+}
+
+fn store_provenance(p: &Provenance) -> GitProvenance {
+    GitProvenance {
+        commit_id: p.commit.clone(),
+        author_name: p.author_name.clone(),
+        author_email: p.author_email.clone(),
+        commit_time: p.time,
+        summary: p.summary.clone(),
+    }
+}
+
+impl Sink for GitSink<'_> {
+    fn findings(&mut self, input: &Input, findings: Vec<Finding>) -> std::io::Result<()> {
+        let prov = self.provenance(input.id);
+        for f in &findings {
+            self.emit(input, f, &prov)?;
+        }
+        if self.store.is_some() {
+            self.held.entry(input.id).or_default().extend(findings);
+        }
+        Ok(())
+    }
+
+    fn input_done(&mut self, report: &InputReport) -> std::io::Result<()> {
+        let input = &report.input;
+        let blob_hex = self.inv.blobs[input.id as usize].id.to_string();
+        let key = InputKey {
+            kind: InputKind::Blob,
+            key: &blob_hex,
+            content_hash: &blob_hex,
+        };
+        let held = self.held.remove(&input.id).unwrap_or_default();
+        match &report.outcome {
+            InputOutcome::Scanned(s) => {
+                self.blobs += 1;
+                self.bytes += s.bytes;
+                warn_budgets(self.console, &input.path, &s.stats);
+                let prov = store_provenance(&self.provenance(input.id));
+                if let Some(st) = self.store.as_deref_mut() {
+                    if s.read_error.is_none() {
+                        st.writer.record_findings(&input.path, &held, Some(&prov));
+                        st.writer
+                            .record_input(&input.path, &key, s.bytes)
+                            .map_err(std::io::Error::other)?;
+                    }
+                }
+            }
+            InputOutcome::Skipped(Skip::Unchanged) => {
+                let known = match self.store.as_deref_mut() {
+                    Some(st) => {
+                        st.writer
+                            .record_unchanged(&key)
+                            .map_err(std::io::Error::other)?;
+                        st.store
+                            .findings_for_input(&key, &st.ruleset)
+                            .map_err(std::io::Error::other)?
+                    }
+                    None => Vec::new(),
+                };
+                let prov = self.provenance(input.id);
+                for sf in &known {
+                    for i in 0..sf.locations.len() {
+                        let f = to_finding(sf, i);
+                        self.known_findings += 1;
+                        self.emit(input, &f, &prov)?;
+                    }
+                }
+            }
+            InputOutcome::Skipped(skip) => {
+                if self.verbose || matches!(skip, Skip::TooLarge(..)) {
+                    let why = match skip {
+                        Skip::Unreadable(e) => format!("unreadable: {e}"),
+                        Skip::TooLarge(size, limit) => {
+                            format!("{size} bytes exceeds --max-file-size {limit}")
+                        }
+                        other => other.reason().to_string(),
+                    };
+                    self.console.line(&format!(
+                        "secretscan: skipped {} (blob {blob_hex}): {why}",
+                        input.path
+                    ));
+                }
+            }
+            InputOutcome::Archive(_) => {}
+        }
+        self.console
+            .progress(self.blobs, self.bytes, self.reporter.count());
+        Ok(())
+    }
+}

@@ -1,0 +1,162 @@
+//! The CLI's side of the findings store: the rule-set hash that decides
+//! whether an earlier scan still counts, stored findings turned back into
+//! reportable ones, and the `report` and `triage` commands.
+//!
+//! Invariant: the rule-set hash changes whenever the rules, their files,
+//! the configuration, the decoding depth or the tool version change, so an
+//! incremental scan never trusts a result obtained with other rules.
+
+use std::sync::Arc;
+
+use scanner_engine::{DecodePath, DecodeStep, Engine, Finding};
+use scanner_store::{GitProvenance, Store, StoredFinding, TriageStatus};
+
+use crate::args::{Decision, ReportArgs, RuleArgs, StatusArg, TriageArgs};
+use crate::config::Config;
+use crate::output::provenance::{utc_date, AlsoIn};
+use crate::output::{Provenance, Reporter};
+use crate::{EXIT_CLEAN, EXIT_FINDINGS};
+
+/// A hash of everything that decides what a scan finds.
+pub fn ruleset_hash(engine: &Engine, rules: &RuleArgs, config: &Config) -> String {
+    let mut text = format!(
+        "secretscan {}\ndepth {}\n",
+        env!("CARGO_PKG_VERSION"),
+        engine.tuning().max_transform_depth
+    );
+    for r in engine.rules() {
+        text.push_str(&format!(
+            "{}\t{}\t{:?}\t{}\t{}\n",
+            r.id, r.name, r.anchors, r.origin, r.confidence
+        ));
+    }
+    for path in rules.rule_files.iter().chain(&config.rule_files) {
+        let content = std::fs::read(path).unwrap_or_default();
+        text.push_str(&format!("file {}\n", scanner_store::sha256_hex(&content)));
+    }
+    if !config.origin.is_empty() {
+        let content = std::fs::read(&config.origin).unwrap_or_default();
+        text.push_str(&format!("config {}\n", scanner_store::sha256_hex(&content)));
+    }
+    scanner_store::sha256_hex(text.as_bytes())
+}
+
+/// A stored finding at one of its locations, as a [`Finding`] to report.
+/// A secret stored redacted is shown as its hash.
+pub fn to_finding(sf: &StoredFinding, at: usize) -> Finding {
+    let loc = &sf.locations[at];
+    let secret = sf
+        .secret
+        .clone()
+        .unwrap_or_else(|| format!("sha256:{}", sf.secret_sha256).into_bytes());
+    let decode_path: DecodePath = loc
+        .decode_path
+        .split(" > ")
+        .filter_map(|s| match s {
+            "base64" => Some(DecodeStep::Base64),
+            "url" => Some(DecodeStep::Url),
+            "utf16le" => Some(DecodeStep::Utf16Le),
+            "utf16be" => Some(DecodeStep::Utf16Be),
+            _ => None,
+        })
+        .collect();
+    Finding {
+        rule_id: Arc::from(sf.rule_id.as_str()),
+        rule_name: Arc::from(sf.rule_name.as_str()),
+        start: loc.start,
+        end: loc.end,
+        encoded_start: loc.start,
+        encoded_end: loc.end,
+        line: loc.line,
+        column: loc.column,
+        secret: secret.clone(),
+        matched: secret.clone(),
+        encoded: secret,
+        entropy: sf.entropy,
+        decode_path,
+        fingerprint: sf.fingerprint,
+    }
+}
+
+/// The store's provenance record as the output shows it.
+pub fn provenance_of(g: &GitProvenance) -> Provenance {
+    Provenance {
+        commit: g.commit_id.clone(),
+        author_name: g.author_name.clone(),
+        author_email: g.author_email.clone(),
+        time: g.commit_time,
+        date: utc_date(g.commit_time),
+        summary: g.summary.clone(),
+        blob: String::new(),
+        also: Vec::<AlsoIn>::new(),
+        more: 0,
+    }
+}
+
+/// `secretscan report`.
+pub fn report(args: &ReportArgs) -> Result<u8, String> {
+    let store =
+        Store::open_read_only(&args.store).map_err(|e| format!("{}: {e}", args.store.display()))?;
+    let status = args.status.map(|s| match s {
+        StatusArg::Open => TriageStatus::Open,
+        StatusArg::Accepted => TriageStatus::Accepted,
+        StatusArg::Rejected => TriageStatus::Rejected,
+    });
+    let findings = store
+        .report(status)
+        .map_err(|e| format!("{}: {e}", args.store.display()))?;
+    let mut reporter = Reporter::open(&args.output, std::iter::empty())?;
+    for sf in &findings {
+        for (i, loc) in sf.locations.iter().enumerate() {
+            let f = to_finding(sf, i);
+            let prov = loc.provenance.as_ref().map(provenance_of);
+            let prov = prov.map(|mut p| {
+                if loc.input_kind == scanner_store::InputKind::Blob {
+                    p.blob = loc.input_key.clone();
+                }
+                p
+            });
+            reporter
+                .report_with(&loc.path, &f, prov.as_ref())
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    let count = reporter.count();
+    reporter.finish().map_err(|e| e.to_string())?;
+    eprintln!(
+        "secretscan: {} finding(s) at {count} location(s) in {}",
+        findings.len(),
+        args.store.display()
+    );
+    Ok(if findings.is_empty() {
+        EXIT_CLEAN
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+/// `secretscan triage`.
+pub fn triage(args: &TriageArgs) -> Result<u8, String> {
+    let fp = scanner_store::parse_fingerprint(&args.fingerprint).ok_or_else(|| {
+        format!(
+            "`{}` is not a fingerprint (16 hex digits, as printed with each finding)",
+            args.fingerprint
+        )
+    })?;
+    let status = match args.decision {
+        Decision::Accept => TriageStatus::Accepted,
+        Decision::Reject => TriageStatus::Rejected,
+        Decision::Reopen => TriageStatus::Open,
+    };
+    let store = Store::open(&args.store).map_err(|e| format!("{}: {e}", args.store.display()))?;
+    store
+        .triage(fp, status, args.note.as_deref())
+        .map_err(|e| format!("{}: {e}", args.store.display()))?;
+    eprintln!(
+        "secretscan: {} marked {} in {}",
+        fp,
+        status.as_str(),
+        args.store.display()
+    );
+    Ok(EXIT_CLEAN)
+}
