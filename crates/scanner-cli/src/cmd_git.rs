@@ -195,7 +195,11 @@ fn open_store(
 ) -> Result<StoreRun, String> {
     let named = |e: scanner_store::StoreError| format!("{}: {e}", path.display());
     let store = Store::open(path).map_err(named)?;
-    let ruleset = ruleset_hash(&setup.engine, &args.rules, &setup.config);
+    let policy = format!(
+        "scan_binary={} max_file_size={:?}",
+        args.scan_binary, args.max_file_size
+    );
+    let ruleset = ruleset_hash(&setup.engine, &args.rules, &setup.config, &policy);
     let scan = store
         .begin_scan(&ScanMeta {
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -338,6 +342,14 @@ impl Sink for GitSink<'_> {
                         self.known_findings += 1;
                         self.emit(input, &f, &prov)?;
                     }
+                }
+            }
+            InputOutcome::Skipped(Skip::Binary) if self.store.is_some() => {
+                // Binary with these settings now and next time: remember it.
+                if let Some(st) = self.store.as_deref_mut() {
+                    st.writer
+                        .record_input(&input.path, &key, 0)
+                        .map_err(std::io::Error::other)?;
                 }
             }
             InputOutcome::Skipped(skip) => {

@@ -17,10 +17,11 @@ use crate::output::provenance::{utc_date, AlsoIn};
 use crate::output::{Provenance, Reporter};
 use crate::{EXIT_CLEAN, EXIT_FINDINGS};
 
-/// A hash of everything that decides what a scan finds.
-pub fn ruleset_hash(engine: &Engine, rules: &RuleArgs, config: &Config) -> String {
+/// A hash of everything that decides what a scan finds; `policy` names
+/// the input settings that matter too (binary scanning, size limit).
+pub fn ruleset_hash(engine: &Engine, rules: &RuleArgs, config: &Config, policy: &str) -> String {
     let mut text = format!(
-        "secretscan {}\ndepth {}\n",
+        "secretscan {}\ndepth {}\npolicy {policy}\n",
         env!("CARGO_PKG_VERSION"),
         engine.tuning().max_transform_depth
     );

@@ -109,12 +109,20 @@ struct Node {
     parents: Vec<ObjectId>,
 }
 
+/// The commits of a scan, parents first, and the trees of the boundary:
+/// hidden commits that are parents of included ones (their content counts
+/// as seen).
+pub struct Selection {
+    pub commits: Vec<CommitInfo>,
+    pub boundary_trees: Vec<ObjectId>,
+}
+
 /// Every commit reachable from `tips` and not from `hide`, parents first.
 pub fn commits_in_order(
     repo: &gix::Repository,
     tips: &[ObjectId],
     hide: Option<ObjectId>,
-) -> Result<Vec<CommitInfo>, GitError> {
+) -> Result<Selection, GitError> {
     let hidden = match hide {
         Some(h) => reachable(repo, &[h], &HashSet::new())?
             .into_keys()
@@ -122,6 +130,18 @@ pub fn commits_in_order(
         None => HashSet::new(),
     };
     let nodes = reachable(repo, tips, &hidden)?;
+    let mut boundary: Vec<ObjectId> = nodes
+        .values()
+        .flat_map(|n| n.parents.iter())
+        .filter(|p| hidden.contains(*p))
+        .copied()
+        .collect();
+    boundary.sort_unstable();
+    boundary.dedup();
+    let boundary_trees = boundary
+        .into_iter()
+        .map(|id| read_commit(repo, id).map(|n| n.info.tree))
+        .collect::<Result<Vec<_>, _>>()?;
     // Kahn's algorithm over parent -> child edges inside the set.
     let mut pending_parents: HashMap<ObjectId, usize> = HashMap::with_capacity(nodes.len());
     let mut children: HashMap<ObjectId, Vec<ObjectId>> = HashMap::with_capacity(nodes.len());
@@ -153,10 +173,14 @@ pub fn commits_in_order(
         order.push(id);
     }
     let mut nodes = nodes;
-    Ok(order
+    let commits = order
         .into_iter()
         .filter_map(|id| nodes.remove(&id).map(|n| n.info))
-        .collect())
+        .collect();
+    Ok(Selection {
+        commits,
+        boundary_trees,
+    })
 }
 
 /// Commits reachable from `from`, stopping at `stop`.

@@ -55,10 +55,13 @@ impl Inventory {
 
 /// Builds the inventory: the blobs of every commit in `commits` (in that
 /// order) and of the trees and blobs tags point to directly.
+/// Trees in `excluded` (those of commits left out with `--since-commit`)
+/// and everything in them are known already: their blobs are not listed.
 pub fn build(
     repo: &gix::Repository,
     commits: Vec<CommitInfo>,
     tips: &Tips,
+    excluded: &[ObjectId],
     max_locations: usize,
 ) -> Result<Inventory, GitError> {
     let mut b = Builder {
@@ -66,8 +69,15 @@ pub fn build(
         max_locations: max_locations.max(1),
         seen_trees: HashSet::new(),
         blob_index: HashMap::new(),
+        excluded_blobs: HashSet::new(),
+        excluding: false,
         inv: Inventory::default(),
     };
+    b.excluding = true;
+    for &t in excluded {
+        b.walk_tree(t, None)?;
+    }
+    b.excluding = false;
     for (i, c) in commits.iter().enumerate() {
         b.walk_tree(c.tree, Some(i as u32))?;
     }
@@ -86,6 +96,10 @@ struct Builder<'r> {
     max_locations: usize,
     seen_trees: HashSet<ObjectId>,
     blob_index: HashMap<ObjectId, usize>,
+    /// Blobs of the excluded trees.
+    excluded_blobs: HashSet<ObjectId>,
+    /// Walking excluded trees: blobs go to `excluded_blobs`.
+    excluding: bool,
     inv: Inventory,
 }
 
@@ -97,7 +111,9 @@ impl Builder<'_> {
             if !self.seen_trees.insert(tree_id) {
                 continue;
             }
-            self.inv.trees += 1;
+            if !self.excluding {
+                self.inv.trees += 1;
+            }
             let tree = self
                 .repo
                 .find_tree(tree_id)
@@ -125,6 +141,13 @@ impl Builder<'_> {
     }
 
     fn add_blob(&mut self, id: ObjectId, commit: Option<u32>, path: Arc<str>) {
+        if self.excluding {
+            self.excluded_blobs.insert(id);
+            return;
+        }
+        if self.excluded_blobs.contains(&id) {
+            return;
+        }
         let loc = Location { commit, path };
         match self.blob_index.get(&id) {
             Some(&i) => {

@@ -69,7 +69,8 @@ pub fn open(path: &Path) -> Result<gix::ThreadSafeRepository, GitError> {
 }
 
 /// The inventory of a history scan: commits reachable from `refs` but not
-/// from `since` (a revision), and their blobs.
+/// from `since` (a revision), and their blobs, less the blobs already in
+/// the trees of the commits `since` leaves out.
 pub fn plan(
     repo: &gix::Repository,
     refs: &RefSelection,
@@ -80,8 +81,8 @@ pub fn plan(
     let hide = since
         .map(|rev| history::resolve_commit(repo, rev))
         .transpose()?;
-    let commits = history::commits_in_order(repo, &tips.commits, hide)?;
-    inventory::build(repo, commits, &tips, max_locations)
+    let sel = history::commits_in_order(repo, &tips.commits, hide)?;
+    inventory::build(repo, sel.commits, &tips, &sel.boundary_trees, max_locations)
 }
 
 /// The inventory of what is staged in the index.
