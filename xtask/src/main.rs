@@ -22,6 +22,11 @@
 //! - `rss`: scan a 2 GiB one-line Base64 file (with a planted token that
 //!   must be found) and a 1 GiB text file with the release binary and fail
 //!   if peak RSS exceeds 256 MiB (see `rss.rs`).
+//! - `git-bench [--commits N] [--keep]`: generate a repository with N
+//!   commits (default 1200) from /usr/include headers, scan its history
+//!   with the release binary with and without a findings store, and fail
+//!   unless the rescan is 10 times faster with the same findings; peers
+//!   from `GIT_BENCH_PEERS` are timed too (see `gitbench.rs`).
 //! - `fuzz [--time SECS] [TARGET...]`: run the cargo-fuzz targets of `fuzz/`
 //!   (all by default) for a share of SECS each (default 60), installing
 //!   cargo-fuzz if needed; prints execs/s and coverage per target and fails
@@ -42,6 +47,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
+mod gitbench;
 mod precision;
 mod rss;
 mod setup;
@@ -75,6 +81,9 @@ Commands:
                         Base64 file (whose planted token must be found) and a 1 GiB text file
                         (release build; writes up to 2 GiB to the temporary directory,
                         removed afterwards)
+  git-bench [--commits N] [--keep]
+                        history scan of a generated N-commit repository; the --store rescan
+                        must be 10x faster with the same findings (GIT_BENCH_PEERS times peers)
   fuzz [--time SECS] [TARGET...]
                         run the fuzz targets (default: all) for SECS seconds in all (default 60)
                         with cargo-fuzz (installed if missing); fails on a crash
@@ -130,6 +139,7 @@ fn main() -> ExitCode {
         Some("bench") => bench(&rest),
         Some("fuzz") => fuzz(&rest),
         Some("rss") => rss_check(),
+        Some("git-bench") => git_bench(&rest),
         Some("precision") => precision_check(&rest),
         Some("vendored") => vendored_smoke(),
         Some(_) => Err(Failure::new(
@@ -194,6 +204,37 @@ fn build_release_cli() -> Result<PathBuf, Failure> {
         ));
     }
     Ok(binary)
+}
+
+/// `git-bench [--commits N] [--keep]`: history scan and incremental rescan.
+fn git_bench(args: &[OsString]) -> Outcome {
+    let mut opts = gitbench::Options {
+        commits: 1200,
+        keep: false,
+    };
+    let mut it = args.iter().map(|a| a.to_string_lossy().into_owned());
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--commits" => {
+                opts.commits = it
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| Failure::new(2, "--commits needs a positive number"))?;
+            }
+            "--keep" => opts.keep = true,
+            other => {
+                return Err(Failure::new(
+                    2,
+                    format!("git-bench: unknown argument `{other}`"),
+                ))
+            }
+        }
+    }
+    let binary = build_release_cli()?;
+    let work = target_dir().path().join("git-bench");
+    gitbench::run(&binary, &work, &opts).map_err(|e| Failure::new(1, format!("git-bench: {e}")))?;
+    Ok(0)
 }
 
 /// `precision [flags]`: findings per MB of the release binary on clean corpora.

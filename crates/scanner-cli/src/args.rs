@@ -201,6 +201,12 @@ pub struct DirArgs {
     /// Follow symbolic links (not followed by default).
     #[arg(long)]
     pub follow: bool,
+    /// Record findings and scanned files in this SQLite store; a later scan
+    /// with the same rules skips files whose size and modification time
+    /// are unchanged (and reports their known findings). Archives are
+    /// always rescanned. With --redact, secrets are stored only as hashes.
+    #[arg(long, value_name = "FILE")]
+    pub store: Option<PathBuf>,
     /// No progress bar and no summary on stderr (warnings are still shown).
     #[arg(long, short)]
     pub quiet: bool,

@@ -9,17 +9,21 @@
 //! budget hits are always warned about; the findings count in the summary
 //! is the number of findings written.
 
+use std::sync::Arc;
+
 use scanner_engine::Finding;
 use scanner_fs::archive::{ArchiveLimits, ArchiveStats};
 use scanner_fs::baseline::BaselineWriter;
 use scanner_fs::{
     scan_paths, Input, InputOutcome, InputPolicy, InputReport, ScanOptions, Sink, Skip, WalkOptions,
 };
+use scanner_store::{InputKey, InputKind, ScanCounters};
 
 use crate::args::DirArgs;
 use crate::diagnostics::{format_stats, peak_rss_kib, summary_line, warn_budgets, Console};
 use crate::output::Reporter;
 use crate::setup::ScanSetup;
+use crate::store_io::StoreRun;
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 
 pub fn run(args: &DirArgs) -> Result<u8, String> {
@@ -47,8 +51,44 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
                 ..ArchiveLimits::default()
             }),
         },
-        suppressions: setup.suppressions,
+        suppressions: setup.suppressions.clone(),
         threads: args.threads.unwrap_or(0),
+        known: None,
+    };
+    let mut opts = opts;
+    let mut store = match &args.store {
+        Some(path) => {
+            let policy = format!(
+                "dir scan_binary={} max_file_size={:?} archives={}/{}",
+                args.scan_binary,
+                args.max_file_size,
+                args.max_archive_depth,
+                args.max_archive_bytes
+            );
+            let run = StoreRun::open(
+                path,
+                &setup,
+                &args.rules,
+                &policy,
+                format!(
+                    "dir {}",
+                    args.paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                args.output.redact,
+            )?;
+            let seen = run.scanned(InputKind::File)?;
+            if !seen.is_empty() {
+                opts.known = Some(Arc::new(move |path: &str, key: &str| {
+                    seen.contains(&(path.to_string(), key.to_string()))
+                }));
+            }
+            Some(run)
+        }
+        None => None,
     };
     let threads = opts.thread_count();
     let console = Console::new(!args.quiet);
@@ -61,6 +101,8 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
             .map(|_| BaselineWriter::default()),
         console: &console,
         verbose: args.verbose,
+        store: store.as_mut(),
+        known_findings: 0,
         files: 0,
         bytes: 0,
     };
@@ -68,8 +110,22 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
     console.finish();
     let summary = result.map_err(|e| e.to_string())?;
     let DirSink {
-        reporter, baseline, ..
+        reporter,
+        baseline,
+        known_findings,
+        ..
     } = sink;
+    if let Some(run) = store {
+        run.finish(&ScanCounters {
+            inputs_scanned: summary.inputs_scanned,
+            inputs_unchanged: summary.skipped.unchanged,
+            inputs_skipped: summary.skipped.total() - summary.skipped.unchanged,
+            bytes_scanned: summary.bytes,
+            findings: reporter.count(),
+        })?;
+    }
+    let mut summary = summary;
+    summary.findings += known_findings;
     reporter.finish().map_err(|e| e.to_string())?;
     if let (Some(writer), Some(path)) = (baseline, &args.suppress.write_baseline) {
         writer.write(path)?;
@@ -109,11 +165,21 @@ struct DirSink<'c> {
     baseline: Option<BaselineWriter>,
     console: &'c Console,
     verbose: bool,
+    store: Option<&'c mut StoreRun>,
+    known_findings: u64,
     files: u64,
     bytes: u64,
 }
 
 impl DirSink<'_> {
+    fn report(&mut self, path: &str, f: &Finding) -> std::io::Result<()> {
+        self.reporter.report(path, f)?;
+        if let Some(b) = &mut self.baseline {
+            b.add(path, f);
+        }
+        Ok(())
+    }
+
     /// Budgets hit in an archive are always warned about (members were cut
     /// or skipped there); damage, encrypted and unsupported members are
     /// named with --verbose and counted in the summary.
@@ -145,10 +211,10 @@ impl DirSink<'_> {
 impl Sink for DirSink<'_> {
     fn findings(&mut self, input: &Input, findings: Vec<Finding>) -> std::io::Result<()> {
         for f in &findings {
-            self.reporter.report(&input.path, f)?;
-            if let Some(b) = &mut self.baseline {
-                b.add(&input.path, f);
-            }
+            self.report(&input.path, f)?;
+        }
+        if let Some(st) = self.store.as_deref_mut() {
+            st.writer.record_findings(&input.path, &findings, None);
         }
         Ok(())
     }
@@ -159,11 +225,43 @@ impl Sink for DirSink<'_> {
             InputOutcome::Scanned(s) => {
                 self.files += 1;
                 self.bytes += s.bytes;
+                if let Some(st) = self.store.as_deref_mut() {
+                    match (&s.content_key, &s.read_error) {
+                        (Some(ck), None) => {
+                            let key = InputKey {
+                                kind: InputKind::File,
+                                key: shown,
+                                content_hash: ck,
+                            };
+                            st.writer
+                                .record_input(shown, &key, s.bytes)
+                                .map_err(std::io::Error::other)?;
+                        }
+                        // Archive members and files read in part are
+                        // scanned again next time.
+                        _ => st.writer.discard(shown),
+                    }
+                }
                 warn_budgets(self.console, shown, &s.stats);
                 if let Some(e) = &s.read_error {
                     self.console.line(&format!(
                         "secretscan: warning: {shown}: scanned in part: {e}"
                     ));
+                }
+            }
+            InputOutcome::Skipped(Skip::Unchanged(ck)) => {
+                let key = InputKey {
+                    kind: InputKind::File,
+                    key: shown,
+                    content_hash: ck,
+                };
+                let known = match self.store.as_deref_mut() {
+                    Some(st) => st.unchanged(&key)?,
+                    None => Vec::new(),
+                };
+                for f in &known {
+                    self.known_findings += 1;
+                    self.report(shown, f)?;
                 }
             }
             InputOutcome::Skipped(Skip::TooLarge(size, limit)) => self.console.line(&format!(

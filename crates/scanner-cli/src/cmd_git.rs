@@ -18,16 +18,14 @@ use scanner_engine::Finding;
 use scanner_fs::baseline::BaselineWriter;
 use scanner_fs::{Input, InputOutcome, InputPolicy, InputReport, Sink, Skip};
 use scanner_git::{BlobScan, Inventory, RefSelection};
-use scanner_store::{
-    GitProvenance, InputKey, InputKind, ScanCounters, ScanMeta, Store, StoreWriter, WriterOptions,
-};
+use scanner_store::{GitProvenance, InputKey, InputKind, ScanCounters};
 
 use crate::args::GitArgs;
 use crate::diagnostics::{format_stats, peak_rss_kib, warn_budgets, Console};
 use crate::output::provenance::{utc_date, AlsoIn};
 use crate::output::{Provenance, Reporter};
 use crate::setup::ScanSetup;
-use crate::store_io::{ruleset_hash, to_finding};
+use crate::store_io::StoreRun;
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 
 pub fn run(args: &GitArgs) -> Result<u8, String> {
@@ -55,14 +53,25 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
     let console = Console::new(!args.quiet);
 
     let mut store = match &args.store {
-        Some(path) => Some(open_store(path, &setup, args)?),
+        Some(path) => {
+            let policy = format!(
+                "git scan_binary={} max_file_size={:?}",
+                args.scan_binary, args.max_file_size
+            );
+            Some(StoreRun::open(
+                path,
+                &setup,
+                &args.rules,
+                &policy,
+                format!("git {}", args.repo.display()),
+                args.output.redact,
+            )?)
+        }
         None => None,
     };
     let known: HashSet<String> = match &store {
         Some(s) => s
-            .store
-            .scanned_set(InputKind::Blob, &s.ruleset)
-            .map_err(|e| e.to_string())?
+            .scanned(InputKind::Blob)?
             .into_iter()
             .map(|(key, _)| key)
             .collect(),
@@ -123,10 +132,7 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
             bytes_scanned: summary.bytes,
             findings: found,
         };
-        s.writer.finish().map_err(|e| e.to_string())?;
-        s.store
-            .finish_scan(s.scan, &counters)
-            .map_err(|e| e.to_string())?;
+        s.finish(&counters)?;
     }
     if let (Some(writer), Some(path)) = (baseline, &args.suppress.write_baseline) {
         writer.write(path)?;
@@ -178,50 +184,6 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
         return Ok(EXIT_ERROR);
     }
     Ok(if found > 0 { EXIT_FINDINGS } else { EXIT_CLEAN })
-}
-
-/// The store of a run: the database, this scan's id and writer.
-struct StoreRun {
-    store: Store,
-    writer: StoreWriter,
-    scan: scanner_store::ScanId,
-    ruleset: String,
-}
-
-fn open_store(
-    path: &std::path::Path,
-    setup: &ScanSetup,
-    args: &GitArgs,
-) -> Result<StoreRun, String> {
-    let named = |e: scanner_store::StoreError| format!("{}: {e}", path.display());
-    let store = Store::open(path).map_err(named)?;
-    let policy = format!(
-        "scan_binary={} max_file_size={:?}",
-        args.scan_binary, args.max_file_size
-    );
-    let ruleset = ruleset_hash(&setup.engine, &args.rules, &setup.config, &policy);
-    let scan = store
-        .begin_scan(&ScanMeta {
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            ruleset_hash: ruleset.clone(),
-            description: format!("git {}", args.repo.display()),
-        })
-        .map_err(named)?;
-    let writer = store
-        .writer(
-            scan,
-            WriterOptions {
-                redact: args.output.redact,
-                ..WriterOptions::default()
-            },
-        )
-        .map_err(named)?;
-    Ok(StoreRun {
-        store,
-        writer,
-        scan,
-        ruleset,
-    })
 }
 
 /// Prints findings with their provenance, records them in the store.
@@ -323,25 +285,15 @@ impl Sink for GitSink<'_> {
                     }
                 }
             }
-            InputOutcome::Skipped(Skip::Unchanged) => {
+            InputOutcome::Skipped(Skip::Unchanged(_)) => {
                 let known = match self.store.as_deref_mut() {
-                    Some(st) => {
-                        st.writer
-                            .record_unchanged(&key)
-                            .map_err(std::io::Error::other)?;
-                        st.store
-                            .findings_for_input(&key, &st.ruleset)
-                            .map_err(std::io::Error::other)?
-                    }
+                    Some(st) => st.unchanged(&key)?,
                     None => Vec::new(),
                 };
                 let prov = self.provenance(input.id);
-                for sf in &known {
-                    for i in 0..sf.locations.len() {
-                        let f = to_finding(sf, i);
-                        self.known_findings += 1;
-                        self.emit(input, &f, &prov)?;
-                    }
+                for f in &known {
+                    self.known_findings += 1;
+                    self.emit(input, f, &prov)?;
                 }
             }
             InputOutcome::Skipped(Skip::Binary) if self.store.is_some() => {

@@ -6,15 +6,22 @@
 //! the configuration, the decoding depth or the tool version change, so an
 //! incremental scan never trusts a result obtained with other rules.
 
+use std::collections::HashSet;
+use std::io;
+use std::path::Path;
 use std::sync::Arc;
 
 use scanner_engine::{DecodePath, DecodeStep, Engine, Finding};
-use scanner_store::{GitProvenance, Store, StoredFinding, TriageStatus};
+use scanner_store::{
+    GitProvenance, InputKey, InputKind, ScanCounters, ScanId, ScanMeta, Store, StoreWriter,
+    StoredFinding, TriageStatus, WriterOptions,
+};
 
 use crate::args::{Decision, ReportArgs, RuleArgs, StatusArg, TriageArgs};
 use crate::config::Config;
 use crate::output::provenance::{utc_date, AlsoIn};
 use crate::output::{Provenance, Reporter};
+use crate::setup::ScanSetup;
 use crate::{EXIT_CLEAN, EXIT_FINDINGS};
 
 /// A hash of everything that decides what a scan finds; `policy` names
@@ -91,6 +98,83 @@ pub fn provenance_of(g: &GitProvenance) -> Provenance {
         blob: String::new(),
         also: Vec::<AlsoIn>::new(),
         more: 0,
+    }
+}
+
+/// The store of one scan: the database, this scan's id and its writer.
+pub struct StoreRun {
+    pub store: Store,
+    pub writer: StoreWriter,
+    pub scan: ScanId,
+    pub ruleset: String,
+}
+
+impl StoreRun {
+    /// Opens (creating or migrating) the store at `path` and begins a scan
+    /// with the rule-set hash of `setup` and `policy`.
+    pub fn open(
+        path: &Path,
+        setup: &ScanSetup,
+        rules: &RuleArgs,
+        policy: &str,
+        description: String,
+        redact: bool,
+    ) -> Result<StoreRun, String> {
+        let named = |e: scanner_store::StoreError| format!("{}: {e}", path.display());
+        let store = Store::open(path).map_err(named)?;
+        let ruleset = ruleset_hash(&setup.engine, rules, &setup.config, policy);
+        let scan = store
+            .begin_scan(&ScanMeta {
+                tool_version: env!("CARGO_PKG_VERSION").to_string(),
+                ruleset_hash: ruleset.clone(),
+                description,
+            })
+            .map_err(named)?;
+        let writer = store
+            .writer(
+                scan,
+                WriterOptions {
+                    redact,
+                    ..WriterOptions::default()
+                },
+            )
+            .map_err(named)?;
+        Ok(StoreRun {
+            store,
+            writer,
+            scan,
+            ruleset,
+        })
+    }
+
+    /// The (key, content hash) pairs of `kind` scanned with these rules.
+    pub fn scanned(&self, kind: InputKind) -> Result<HashSet<(String, String)>, String> {
+        self.store
+            .scanned_set(kind, &self.ruleset)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Marks `key` as seen by this scan and returns its known findings.
+    pub fn unchanged(&mut self, key: &InputKey<'_>) -> io::Result<Vec<Finding>> {
+        self.writer
+            .record_unchanged(key)
+            .map_err(io::Error::other)?;
+        let stored = self
+            .store
+            .findings_for_input(key, &self.ruleset)
+            .map_err(io::Error::other)?;
+        Ok(stored
+            .iter()
+            .flat_map(|sf| (0..sf.locations.len()).map(move |i| to_finding(sf, i)))
+            .collect())
+    }
+
+    /// Commits the last batch and closes the scan with its counters.
+    pub fn finish(self, counters: &ScanCounters) -> Result<(), String> {
+        self.writer.finish().map_err(|e| e.to_string())?;
+        self.store
+            .finish_scan(self.scan, counters)
+            .map_err(|e| e.to_string())
     }
 }
 

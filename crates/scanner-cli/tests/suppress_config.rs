@@ -330,3 +330,51 @@ fn quiet_prints_no_summary_but_still_warns() {
         stderr(&o)
     );
 }
+
+#[test]
+fn dir_store_skips_unchanged_files_and_reports_what_it_knows() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    fs::create_dir(p.join("src")).unwrap();
+    fs::write(p.join("src/a.env"), format!("A={TOKEN}\n")).unwrap();
+    fs::write(p.join("src/b.txt"), "nothing here\n").unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec!["dir", "src", "--format", "jsonl", "--store", "s.db"];
+        args.extend_from_slice(extra);
+        secretscan(&args, p)
+    };
+    let first = run(&[]);
+    assert_eq!(first.status.code(), Some(1), "{}", stderr(&first));
+    assert_eq!(secrets(&first), [TOKEN]);
+    let again = run(&[]);
+    assert_eq!(again.status.code(), Some(1), "{}", stderr(&again));
+    assert_eq!(secrets(&again), [TOKEN], "known findings are reported");
+    assert!(stderr(&again).contains("2 unchanged"), "{}", stderr(&again));
+    // A changed file is scanned again; the unchanged one is not.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    fs::write(p.join("src/b.txt"), format!("B={TOKEN2}\n")).unwrap();
+    let third = run(&[]);
+    assert_eq!(secrets(&third), [TOKEN2, TOKEN]);
+    assert!(stderr(&third).contains("1 unchanged"), "{}", stderr(&third));
+    // Other rules (a disabled one) mean a full rescan.
+    fs::write(
+        p.join("secretscan.toml"),
+        "disable_rules = [\"aws-access-key-id\"]\n",
+    )
+    .unwrap();
+    let o = secretscan(
+        &[
+            "dir",
+            "src",
+            "--format",
+            "jsonl",
+            "--store",
+            "s.db",
+            "--config",
+            "secretscan.toml",
+        ],
+        p,
+    );
+    assert!(!stderr(&o).contains("unchanged"), "{}", stderr(&o));
+    assert_eq!(secrets(&o), [TOKEN2, TOKEN]);
+}

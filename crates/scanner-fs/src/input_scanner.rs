@@ -63,11 +63,27 @@ pub enum InputEvent {
     Done(InputReport),
 }
 
+/// Says whether a file (path as shown, content key) was scanned before
+/// with the same rules, so it can be skipped (see [`content_key`]).
+pub type KnownInput = dyn Fn(&str, &str) -> bool + Send + Sync;
+
+/// The content key of a file: its size and modification time, which change
+/// whenever its content is rewritten (as `make` and git's index assume).
+pub fn content_key(meta: &std::fs::Metadata) -> String {
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    format!("size:{}/mtime:{mtime}", meta.len())
+}
+
 /// One thread's reusable scanning state.
 pub struct InputScanner<'e> {
     engine: &'e Engine,
     suppressions: &'e Suppressions,
     policy: InputPolicy,
+    known: Option<&'e KnownInput>,
     scratch: Scratch,
     buf: Vec<u8>,
     block: Vec<u8>,
@@ -93,6 +109,7 @@ impl<'e> InputScanner<'e> {
             engine,
             suppressions,
             policy,
+            known: None,
             scratch: engine.new_scratch(),
             buf: Vec::new(),
             block: Vec::new(),
@@ -105,6 +122,12 @@ impl<'e> InputScanner<'e> {
         }
     }
 
+    /// Files for which `known` says yes are skipped as
+    /// [`Skip::Unchanged`] without being read.
+    pub fn set_known(&mut self, known: Option<&'e KnownInput>) {
+        self.known = known;
+    }
+
     /// Scans the regular file at `path`, reported as `input`. An archive
     /// or compressed file (when the policy opens them) is reported member by
     /// member (`archive!member`), then once itself with its
@@ -113,11 +136,26 @@ impl<'e> InputScanner<'e> {
         let outcome = match File::open(path) {
             Ok(mut file) => match file.metadata() {
                 Ok(m) if !m.is_file() => InputOutcome::Skipped(Skip::NotRegular),
-                Ok(m) => match self.archive_kind(&mut file, m.len(), &input.path) {
-                    Ok(Some((kind, limits))) => self.scan_archive(kind, limits, file, &input, out),
-                    Ok(None) => self.scan_open(file, Some(m.len()), &input, out),
-                    Err(e) => InputOutcome::Skipped(io_skip(&e)),
-                },
+                Ok(m) => {
+                    let key = content_key(&m);
+                    if self.known.is_some_and(|known| known(&input.path, &key)) {
+                        InputOutcome::Skipped(Skip::Unchanged(key))
+                    } else {
+                        match self.archive_kind(&mut file, m.len(), &input.path) {
+                            Ok(Some((kind, limits))) => {
+                                self.scan_archive(kind, limits, file, &input, out)
+                            }
+                            Ok(None) => match self.scan_open(file, Some(m.len()), &input, out) {
+                                InputOutcome::Scanned(mut s) => {
+                                    s.content_key = Some(key);
+                                    InputOutcome::Scanned(s)
+                                }
+                                other => other,
+                            },
+                            Err(e) => InputOutcome::Skipped(io_skip(&e)),
+                        }
+                    }
+                }
                 Err(e) => InputOutcome::Skipped(io_skip(&e)),
             },
             Err(e) => InputOutcome::Skipped(io_skip(&e)),

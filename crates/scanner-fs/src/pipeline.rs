@@ -23,7 +23,7 @@ use std::time::Instant;
 use ignore::WalkState;
 use scanner_engine::Engine;
 
-use crate::input_scanner::{InputEvent, InputPolicy, InputScanner};
+use crate::input_scanner::{InputEvent, InputPolicy, InputScanner, KnownInput};
 use crate::sink::{Input, InputOutcome, InputReport, ScanSummary, Sink, Skip};
 use crate::suppress::Suppressions;
 use crate::walk::{walker, WalkOptions};
@@ -32,13 +32,16 @@ use crate::walk::{walker, WalkOptions};
 pub const QUEUE_PER_THREAD: usize = 64;
 
 /// Everything a scan of paths needs besides the engine.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct ScanOptions {
     pub walk: WalkOptions,
     pub policy: InputPolicy,
     pub suppressions: Suppressions,
     /// Scanning threads (0 = one per core).
     pub threads: usize,
+    /// Files scanned before with the same rules (see
+    /// [`crate::input_scanner::content_key`]): skipped unread.
+    pub known: Option<std::sync::Arc<KnownInput>>,
 }
 
 impl ScanOptions {
@@ -90,6 +93,7 @@ pub fn scan_paths(
             walk.run(|| {
                 let tx = tx.clone();
                 let mut scanner = InputScanner::new(engine, &opts.suppressions, opts.policy);
+                scanner.set_known(opts.known.as_deref());
                 Box::new(move |entry| visit(&mut scanner, &tx, entry))
             })
         });

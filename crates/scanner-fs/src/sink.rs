@@ -81,6 +81,9 @@ pub struct Scanned {
     /// Reading failed part-way: what was read before was scanned and its
     /// findings reported; this says what went wrong.
     pub read_error: Option<String>,
+    /// For a file on disk: its content key (size and modification time,
+    /// see [`crate::input_scanner::content_key`]), for incremental scans.
+    pub content_key: Option<String>,
 }
 
 /// Findings suppressed, by the mechanism that suppressed them.
@@ -122,8 +125,9 @@ pub enum Skip {
     /// Could not be read (permissions, I/O error, walk error); the message
     /// says why.
     Unreadable(String),
-    /// Scanned before with the same rules (known to a findings store).
-    Unchanged,
+    /// Scanned before with the same rules (known to a findings store); the
+    /// content key that matched (the blob id for git).
+    Unchanged(String),
 }
 
 impl Skip {
@@ -135,7 +139,7 @@ impl Skip {
             Skip::NotRegular => "not a regular file",
             Skip::Vanished => "vanished",
             Skip::Unreadable(_) => "unreadable",
-            Skip::Unchanged => "unchanged",
+            Skip::Unchanged(_) => "unchanged",
         }
     }
 }
@@ -168,7 +172,7 @@ impl SkipCounts {
             Skip::NotRegular => self.not_regular += 1,
             Skip::Vanished => self.vanished += 1,
             Skip::Unreadable(_) => self.unreadable += 1,
-            Skip::Unchanged => self.unchanged += 1,
+            Skip::Unchanged(_) => self.unchanged += 1,
         }
     }
 }

@@ -63,7 +63,7 @@ pub fn scan_blobs(
                     })
                 };
                 if (how.known)(&blob.id) {
-                    send(skipped(Skip::Unchanged));
+                    send(skipped(Skip::Unchanged(blob.id.to_string())));
                     return true;
                 }
                 if let Some(max) = max {
