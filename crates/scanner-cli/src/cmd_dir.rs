@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use scanner_engine::Finding;
 use scanner_fs::archive::{ArchiveLimits, ArchiveStats};
-use scanner_fs::baseline::BaselineWriter;
 use scanner_fs::{
     scan_paths, Input, InputOutcome, InputPolicy, InputReport, ScanOptions, Sink, Skip, WalkOptions,
 };
@@ -21,7 +20,7 @@ use scanner_store::{InputKey, InputKind, ScanCounters};
 
 use crate::args::DirArgs;
 use crate::diagnostics::{format_stats, peak_rss_kib, summary_line, warn_budgets, Console};
-use crate::output::Reporter;
+use crate::findings_out::FindingsOut;
 use crate::setup::ScanSetup;
 use crate::store_io::StoreRun;
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
@@ -93,48 +92,32 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
     let threads = opts.thread_count();
     let console = Console::new(!args.quiet);
     let mut sink = DirSink {
-        reporter: Reporter::open(&args.output, setup.engine.rules())?,
-        baseline: args
-            .suppress
-            .write_baseline
-            .as_ref()
-            .map(|_| BaselineWriter::default()),
-        console: &console,
-        verbose: args.verbose,
+        out: FindingsOut::new(
+            &args.output,
+            &args.suppress,
+            setup.engine.rules(),
+            &console,
+            args.verbose,
+        )?,
         store: store.as_mut(),
-        known_findings: 0,
-        files: 0,
-        bytes: 0,
     };
     let result = scan_paths(&setup.engine, &opts, &mut sink);
     console.finish();
     let summary = result.map_err(|e| e.to_string())?;
-    let DirSink {
-        reporter,
-        baseline,
-        known_findings,
-        ..
-    } = sink;
+    let DirSink { out, .. } = sink;
+    let known = out.known;
+    let count = out.finish(args.suppress.write_baseline.as_deref())?;
     if let Some(run) = store {
         run.finish(&ScanCounters {
             inputs_scanned: summary.inputs_scanned,
             inputs_unchanged: summary.skipped.unchanged,
             inputs_skipped: summary.skipped.total() - summary.skipped.unchanged,
             bytes_scanned: summary.bytes,
-            findings: reporter.count(),
+            findings: count,
         })?;
     }
     let mut summary = summary;
-    summary.findings += known_findings;
-    reporter.finish().map_err(|e| e.to_string())?;
-    if let (Some(writer), Some(path)) = (baseline, &args.suppress.write_baseline) {
-        writer.write(path)?;
-        console.line(&format!(
-            "secretscan: baseline with {} finding(s) written to {}",
-            summary.findings,
-            path.display()
-        ));
-    }
+    summary.findings += known;
     if !args.quiet || args.stats {
         console.line(&summary_line(&summary, threads));
     }
@@ -159,47 +142,34 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
     })
 }
 
-/// Writes findings, records the baseline, warns and shows progress.
+/// Writes findings, records them in the store, warns and shows progress.
 struct DirSink<'c> {
-    reporter: Reporter,
-    baseline: Option<BaselineWriter>,
-    console: &'c Console,
-    verbose: bool,
+    out: FindingsOut<'c>,
     store: Option<&'c mut StoreRun>,
-    known_findings: u64,
-    files: u64,
-    bytes: u64,
 }
 
 impl DirSink<'_> {
-    fn report(&mut self, path: &str, f: &Finding) -> std::io::Result<()> {
-        self.reporter.report(path, f)?;
-        if let Some(b) = &mut self.baseline {
-            b.add(path, f);
-        }
-        Ok(())
-    }
-
     /// Budgets hit in an archive are always warned about (members were cut
     /// or skipped there); damage, encrypted and unsupported members are
     /// named with --verbose and counted in the summary.
     fn warn_archive(&self, shown: &str, stats: &ArchiveStats) {
+        let console = self.out.console;
         let budgets = stats.budgets_hit();
         if !budgets.is_empty() {
             let names: Vec<String> = budgets.iter().map(|b| b.to_string()).collect();
-            self.console.line(&format!(
+            console.line(&format!(
                 "secretscan: warning: {shown}: archive budget hit ({}): {} member(s) not scanned, {} cut; findings may be missing",
                 names.join(", "),
                 stats.members_skipped(),
                 stats.truncated_entry_bytes + stats.truncated_total_bytes
             ));
         }
-        if self.verbose {
+        if self.out.verbose {
             for w in &stats.warnings {
-                self.console.line(&format!("secretscan: archive: {w}"));
+                console.line(&format!("secretscan: archive: {w}"));
             }
             if stats.warnings_omitted > 0 {
-                self.console.line(&format!(
+                console.line(&format!(
                     "secretscan: archive: {shown}: {} more warning(s) not shown",
                     stats.warnings_omitted
                 ));
@@ -211,7 +181,7 @@ impl DirSink<'_> {
 impl Sink for DirSink<'_> {
     fn findings(&mut self, input: &Input, findings: Vec<Finding>) -> std::io::Result<()> {
         for f in &findings {
-            self.report(&input.path, f)?;
+            self.out.report(&input.path, f, None)?;
         }
         if let Some(st) = self.store.as_deref_mut() {
             st.writer.record_findings(&input.path, &findings, None);
@@ -223,8 +193,7 @@ impl Sink for DirSink<'_> {
         let shown = &report.input.path;
         match &report.outcome {
             InputOutcome::Scanned(s) => {
-                self.files += 1;
-                self.bytes += s.bytes;
+                self.out.scanned(s.bytes);
                 if let Some(st) = self.store.as_deref_mut() {
                     match (&s.content_key, &s.read_error) {
                         (Some(ck), None) => {
@@ -242,9 +211,9 @@ impl Sink for DirSink<'_> {
                         _ => st.writer.discard(shown),
                     }
                 }
-                warn_budgets(self.console, shown, &s.stats);
+                warn_budgets(self.out.console, shown, &s.stats);
                 if let Some(e) = &s.read_error {
-                    self.console.line(&format!(
+                    self.out.console.line(&format!(
                         "secretscan: warning: {shown}: scanned in part: {e}"
                     ));
                 }
@@ -260,26 +229,14 @@ impl Sink for DirSink<'_> {
                     None => Vec::new(),
                 };
                 for f in &known {
-                    self.known_findings += 1;
-                    self.report(shown, f)?;
+                    self.out.known += 1;
+                    self.out.report(shown, f, None)?;
                 }
             }
-            InputOutcome::Skipped(Skip::TooLarge(size, limit)) => self.console.line(&format!(
-                "secretscan: skipped {shown}: {size} bytes exceeds --max-file-size {limit}"
-            )),
-            InputOutcome::Skipped(skip) if self.verbose => {
-                let why = match skip {
-                    Skip::Unreadable(e) => format!("unreadable: {e}"),
-                    other => other.reason().to_string(),
-                };
-                self.console
-                    .line(&format!("secretscan: skipped {shown}: {why}"));
-            }
-            InputOutcome::Skipped(_) => {}
+            InputOutcome::Skipped(skip) => self.out.skipped(shown, skip),
             InputOutcome::Archive(stats) => self.warn_archive(shown, stats),
         }
-        self.console
-            .progress(self.files, self.bytes, self.reporter.count());
+        self.out.progress();
         Ok(())
     }
 }

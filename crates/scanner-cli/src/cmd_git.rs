@@ -15,15 +15,15 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use scanner_engine::Finding;
-use scanner_fs::baseline::BaselineWriter;
 use scanner_fs::{Input, InputOutcome, InputPolicy, InputReport, Sink, Skip};
 use scanner_git::{BlobScan, Inventory, RefSelection};
 use scanner_store::{GitProvenance, InputKey, InputKind, ScanCounters};
 
 use crate::args::GitArgs;
 use crate::diagnostics::{format_stats, peak_rss_kib, warn_budgets, Console};
+use crate::findings_out::FindingsOut;
 use crate::output::provenance::{utc_date, AlsoIn};
-use crate::output::{Provenance, Reporter};
+use crate::output::Provenance;
 use crate::setup::ScanSetup;
 use crate::store_io::StoreRun;
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
@@ -77,6 +77,10 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
             .collect(),
         None => HashSet::new(),
     };
+    let threads = match args.threads {
+        Some(n) => n.max(1),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     let known_blob =
         |id: &scanner_git::ObjectId| !known.is_empty() && known.contains(&id.to_string());
     let how = BlobScan {
@@ -86,44 +90,27 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
             archives: None,
         },
         suppressions: &setup.suppressions,
-        threads: args
-            .threads
-            .unwrap_or(0)
-            .max(if args.threads.is_some() { 1 } else { 0 }),
+        threads,
         known: &known_blob,
     };
-    let threads = match args.threads {
-        Some(n) => n.max(1),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let how = BlobScan { threads, ..how };
     let mut sink = GitSink {
-        reporter: Reporter::open(&args.output, setup.engine.rules())?,
-        baseline: args
-            .suppress
-            .write_baseline
-            .as_ref()
-            .map(|_| BaselineWriter::default()),
-        console: &console,
-        verbose: args.verbose,
+        out: FindingsOut::new(
+            &args.output,
+            &args.suppress,
+            setup.engine.rules(),
+            &console,
+            args.verbose,
+        )?,
         inv: &inv,
         store: store.as_mut(),
         held: HashMap::new(),
-        known_findings: 0,
-        blobs: 0,
-        bytes: 0,
     };
     let result = scanner_git::scan_blobs(&setup.engine, &repo, &inv, &how, &mut sink);
     console.finish();
     let summary = result.map_err(|e| e.to_string())?;
-    let GitSink {
-        reporter,
-        baseline,
-        known_findings,
-        ..
-    } = sink;
-    let found = reporter.count();
-    reporter.finish().map_err(|e| e.to_string())?;
+    let GitSink { out, .. } = sink;
+    let known_findings = out.known;
+    let found = out.finish(args.suppress.write_baseline.as_deref())?;
     if let Some(s) = store {
         let counters = ScanCounters {
             inputs_scanned: summary.inputs_scanned,
@@ -133,9 +120,6 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
             findings: found,
         };
         s.finish(&counters)?;
-    }
-    if let (Some(writer), Some(path)) = (baseline, &args.suppress.write_baseline) {
-        writer.write(path)?;
     }
     if !args.quiet || args.stats {
         let secs = summary.seconds.max(1e-9);
@@ -188,17 +172,11 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
 
 /// Prints findings with their provenance, records them in the store.
 struct GitSink<'a> {
-    reporter: Reporter,
-    baseline: Option<BaselineWriter>,
-    console: &'a Console,
-    verbose: bool,
+    out: FindingsOut<'a>,
     inv: &'a Inventory,
     store: Option<&'a mut StoreRun>,
     /// Findings of blobs not yet done, by blob index (with a store only).
     held: HashMap<u64, Vec<Finding>>,
-    known_findings: u64,
-    blobs: u64,
-    bytes: u64,
 }
 
 impl GitSink<'_> {
@@ -231,11 +209,7 @@ impl GitSink<'_> {
     }
 
     fn emit(&mut self, input: &Input, f: &Finding, prov: &Provenance) -> std::io::Result<()> {
-        self.reporter.report_with(&input.path, f, Some(prov))?;
-        if let Some(b) = &mut self.baseline {
-            b.add(&input.path, f);
-        }
-        Ok(())
+        self.out.report(&input.path, f, Some(prov))
     }
 }
 
@@ -272,9 +246,8 @@ impl Sink for GitSink<'_> {
         let held = self.held.remove(&input.id).unwrap_or_default();
         match &report.outcome {
             InputOutcome::Scanned(s) => {
-                self.blobs += 1;
-                self.bytes += s.bytes;
-                warn_budgets(self.console, &input.path, &s.stats);
+                self.out.scanned(s.bytes);
+                warn_budgets(self.out.console, &input.path, &s.stats);
                 let prov = store_provenance(&self.provenance(input.id));
                 if let Some(st) = self.store.as_deref_mut() {
                     if s.read_error.is_none() {
@@ -292,7 +265,7 @@ impl Sink for GitSink<'_> {
                 };
                 let prov = self.provenance(input.id);
                 for f in &known {
-                    self.known_findings += 1;
+                    self.out.known += 1;
                     self.emit(input, f, &prov)?;
                 }
             }
@@ -305,24 +278,12 @@ impl Sink for GitSink<'_> {
                 }
             }
             InputOutcome::Skipped(skip) => {
-                if self.verbose || matches!(skip, Skip::TooLarge(..)) {
-                    let why = match skip {
-                        Skip::Unreadable(e) => format!("unreadable: {e}"),
-                        Skip::TooLarge(size, limit) => {
-                            format!("{size} bytes exceeds --max-file-size {limit}")
-                        }
-                        other => other.reason().to_string(),
-                    };
-                    self.console.line(&format!(
-                        "secretscan: skipped {} (blob {blob_hex}): {why}",
-                        input.path
-                    ));
-                }
+                let shown = format!("{} (blob {blob_hex})", input.path);
+                self.out.skipped(&shown, skip);
             }
             InputOutcome::Archive(_) => {}
         }
-        self.console
-            .progress(self.blobs, self.bytes, self.reporter.count());
+        self.out.progress();
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ mod cmd_rules;
 mod cmd_stdin;
 mod config;
 mod diagnostics;
+mod findings_out;
 mod load;
 mod output;
 mod setup;
