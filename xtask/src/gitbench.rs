@@ -211,7 +211,9 @@ fn build_repo(repo: &Path, commits: usize) -> Result<(usize, u64), String> {
             put(&name, data.as_bytes(), &mut stdin).map_err(|e| e.to_string())?;
         }
         if i % 50 == 0 {
-            let token = format!("ghp_{:0>36}", format!("R7vX2kq9LmN4pT8sW1yZ3bC6dF0g{i:08}"));
+            // Varied digits: a run of zeros would read as a placeholder.
+            let n = (i as u64 + 1).wrapping_mul(2_654_435_761) % 100_000_000;
+            let token = format!("ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0g{n:08}");
             let data = format!("GITHUB_TOKEN={token}\n");
             put("config/secrets.env", data.as_bytes(), &mut stdin).map_err(|e| e.to_string())?;
         }

@@ -32,6 +32,7 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
         }
     }
     let setup = ScanSetup::new(&args.rules, &args.decode, &args.suppress, &args.paths)?;
+    let engine = setup.engine()?;
     let mut excludes = args.excludes.clone();
     excludes.extend(setup.config.exclude.iter().cloned());
     let opts = ScanOptions {
@@ -67,7 +68,6 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
             let run = StoreRun::open(
                 path,
                 &setup,
-                &args.rules,
                 &policy,
                 format!(
                     "dir {}",
@@ -95,13 +95,13 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
         out: FindingsOut::new(
             &args.output,
             &args.suppress,
-            setup.engine.rules(),
+            engine.rules(),
             &console,
             args.verbose,
         )?,
         store: store.as_mut(),
     };
-    let result = scan_paths(&setup.engine, &opts, &mut sink);
+    let result = scan_paths(engine, &opts, &mut sink);
     console.finish();
     let summary = result.map_err(|e| e.to_string())?;
     let DirSink { out, .. } = sink;

@@ -15,37 +15,25 @@ use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 use scanner_engine::Finding;
-use scanner_fs::{Input, InputOutcome, InputPolicy, InputReport, Sink, Skip};
+use scanner_fs::{
+    Input, InputOutcome, InputPolicy, InputReport, ScanError, ScanSummary, Sink, Skip,
+};
 use scanner_git::{BlobScan, Inventory, RefSelection};
 use scanner_store::{GitProvenance, InputKey, InputKind, ScanCounters};
 
+use crate::args::Format;
 use crate::args::GitArgs;
 use crate::diagnostics::{format_stats, peak_rss_kib, warn_budgets, Console};
 use crate::findings_out::FindingsOut;
 use crate::output::provenance::{utc_date, AlsoIn};
 use crate::output::Provenance;
 use crate::setup::ScanSetup;
-use crate::store_io::StoreRun;
+use crate::store_io::{provenance_of, to_finding, StoreRun};
 use crate::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 
 pub fn run(args: &GitArgs) -> Result<u8, String> {
     let repo = scanner_git::open(&args.repo).map_err(|e| e.to_string())?;
     let local = repo.to_thread_local();
-    let inv = if args.staged {
-        scanner_git::plan_staged(&local)
-    } else {
-        let refs = match &args.branch {
-            Some(rev) => RefSelection::Rev(rev.clone()),
-            None => RefSelection::All,
-        };
-        scanner_git::plan(
-            &local,
-            &refs,
-            args.since_commit.as_deref(),
-            args.max_locations,
-        )
-    }
-    .map_err(|e| format!("{}: {e}", args.repo.display()))?;
     let roots = [local
         .workdir()
         .map_or_else(|| args.repo.clone(), PathBuf::from)];
@@ -61,7 +49,6 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
             Some(StoreRun::open(
                 path,
                 &setup,
-                &args.rules,
                 &policy,
                 format!("git {}", args.repo.display()),
                 args.output.redact,
@@ -69,6 +56,32 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
         }
         None => None,
     };
+    // Commits whose every blob an earlier scan with these rules recorded:
+    // their trees are not walked again (not for --staged).
+    let covered_hex: HashSet<String> = match &store {
+        Some(s) if !args.staged => s.covered_commits()?,
+        _ => HashSet::new(),
+    };
+    let covered: HashSet<scanner_git::ObjectId> = covered_hex
+        .iter()
+        .filter_map(|h| scanner_git::ObjectId::from_hex(h.as_bytes()).ok())
+        .collect();
+    let inv = if args.staged {
+        scanner_git::plan_staged(&local)
+    } else {
+        let refs = match &args.branch {
+            Some(rev) => RefSelection::Rev(rev.clone()),
+            None => RefSelection::All,
+        };
+        scanner_git::plan(
+            &local,
+            &refs,
+            args.since_commit.as_deref(),
+            args.max_locations,
+            &covered,
+        )
+    }
+    .map_err(|e| format!("{}: {e}", args.repo.display()))?;
     let known: HashSet<String> = match &store {
         Some(s) => s
             .scanned(InputKind::Blob)?
@@ -83,6 +96,15 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
     };
     let known_blob =
         |id: &scanner_git::ObjectId| !known.is_empty() && known.contains(&id.to_string());
+    // The engine is compiled only when a blob needs scanning (or SARIF
+    // needs the rule table): an unchanged repository rescans without it.
+    let need_engine =
+        args.output.format == Format::Sarif || inv.blobs.iter().any(|b| !known_blob(&b.id));
+    let engine = if need_engine {
+        Some(setup.engine()?)
+    } else {
+        None
+    };
     let how = BlobScan {
         policy: InputPolicy {
             max_file_size: args.max_file_size,
@@ -97,21 +119,40 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
         out: FindingsOut::new(
             &args.output,
             &args.suppress,
-            setup.engine.rules(),
+            engine.into_iter().flat_map(|e| e.rules()),
             &console,
             args.verbose,
         )?,
         inv: &inv,
         store: store.as_mut(),
         held: HashMap::new(),
+        reported_blobs: HashSet::new(),
     };
-    let result = scanner_git::scan_blobs(&setup.engine, &repo, &inv, &how, &mut sink);
+    // Findings of the covered commits, from the store.
+    let reachable_covered: HashSet<String> = inv
+        .commits
+        .iter()
+        .map(|c| c.id.to_string())
+        .filter(|id| covered_hex.contains(id))
+        .collect();
+    sink.report_covered(&reachable_covered)
+        .map_err(|e| e.to_string())?;
+    let result = match engine {
+        Some(engine) => scanner_git::scan_blobs(engine, &repo, &inv, &how, &mut sink),
+        None => replay_known(&inv, &mut sink),
+    };
     console.finish();
     let summary = result.map_err(|e| e.to_string())?;
     let GitSink { out, .. } = sink;
     let known_findings = out.known;
     let found = out.finish(args.suppress.write_baseline.as_deref())?;
-    if let Some(s) = store {
+    if let Some(mut s) = store {
+        // Every blob of these commits is now recorded (unless some could
+        // not be read): later scans need not walk their trees.
+        if !args.staged && summary.skipped.unreadable == 0 {
+            let ids: Vec<String> = inv.commits.iter().map(|c| c.id.to_string()).collect();
+            s.writer.record_commits(&ids).map_err(|e| e.to_string())?;
+        }
         let counters = ScanCounters {
             inputs_scanned: summary.inputs_scanned,
             inputs_unchanged: summary.skipped.unchanged,
@@ -177,9 +218,61 @@ struct GitSink<'a> {
     store: Option<&'a mut StoreRun>,
     /// Findings of blobs not yet done, by blob index (with a store only).
     held: HashMap<u64, Vec<Finding>>,
+    /// Blobs whose findings were reported from the store already.
+    reported_blobs: HashSet<String>,
+}
+
+/// Passes every blob of `inv` to `sink` as unchanged (all are known to the
+/// store), without an engine.
+fn replay_known(inv: &Inventory, sink: &mut GitSink<'_>) -> Result<ScanSummary, ScanError> {
+    let started = std::time::Instant::now();
+    let mut summary = ScanSummary::default();
+    for (i, blob) in inv.blobs.iter().enumerate() {
+        let report = InputReport {
+            input: Input {
+                path: blob.locations[0].path.clone(),
+                id: i as u64,
+            },
+            outcome: InputOutcome::Skipped(Skip::Unchanged(blob.id.to_string())),
+        };
+        summary.add(&report);
+        sink.input_done(&report).map_err(ScanError::Sink)?;
+    }
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
 }
 
 impl GitSink<'_> {
+    /// Reports the findings the store holds for blobs introduced by
+    /// `commits` (covered commits, not walked), with their stored
+    /// provenance.
+    fn report_covered(&mut self, commits: &HashSet<String>) -> std::io::Result<()> {
+        let Some(st) = self.store.as_deref() else {
+            return Ok(());
+        };
+        if commits.is_empty() {
+            return Ok(());
+        }
+        let stored = st
+            .findings_in_commits(commits)
+            .map_err(std::io::Error::other)?;
+        for sf in &stored {
+            for (i, loc) in sf.locations.iter().enumerate() {
+                let f = to_finding(sf, i);
+                let mut prov = loc
+                    .provenance
+                    .as_ref()
+                    .map(provenance_of)
+                    .unwrap_or_default();
+                prov.blob = loc.input_key.clone();
+                self.reported_blobs.insert(loc.input_key.clone());
+                self.out.known += 1;
+                self.out.report(&loc.path, &f, Some(&prov))?;
+            }
+        }
+        Ok(())
+    }
+
     /// The provenance of blob `id` from the inventory.
     fn provenance(&self, id: u64) -> Provenance {
         let blob = &self.inv.blobs[id as usize];
@@ -258,6 +351,8 @@ impl Sink for GitSink<'_> {
                     }
                 }
             }
+            InputOutcome::Skipped(Skip::Unchanged(_))
+                if self.reported_blobs.contains(&blob_hex) => {}
             InputOutcome::Skipped(Skip::Unchanged(_)) => {
                 let known = match self.store.as_deref_mut() {
                     Some(st) => st.unchanged(&key)?,

@@ -17,8 +17,9 @@ use crate::{EXIT_CLEAN, EXIT_FINDINGS};
 pub fn run(args: &StdinArgs) -> Result<u8, String> {
     let roots = [PathBuf::from(".")];
     let setup = ScanSetup::new(&args.rules, &args.decode, &args.suppress, &roots)?;
+    let engine = setup.engine()?;
     let console = Console::new(false);
-    let mut reporter = Reporter::open(&args.output, setup.engine.rules())?;
+    let mut reporter = Reporter::open(&args.output, engine.rules())?;
     let mut baseline = args
         .suppress
         .write_baseline
@@ -30,7 +31,7 @@ pub fn run(args: &StdinArgs) -> Result<u8, String> {
         scan_binary: true,
         archives: None,
     };
-    let mut scanner = InputScanner::new(&setup.engine, &setup.suppressions, policy);
+    let mut scanner = InputScanner::new(engine, &setup.suppressions, policy);
     let mut write_error = None;
     let mut outcome = None;
     let stdin = io::stdin();

@@ -16,7 +16,9 @@ use std::fs;
 use std::path::Path;
 
 use scanner_engine::compat::{load_rules, LoadedRules, RuleFormat};
-use scanner_engine::{builtin_rules, Engine, EngineBuilder, RuleError, Tuning};
+use scanner_engine::{
+    builtin_rules, Confidence, Engine, EngineBuilder, RuleError, RuleSpec, Tuning,
+};
 
 use crate::args::{RuleArgs, RulesFormatArg};
 use crate::config::Config;
@@ -48,6 +50,35 @@ pub fn engine(args: &RuleArgs, tuning: Tuning) -> Result<Engine, String> {
 /// `config`, scanning with `tuning`. A disabled id no loaded rule has is an
 /// error naming the configuration file.
 pub fn engine_with(args: &RuleArgs, config: &Config, tuning: Tuning) -> Result<Engine, String> {
+    rule_set(args, config)?.compile(tuning)
+}
+
+/// The rules a scan will use, read and checked but not compiled (so that
+/// a scan that finds everything in its store need not compile them).
+pub struct RuleSet {
+    /// The rules, disabled ones removed; `min_confidence` applies at build.
+    pub specs: Vec<RuleSpec>,
+    pub min_confidence: Confidence,
+    lenient: bool,
+    strict: HashSet<String>,
+}
+
+impl RuleSet {
+    /// Compiles the engine, scanning with `tuning`.
+    pub fn compile(&self, tuning: Tuning) -> Result<Engine, String> {
+        let builder = Engine::builder()
+            .builtin_rules(false)
+            .rules(self.specs.iter().cloned())
+            .min_confidence(self.min_confidence)
+            .tuning(tuning);
+        build(builder, self.lenient, &self.strict)
+    }
+}
+
+/// Reads the rules for `args` plus the rules, rule files and disabled rules
+/// of `config`. A disabled id no loaded rule has is an error naming the
+/// configuration file.
+pub fn rule_set(args: &RuleArgs, config: &Config) -> Result<RuleSet, String> {
     let mut specs = if args.no_builtin_rules {
         Vec::new()
     } else {
@@ -77,12 +108,12 @@ pub fn engine_with(args: &RuleArgs, config: &Config, tuning: Tuning) -> Result<E
         }
     }
     specs.retain(|r| !config.disable_rules.contains(&r.id));
-    let builder = Engine::builder()
-        .builtin_rules(false)
-        .rules(specs)
-        .min_confidence(args.min_confidence)
-        .tuning(tuning);
-    build(builder, lenient, &strict)
+    Ok(RuleSet {
+        specs,
+        min_confidence: args.min_confidence,
+        lenient,
+        strict,
+    })
 }
 
 /// Builds strictly, or (when `lenient`) skipping invalid rules of foreign

@@ -1,10 +1,11 @@
 //! What the scanning commands share before a scan starts: the configuration
-//! file, the engine built from flags and configuration, and the
+//! file, the rules (compiled into the engine on first use), and the
 //! suppressions (inline markers, baseline, allowlist).
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
-use scanner_engine::Engine;
+use scanner_engine::{Engine, Tuning};
 use scanner_fs::suppress::{Suppressions, DEFAULT_MARKER};
 
 use crate::args::{DecodeArgs, RuleArgs, SuppressArgs};
@@ -14,7 +15,9 @@ use crate::load;
 /// Everything a scanning command needs, built from its flags.
 pub struct ScanSetup {
     pub config: Config,
-    pub engine: Engine,
+    pub rules: load::RuleSet,
+    pub tuning: Tuning,
+    engine: OnceLock<Engine>,
     pub suppressions: Suppressions,
 }
 
@@ -28,7 +31,7 @@ impl ScanSetup {
         roots: &[PathBuf],
     ) -> Result<ScanSetup, String> {
         let config = Config::find(suppress.config.as_deref(), suppress.no_config, roots)?;
-        let engine = load::engine_with(rules, &config, decode.tuning())?;
+        let rule_set = load::rule_set(rules, &config)?;
         let mut markers = vec![DEFAULT_MARKER.to_string()];
         for m in suppress
             .ignore_comments
@@ -57,8 +60,19 @@ impl ScanSetup {
         };
         Ok(ScanSetup {
             config,
-            engine,
+            rules: rule_set,
+            tuning: decode.tuning(),
+            engine: OnceLock::new(),
             suppressions,
         })
+    }
+
+    /// The engine, compiled on first use; errors name the rule at fault.
+    pub fn engine(&self) -> Result<&Engine, String> {
+        if let Some(e) = self.engine.get() {
+            return Ok(e);
+        }
+        let engine = self.rules.compile(self.tuning.clone())?;
+        Ok(self.engine.get_or_init(|| engine))
     }
 }

@@ -11,39 +11,35 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use scanner_engine::{DecodePath, DecodeStep, Engine, Finding};
+use scanner_engine::{DecodePath, DecodeStep, Finding};
 use scanner_store::{
     GitProvenance, InputKey, InputKind, ScanCounters, ScanId, ScanMeta, Store, StoreWriter,
     StoredFinding, TriageStatus, WriterOptions,
 };
 
-use crate::args::{Decision, ReportArgs, RuleArgs, StatusArg, TriageArgs};
-use crate::config::Config;
+use crate::args::{Decision, ReportArgs, StatusArg, TriageArgs};
 use crate::output::provenance::{utc_date, AlsoIn};
 use crate::output::{Provenance, Reporter};
 use crate::setup::ScanSetup;
 use crate::{EXIT_CLEAN, EXIT_FINDINGS};
 
-/// A hash of everything that decides what a scan finds; `policy` names
-/// the input settings that matter too (binary scanning, size limit).
-pub fn ruleset_hash(engine: &Engine, rules: &RuleArgs, config: &Config, policy: &str) -> String {
+/// A hash of everything that decides what a scan finds: the tool version,
+/// every rule as loaded (regex, keywords, filters, origin), the minimum
+/// confidence, the decoding depth, the configuration file's text, and
+/// `policy` (the input settings that matter: binary scanning, size and
+/// archive limits). Computed from the rules as read, before compiling.
+pub fn ruleset_hash(setup: &ScanSetup, policy: &str) -> String {
     let mut text = format!(
-        "secretscan {}\ndepth {}\npolicy {policy}\n",
+        "secretscan {}\ndepth {}\nmin_confidence {}\npolicy {policy}\n",
         env!("CARGO_PKG_VERSION"),
-        engine.tuning().max_transform_depth
+        setup.tuning.max_transform_depth,
+        setup.rules.min_confidence,
     );
-    for r in engine.rules() {
-        text.push_str(&format!(
-            "{}\t{}\t{:?}\t{}\t{}\n",
-            r.id, r.name, r.anchors, r.origin, r.confidence
-        ));
+    for spec in &setup.rules.specs {
+        text.push_str(&format!("{spec:?}\n"));
     }
-    for path in rules.rule_files.iter().chain(&config.rule_files) {
-        let content = std::fs::read(path).unwrap_or_default();
-        text.push_str(&format!("file {}\n", scanner_store::sha256_hex(&content)));
-    }
-    if !config.origin.is_empty() {
-        let content = std::fs::read(&config.origin).unwrap_or_default();
+    if !setup.config.origin.is_empty() {
+        let content = std::fs::read(&setup.config.origin).unwrap_or_default();
         text.push_str(&format!("config {}\n", scanner_store::sha256_hex(&content)));
     }
     scanner_store::sha256_hex(text.as_bytes())
@@ -115,14 +111,13 @@ impl StoreRun {
     pub fn open(
         path: &Path,
         setup: &ScanSetup,
-        rules: &RuleArgs,
         policy: &str,
         description: String,
         redact: bool,
     ) -> Result<StoreRun, String> {
         let named = |e: scanner_store::StoreError| format!("{}: {e}", path.display());
         let store = Store::open(path).map_err(named)?;
-        let ruleset = ruleset_hash(&setup.engine, rules, &setup.config, policy);
+        let ruleset = ruleset_hash(setup, policy);
         let scan = store
             .begin_scan(&ScanMeta {
                 tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -152,6 +147,21 @@ impl StoreRun {
         self.store
             .scanned_set(kind, &self.ruleset)
             .map_err(|e| e.to_string())
+    }
+
+    /// Commits covered under these rules (every blob recorded).
+    pub fn covered_commits(&self) -> Result<HashSet<String>, String> {
+        self.store
+            .covered_commits(&self.ruleset)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The findings stored for blobs introduced by `commits`.
+    pub fn findings_in_commits(
+        &self,
+        commits: &HashSet<String>,
+    ) -> Result<Vec<StoredFinding>, scanner_store::StoreError> {
+        self.store.findings_in_commits(commits, &self.ruleset)
     }
 
     /// Marks `key` as seen by this scan and returns its known findings.

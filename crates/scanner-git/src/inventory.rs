@@ -57,11 +57,14 @@ impl Inventory {
 /// order) and of the trees and blobs tags point to directly.
 /// Trees in `excluded` (those of commits left out with `--since-commit`)
 /// and everything in them are known already: their blobs are not listed.
+/// Commits in `covered` are listed but their trees not walked (an earlier
+/// scan recorded all their blobs).
 pub fn build(
     repo: &gix::Repository,
     commits: Vec<CommitInfo>,
     tips: &Tips,
     excluded: &[ObjectId],
+    covered: &HashSet<ObjectId>,
     max_locations: usize,
 ) -> Result<Inventory, GitError> {
     let mut b = Builder {
@@ -79,7 +82,9 @@ pub fn build(
     }
     b.excluding = false;
     for (i, c) in commits.iter().enumerate() {
-        b.walk_tree(c.tree, Some(i as u32))?;
+        if !covered.contains(&c.id) {
+            b.walk_tree(c.tree, Some(i as u32))?;
+        }
     }
     for &t in &tips.trees {
         b.walk_tree(t, None)?;

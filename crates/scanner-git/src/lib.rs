@@ -15,7 +15,8 @@
 //! ```no_run
 //! use scanner_git::{open, plan, RefSelection};
 //! let repo = open(std::path::Path::new(".")).unwrap();
-//! let inv = plan(&repo.to_thread_local(), &RefSelection::All, None, 8).unwrap();
+//! let covered = Default::default();
+//! let inv = plan(&repo.to_thread_local(), &RefSelection::All, None, 8, &covered).unwrap();
 //! println!("{} commits, {} blobs", inv.commits.len(), inv.blobs.len());
 //! ```
 
@@ -71,18 +72,29 @@ pub fn open(path: &Path) -> Result<gix::ThreadSafeRepository, GitError> {
 /// The inventory of a history scan: commits reachable from `refs` but not
 /// from `since` (a revision), and their blobs, less the blobs already in
 /// the trees of the commits `since` leaves out.
+///
+/// Commits in `covered` (every blob of theirs recorded by an earlier scan)
+/// are listed but their trees are not walked.
 pub fn plan(
     repo: &gix::Repository,
     refs: &RefSelection,
     since: Option<&str>,
     max_locations: usize,
+    covered: &std::collections::HashSet<ObjectId>,
 ) -> Result<Inventory, GitError> {
     let tips = history::tips(repo, refs)?;
     let hide = since
         .map(|rev| history::resolve_commit(repo, rev))
         .transpose()?;
     let sel = history::commits_in_order(repo, &tips.commits, hide)?;
-    inventory::build(repo, sel.commits, &tips, &sel.boundary_trees, max_locations)
+    inventory::build(
+        repo,
+        sel.commits,
+        &tips,
+        &sel.boundary_trees,
+        covered,
+        max_locations,
+    )
 }
 
 /// The inventory of what is staged in the index.

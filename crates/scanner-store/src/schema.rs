@@ -89,6 +89,16 @@ CREATE TABLE triage (
     decided_at      INTEGER NOT NULL
 );
 "#,
+    // Version 2: commits whose every blob was recorded under a rule set, so
+    // a history rescan need not walk their trees again.
+    r#"
+CREATE TABLE commits (
+    commit_id       TEXT    NOT NULL,
+    ruleset_hash    TEXT    NOT NULL,
+    scan_id         INTEGER NOT NULL REFERENCES scans (id),
+    PRIMARY KEY (commit_id, ruleset_hash)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this code writes and reads.

@@ -437,6 +437,47 @@ impl Store {
         Ok(set)
     }
 
+    /// Commits recorded as covered under `ruleset_hash` (see
+    /// [`StoreWriter::record_commits`]).
+    pub fn covered_commits(&self, ruleset_hash: &str) -> Result<HashSet<String>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT commit_id FROM commits WHERE ruleset_hash = ?1")?;
+        let rows = st.query_map(params![ruleset_hash], |r| r.get::<_, String>(0))?;
+        let mut set = HashSet::new();
+        for r in rows {
+            set.insert(r?);
+        }
+        Ok(set)
+    }
+
+    /// Every finding recorded under `ruleset_hash` at a blob introduced by
+    /// one of `commits`, with those locations only: what a history rescan
+    /// reports for the commits it does not walk again.
+    pub fn findings_in_commits(
+        &self,
+        commits: &HashSet<String>,
+        ruleset_hash: &str,
+    ) -> Result<Vec<StoredFinding>, StoreError> {
+        let mut out = self.report(None)?;
+        let ruleset_of: std::collections::HashMap<i64, String> = self
+            .scans()?
+            .into_iter()
+            .map(|s| (s.id.0, s.meta.ruleset_hash))
+            .collect();
+        for f in &mut out {
+            f.locations.retain(|l| {
+                l.input_kind == InputKind::Blob
+                    && ruleset_of.get(&l.scan.0).map(String::as_str) == Some(ruleset_hash)
+                    && l.provenance
+                        .as_ref()
+                        .is_some_and(|p| commits.contains(&p.commit_id))
+            });
+        }
+        out.retain(|f| !f.locations.is_empty());
+        Ok(out)
+    }
+
     /// The findings recorded for this content of this input under
     /// `ruleset_hash`, each with its locations in that input only: what a
     /// scan that skips the unchanged input reports. Empty when the input

@@ -277,6 +277,23 @@ impl StoreWriter {
     }
 
     /// Commits the open batch and closes the writer.
+    /// Records `commits` as covered under this writer's rule set: every blob
+    /// of their trees is recorded (call it after the last blob, so a crash
+    /// before never claims a commit whose blobs were not all committed).
+    pub fn record_commits(&mut self, commits: &[String]) -> Result<(), StoreError> {
+        self.begin()?;
+        {
+            let mut st = self.conn.prepare_cached(
+                "INSERT OR IGNORE INTO commits (commit_id, ruleset_hash, scan_id) VALUES (?1, ?2, ?3)",
+            )?;
+            for c in commits {
+                st.execute(params![c, self.ruleset_hash, self.scan.0])?;
+            }
+        }
+        self.rows_in_tx += commits.len();
+        self.commit_if_full()
+    }
+
     pub fn finish(mut self) -> Result<WriterStats, StoreError> {
         self.flush()?;
         Ok(self.stats)
