@@ -525,14 +525,16 @@ impl Engine {
 /// the Unicode forms of these classes cost about a third of the memory and
 /// startup time of the built-in rule set. A regex that needs Unicode (a
 /// `\p{..}` class, say) is compiled with Unicode.
-fn compile_confirmation_regex(pattern: &str) -> Result<meta::Regex, meta::BuildError> {
+fn compile_confirmation_regex(pattern: &str) -> Result<meta::Regex, String> {
     let ascii = regex_automata::util::syntax::Config::new()
         .unicode(false)
         .utf8(false);
+    if let Ok(regex) = meta::Regex::builder().syntax(ascii).build(pattern) {
+        return Ok(regex);
+    }
     meta::Regex::builder()
-        .syntax(ascii)
         .build(pattern)
-        .or_else(|_| meta::Regex::builder().build(pattern))
+        .map_err(|e| e.to_string())
 }
 
 /// Compiles one rule; returns it with its anchors (empty for anchorless rules).
