@@ -41,6 +41,8 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
             respect_ignore: !args.no_ignore,
             excludes,
             follow_symlinks: args.follow,
+            // The report being written is not an input.
+            skip_files: args.output.output.iter().cloned().collect(),
         },
         policy: InputPolicy {
             max_file_size: args.max_file_size,

@@ -378,3 +378,18 @@ fn dir_store_skips_unchanged_files_and_reports_what_it_knows() {
     assert!(!stderr(&o).contains("unchanged"), "{}", stderr(&o));
     assert_eq!(secrets(&o), [TOKEN2, TOKEN]);
 }
+
+#[test]
+fn the_output_file_is_not_scanned() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("a.env"), format!("A={TOKEN}\n")).unwrap();
+    for _ in 0..2 {
+        let o = secretscan(
+            &["dir", ".", "--format", "jsonl", "--output", "report.jsonl"],
+            dir.path(),
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let report = fs::read_to_string(dir.path().join("report.jsonl")).unwrap();
+        assert_eq!(report.lines().count(), 1, "{report}");
+    }
+}

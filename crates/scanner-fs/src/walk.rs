@@ -28,6 +28,9 @@ pub struct WalkOptions {
     pub excludes: Vec<String>,
     /// Follow symbolic links.
     pub follow_symlinks: bool,
+    /// Files never to scan, e.g. the report being written (`--output`)
+    /// when it lies inside a scanned directory.
+    pub skip_files: Vec<PathBuf>,
 }
 
 /// Exclusion globs, split by how they match.
@@ -88,6 +91,12 @@ pub fn walker(opts: &WalkOptions, threads: usize) -> Result<WalkParallel, String
         return Err("no path to scan".to_string());
     };
     let excludes = Arc::new(Excludes::new(&opts.excludes, &opts.paths)?);
+    let skip: Arc<Vec<PathBuf>> = Arc::new(
+        opts.skip_files
+            .iter()
+            .filter_map(|p| p.canonicalize().ok())
+            .collect(),
+    );
     let mut walk = WalkBuilder::new(first);
     for p in rest {
         walk.add(p);
@@ -102,8 +111,22 @@ pub fn walker(opts: &WalkOptions, threads: usize) -> Result<WalkParallel, String
         .parents(ig)
         .follow_links(opts.follow_symlinks)
         .threads(threads.max(1))
-        .filter_entry(move |e| e.file_name() != ".git" && !excludes.excludes(e.path()));
+        .filter_entry(move |e| {
+            e.file_name() != ".git" && !excludes.excludes(e.path()) && !is_skipped(&skip, e.path())
+        });
     Ok(walk.build_parallel())
+}
+
+/// Whether `path` is one of `skip` (canonical paths); the file name is
+/// compared first so that only namesakes are canonicalized.
+fn is_skipped(skip: &[PathBuf], path: &Path) -> bool {
+    let Some(name) = path.file_name() else {
+        return false;
+    };
+    skip.iter().any(|s| s.file_name() == Some(name))
+        && path
+            .canonicalize()
+            .is_ok_and(|c| skip.iter().any(|s| *s == c))
 }
 
 #[cfg(test)]
