@@ -28,7 +28,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Scan files and directories (recursively; .gitignore is respected).
+    /// Scan files, directories and archives (recursively, in parallel;
+    /// .gitignore is respected).
     #[command(after_help = MEMORY_HELP)]
     Dir(DirArgs),
     /// Scan standard input (streamed: any length, bounded memory).
