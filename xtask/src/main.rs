@@ -107,7 +107,14 @@ fuzz/artifacts/TARGET), 2 error. The first build compiles the engine for the fuz
 profile (a minute or two). See docs/fuzzing.md.";
 
 /// The fuzz targets in `fuzz/fuzz_targets/`, in the order `fuzz` runs them.
-const FUZZ_TARGETS: &[&str] = &["scan_bytes", "decoders", "structures", "chunked", "planted"];
+const FUZZ_TARGETS: &[&str] = &[
+    "scan_bytes",
+    "decoders",
+    "structures",
+    "chunked",
+    "planted",
+    "archives",
+];
 
 /// The largest input libFuzzer generates (`-max_len`).
 const FUZZ_MAX_LEN: usize = 65536;
