@@ -126,7 +126,7 @@ fn is_skipped(skip: &[PathBuf], path: &Path) -> bool {
     skip.iter().any(|s| s.file_name() == Some(name))
         && path
             .canonicalize()
-            .is_ok_and(|c| skip.iter().any(|s| *s == c))
+            .is_ok_and(|c| skip.contains(&c))
 }
 
 #[cfg(test)]
