@@ -124,9 +124,7 @@ fn is_skipped(skip: &[PathBuf], path: &Path) -> bool {
         return false;
     };
     skip.iter().any(|s| s.file_name() == Some(name))
-        && path
-            .canonicalize()
-            .is_ok_and(|c| skip.contains(&c))
+        && path.canonicalize().is_ok_and(|c| skip.contains(&c))
 }
 
 #[cfg(test)]
