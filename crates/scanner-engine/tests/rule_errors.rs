@@ -38,6 +38,21 @@ fn missing_anchor_is_an_error_unless_opted_in() {
 }
 
 #[test]
+fn anchorless_rule_with_variable_length_and_trailing_boundary() {
+    // The prefilter may report the shortest end of a match; the window
+    // must still reach the longest one, or a trailing `\b` never holds.
+    let engine = build(
+        "[[rules]]\nid='bang'\nname='x'\nregex='''\\b([0-9]{2}![a-z]{4,20})\\b'''\nanchorless=true\n",
+    )
+    .unwrap();
+    let found = engine.scan_bytes(b"k 12!abcdefghij z");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].secret, b"12!abcdefghij");
+    let found = engine.scan_bytes(b"k 12!abcdefghij");
+    assert_eq!(found.len(), 1, "at the end of the input: {found:?}");
+}
+
+#[test]
 fn secret_group_out_of_range() {
     let msg = err("[[rules]]\nid='grp'\nname='x'\nregex='''abc_(\\d+)'''\nsecret_group=2\n");
     assert!(msg.contains("grp") && msg.contains("secret_group"), "{msg}");
