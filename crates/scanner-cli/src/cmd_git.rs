@@ -178,6 +178,12 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
             "; skipped: {} binary, {} too large, {} unreadable, {} unchanged",
             k.binary, k.too_large, k.unreadable, k.unchanged
         ));
+        if !reachable_covered.is_empty() {
+            line.push_str(&format!(
+                "; {} commit(s) covered by the store (trees not walked)",
+                reachable_covered.len()
+            ));
+        }
         if known_findings > 0 {
             line.push_str(&format!(
                 "; {known_findings} finding(s) known from the store"

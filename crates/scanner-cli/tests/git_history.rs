@@ -210,7 +210,9 @@ fn store_rescan_skips_known_blobs_and_reports_the_same_findings() {
     let err = stderr(&again);
     // Every commit is covered by the store: no tree walked, no blob read.
     assert!(
-        err.contains("in 0 blob(s)") && err.contains("4 finding(s) known from the store"),
+        err.contains("in 0 blob(s)")
+            && err.contains("9 commit(s) covered by the store")
+            && err.contains("4 finding(s) known from the store"),
         "{err}"
     );
     // A new commit is walked; its new blob scanned, the rest known.
