@@ -16,7 +16,7 @@ use scanner_fs::archive::{ArchiveLimits, ArchiveStats};
 use scanner_fs::{
     scan_paths, Input, InputOutcome, InputPolicy, InputReport, ScanOptions, Sink, Skip, WalkOptions,
 };
-use scanner_store::{InputKey, InputKind, ScanCounters};
+use scanner_store::{InputKey, InputKind};
 
 use crate::args::DirArgs;
 use crate::diagnostics::{format_stats, peak_rss_kib, summary_line, warn_budgets, Console};
@@ -35,7 +35,7 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
     let engine = setup.engine()?;
     let mut excludes = args.excludes.clone();
     excludes.extend(setup.config.exclude.iter().cloned());
-    let opts = ScanOptions {
+    let mut opts = ScanOptions {
         walk: WalkOptions {
             paths: args.paths.clone(),
             respect_ignore: !args.no_ignore,
@@ -57,7 +57,6 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
         threads: args.threads.unwrap_or(0),
         known: None,
     };
-    let mut opts = opts;
     let mut store = match &args.store {
         Some(path) => {
             let policy = format!(
@@ -110,13 +109,7 @@ pub fn run(args: &DirArgs) -> Result<u8, String> {
     let known = out.known;
     let count = out.finish(args.suppress.write_baseline.as_deref())?;
     if let Some(run) = store {
-        run.finish(&ScanCounters {
-            inputs_scanned: summary.inputs_scanned,
-            inputs_unchanged: summary.skipped.unchanged,
-            inputs_skipped: summary.skipped.total() - summary.skipped.unchanged,
-            bytes_scanned: summary.bytes,
-            findings: count,
-        })?;
+        run.finish(&summary, count)?;
     }
     let mut summary = summary;
     summary.findings += known;

@@ -19,11 +19,13 @@ use scanner_fs::{
     Input, InputOutcome, InputPolicy, InputReport, ScanError, ScanSummary, Sink, Skip,
 };
 use scanner_git::{BlobScan, Inventory, RefSelection};
-use scanner_store::{GitProvenance, InputKey, InputKind, ScanCounters};
+use scanner_store::{GitProvenance, InputKey, InputKind};
 
 use crate::args::Format;
 use crate::args::GitArgs;
-use crate::diagnostics::{format_stats, peak_rss_kib, warn_budgets, Console};
+use crate::diagnostics::{
+    format_stats, peak_rss_kib, skipped_text, suppressed_text, warn_budgets, Console,
+};
 use crate::findings_out::FindingsOut;
 use crate::output::provenance::{utc_date, AlsoIn};
 use crate::output::Provenance;
@@ -90,12 +92,8 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
             .collect(),
         None => HashSet::new(),
     };
-    let threads = match args.threads {
-        Some(n) => n.max(1),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let known_blob =
-        |id: &scanner_git::ObjectId| !known.is_empty() && known.contains(&id.to_string());
+    let threads = scanner_fs::thread_count(args.threads.unwrap_or(0));
+    let known_blob = |id: &scanner_git::ObjectId| known.contains(&id.to_string());
     // The engine is compiled only when a blob needs scanning (or SARIF
     // needs the rule table): an unchanged repository rescans without it.
     let need_engine =
@@ -153,14 +151,7 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
             let ids: Vec<String> = inv.commits.iter().map(|c| c.id.to_string()).collect();
             s.writer.record_commits(&ids).map_err(|e| e.to_string())?;
         }
-        let counters = ScanCounters {
-            inputs_scanned: summary.inputs_scanned,
-            inputs_unchanged: summary.skipped.unchanged,
-            inputs_skipped: summary.skipped.total() - summary.skipped.unchanged,
-            bytes_scanned: summary.bytes,
-            findings: found,
-        };
-        s.finish(&counters)?;
+        s.finish(&summary, found)?;
     }
     if !args.quiet || args.stats {
         let secs = summary.seconds.max(1e-9);
@@ -173,11 +164,7 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
             summary.bytes as f64 / 1e6 / secs,
             summary.inputs_scanned as f64 / secs,
         );
-        let k = &summary.skipped;
-        line.push_str(&format!(
-            "; skipped: {} binary, {} too large, {} unreadable, {} unchanged",
-            k.binary, k.too_large, k.unreadable, k.unchanged
-        ));
+        line.push_str(&skipped_text(&summary.skipped));
         if !reachable_covered.is_empty() {
             line.push_str(&format!(
                 "; {} commit(s) covered by the store (trees not walked)",
@@ -189,12 +176,9 @@ pub fn run(args: &GitArgs) -> Result<u8, String> {
                 "; {known_findings} finding(s) known from the store"
             ));
         }
-        let p = &summary.suppressed;
-        if p.total() > 0 {
-            line.push_str(&format!(
-                "; suppressed: {} inline, {} baseline, {} allowlist",
-                p.inline, p.baseline, p.allowlist
-            ));
+        if let Some(text) = suppressed_text(&summary.suppressed) {
+            line.push_str("; ");
+            line.push_str(&text);
         }
         console.line(&line);
     }

@@ -9,7 +9,7 @@ use scanner_fs::baseline::BaselineWriter;
 use scanner_fs::{Input, InputEvent, InputOutcome, InputPolicy, InputScanner, Skip};
 
 use crate::args::StdinArgs;
-use crate::diagnostics::{format_stats, peak_rss_kib, warn_budgets, Console};
+use crate::diagnostics::{format_stats, peak_rss_kib, suppressed_text, warn_budgets, Console};
 use crate::output::Reporter;
 use crate::setup::ScanSetup;
 use crate::{EXIT_CLEAN, EXIT_FINDINGS};
@@ -71,12 +71,8 @@ pub fn run(args: &StdinArgs) -> Result<u8, String> {
     if let (Some(writer), Some(path)) = (baseline, &args.suppress.write_baseline) {
         writer.write(path)?;
     }
-    let p = scanned.suppressed;
-    if p.total() > 0 {
-        console.line(&format!(
-            "secretscan: suppressed: {} inline, {} baseline, {} allowlist",
-            p.inline, p.baseline, p.allowlist
-        ));
+    if let Some(text) = suppressed_text(&scanned.suppressed) {
+        console.line(&format!("secretscan: {text}"));
     }
     if args.stats {
         console.line(&format_stats(&scanned.stats));

@@ -9,7 +9,7 @@ use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scanner_engine::ScanStats;
-use scanner_fs::ScanSummary;
+use scanner_fs::{ScanSummary, SkipCounts, Suppressed};
 
 /// Prints stderr lines, suspending the progress bar (when there is one)
 /// while they are written.
@@ -88,7 +88,26 @@ pub fn summary_line(s: &ScanSummary, threads: usize) -> String {
             s.archives, s.archive_members_skipped
         ));
     }
-    let k = &s.skipped;
+    line.push_str(&skipped_text(&s.skipped));
+    if let Some(text) = suppressed_text(&s.suppressed) {
+        line.push_str("; ");
+        line.push_str(&text);
+    }
+    if s.inputs_with_budgets_hit > 0 {
+        line.push_str(&format!(
+            "; budgets hit in {} file(s) (warnings above)",
+            s.inputs_with_budgets_hit
+        ));
+    }
+    if s.read_errors > 0 {
+        line.push_str(&format!("; {} file(s) read only in part", s.read_errors));
+    }
+    line
+}
+
+/// `; skipped: 3 binary, 1 unreadable` (reasons with a count), or
+/// `; skipped: none`.
+pub fn skipped_text(k: &SkipCounts) -> String {
     let reasons: Vec<String> = [
         (k.binary, "binary"),
         (k.too_large, "too large"),
@@ -102,27 +121,20 @@ pub fn summary_line(s: &ScanSummary, threads: usize) -> String {
     .map(|(n, what)| format!("{n} {what}"))
     .collect();
     if reasons.is_empty() {
-        line.push_str("; skipped: none");
+        "; skipped: none".to_string()
     } else {
-        line.push_str(&format!("; skipped: {}", reasons.join(", ")));
+        format!("; skipped: {}", reasons.join(", "))
     }
-    let p = &s.suppressed;
-    if p.total() > 0 {
-        line.push_str(&format!(
-            "; suppressed: {} inline, {} baseline, {} allowlist",
+}
+
+/// `suppressed: 1 inline, 0 baseline, 2 allowlist`, when any was.
+pub fn suppressed_text(p: &Suppressed) -> Option<String> {
+    (p.total() > 0).then(|| {
+        format!(
+            "suppressed: {} inline, {} baseline, {} allowlist",
             p.inline, p.baseline, p.allowlist
-        ));
-    }
-    if s.inputs_with_budgets_hit > 0 {
-        line.push_str(&format!(
-            "; budgets hit in {} file(s) (warnings above)",
-            s.inputs_with_budgets_hit
-        ));
-    }
-    if s.read_errors > 0 {
-        line.push_str(&format!("; {} file(s) read only in part", s.read_errors));
-    }
-    line
+        )
+    })
 }
 
 /// One line per group of counters, for `--stats`.

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use scanner_engine::{DecodePath, DecodeStep, Finding};
+use scanner_fs::ScanSummary;
 use scanner_store::{
     GitProvenance, InputKey, InputKind, ScanCounters, ScanId, ScanMeta, Store, StoreWriter,
     StoredFinding, TriageStatus, WriterOptions,
@@ -179,11 +180,19 @@ impl StoreRun {
             .collect())
     }
 
-    /// Commits the last batch and closes the scan with its counters.
-    pub fn finish(self, counters: &ScanCounters) -> Result<(), String> {
+    /// Commits the last batch and closes the scan with the counters of
+    /// `summary` and the `findings` reported.
+    pub fn finish(self, summary: &ScanSummary, findings: u64) -> Result<(), String> {
+        let counters = ScanCounters {
+            inputs_scanned: summary.inputs_scanned,
+            inputs_unchanged: summary.skipped.unchanged,
+            inputs_skipped: summary.skipped.total() - summary.skipped.unchanged,
+            bytes_scanned: summary.bytes,
+            findings,
+        };
         self.writer.finish().map_err(|e| e.to_string())?;
         self.store
-            .finish_scan(self.scan, counters)
+            .finish_scan(self.scan, &counters)
             .map_err(|e| e.to_string())
     }
 }

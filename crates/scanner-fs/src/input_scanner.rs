@@ -210,11 +210,7 @@ impl<'e> InputScanner<'e> {
                 path: member.into(),
                 id: input.id,
             };
-            let outcome = self.scan_open(reader, None, &member, out);
-            out(InputEvent::Done(InputReport {
-                input: member,
-                outcome,
-            }));
+            self.scan_reader(reader, None, member, out);
             Ok(())
         };
         match archive::scan_archive(kind, &mut file, &input.path, &limits, &mut visit) {

@@ -44,7 +44,7 @@ pub mod suppress;
 pub mod walk;
 
 pub use input_scanner::{content_key, InputEvent, InputPolicy, InputScanner, KnownInput};
-pub use pipeline::{run_workers, scan_paths, ScanError, ScanOptions};
+pub use pipeline::{run_workers, scan_paths, thread_count, ScanError, ScanOptions};
 pub use sink::{
     Input, InputOutcome, InputReport, ScanSummary, Scanned, Sink, Skip, SkipCounts, Suppressed,
 };

@@ -47,11 +47,16 @@ pub struct ScanOptions {
 impl ScanOptions {
     /// The thread count to use: `threads`, or one per core when 0.
     pub fn thread_count(&self) -> usize {
-        if self.threads > 0 {
-            self.threads
-        } else {
-            thread::available_parallelism().map_or(1, |n| n.get())
-        }
+        thread_count(self.threads)
+    }
+}
+
+/// `requested` threads, or one per core when 0.
+pub fn thread_count(requested: usize) -> usize {
+    if requested > 0 {
+        requested
+    } else {
+        thread::available_parallelism().map_or(1, |n| n.get())
     }
 }
 
