@@ -1,5 +1,7 @@
-//! Links the Vectorscan library, and rebuilds the crate when a built-in
-//! rule file changes.
+//! Links the Vectorscan library, rebuilds the crate when a built-in rule
+//! file changes, and sets `SCANNER_ENGINE_SOURCE_DIGEST` (a digest of the
+//! engine's source files) for the database cache's key, so a cache written
+//! by another build of the engine is never taken for this one's.
 //!
 //! Default: the system's `libhs` (Vectorscan, or Hyperscan 5.4+, which has
 //! the same API), found with pkg-config and checked against the minimum
@@ -16,6 +18,11 @@ fn main() {
     // does not track: a changed or added file must rebuild the crate.
     println!("cargo:rerun-if-changed=rules");
     println!("cargo:rerun-if-env-changed=PKG_CONFIG_PATH");
+    println!("cargo:rerun-if-changed=src");
+    println!(
+        "cargo:rustc-env=SCANNER_ENGINE_SOURCE_DIGEST={:016x}",
+        source_digest(std::path::Path::new("src"))
+    );
     if std::env::var_os("CARGO_FEATURE_VENDORED").is_some() {
         return;
     }
@@ -35,4 +42,34 @@ fn main() {
              If libhs is installed in a non-standard place, set PKG_CONFIG_PATH to the folder of libhs.pc.\n"
         );
     }
+}
+
+/// FNV-1a over the relative paths and contents of the files under `dir`,
+/// in sorted order (stable across machines and runs).
+fn source_digest(dir: &std::path::Path) -> u64 {
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |bytes: &[u8]| {
+        for &b in bytes {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for f in files {
+        feed(f.to_string_lossy().as_bytes());
+        feed(&std::fs::read(&f).unwrap_or_default());
+    }
+    hash
 }

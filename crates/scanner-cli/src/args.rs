@@ -105,6 +105,13 @@ pub struct RuleArgs {
         ),
     )]
     pub min_confidence: scanner_engine::Confidence,
+    /// Do not keep compiled rule sets on disk. By default the compiled
+    /// rules are cached in $SECRETSCAN_CACHE_DIR, else
+    /// $XDG_CACHE_HOME/secretscan/rule-db, else ~/.cache/secretscan/rule-db,
+    /// so later runs start in milliseconds instead of most of a second; a
+    /// damaged or outdated cache file is rebuilt.
+    #[arg(long)]
+    pub no_rule_cache: bool,
 }
 
 #[derive(Args, Debug, Clone)]

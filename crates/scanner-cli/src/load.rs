@@ -13,7 +13,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use scanner_engine::compat::{load_rules, LoadedRules, RuleFormat};
 use scanner_engine::{
@@ -59,6 +59,8 @@ pub struct RuleSet {
     /// The rules, disabled ones removed; `min_confidence` applies at build.
     pub specs: Vec<RuleSpec>,
     pub min_confidence: Confidence,
+    /// Where compiled rule sets are cached (`None`: not cached).
+    pub cache_dir: Option<PathBuf>,
     lenient: bool,
     strict: HashSet<String>,
 }
@@ -66,13 +68,30 @@ pub struct RuleSet {
 impl RuleSet {
     /// Compiles the engine, scanning with `tuning`.
     pub fn compile(&self, tuning: Tuning) -> Result<Engine, String> {
-        let builder = Engine::builder()
+        let mut builder = Engine::builder()
             .builtin_rules(false)
             .rules(self.specs.iter().cloned())
             .min_confidence(self.min_confidence)
             .tuning(tuning);
+        if let Some(dir) = &self.cache_dir {
+            builder = builder.database_cache(dir);
+        }
         build(builder, self.lenient, &self.strict)
     }
+}
+
+/// The folder for compiled rule sets: `$SECRETSCAN_CACHE_DIR` (empty: no
+/// cache), else `$XDG_CACHE_HOME/secretscan/rule-db`, else
+/// `$HOME/.cache/secretscan/rule-db`; `None` when none is set.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(dir) = std::env::var_os("SECRETSCAN_CACHE_DIR") {
+        return (!dir.is_empty()).then(|| PathBuf::from(dir));
+    }
+    let base = var("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("secretscan").join("rule-db"))
 }
 
 /// Reads the rules for `args` plus the rules, rule files and disabled rules
@@ -111,6 +130,11 @@ pub fn rule_set(args: &RuleArgs, config: &Config) -> Result<RuleSet, String> {
     Ok(RuleSet {
         specs,
         min_confidence: args.min_confidence,
+        cache_dir: if args.no_rule_cache {
+            None
+        } else {
+            default_cache_dir()
+        },
         lenient,
         strict,
     })

@@ -37,6 +37,7 @@ pub(crate) fn confirm_rule(
     stats: &mut ScanStats,
 ) {
     let rule = &engine.rules[rule_idx];
+    let regex = rule.regex.get();
     let len = input.len();
     let (lo, hi) = match region {
         Region::Whole => (0, len),
@@ -45,8 +46,7 @@ pub(crate) fn confirm_rule(
     let mut at = lo;
     while at < hi {
         let search = Input::new(input).span(at..hi);
-        rule.regex
-            .search_captures_with(&mut state.cache, &search, &mut state.captures);
+        regex.search_captures_with(&mut state.cache, &search, &mut state.captures);
         let Some(mut m) = state.captures.get_match() else {
             break;
         };
@@ -57,8 +57,7 @@ pub(crate) fn confirm_rule(
             let retry = Input::new(input)
                 .span(m.start()..limit)
                 .anchored(Anchored::Yes);
-            rule.regex
-                .search_captures_with(&mut state.cache, &retry, &mut state.captures);
+            regex.search_captures_with(&mut state.cache, &retry, &mut state.captures);
             match state.captures.get_match() {
                 Some(longer) => m = longer,
                 None => break,
@@ -82,7 +81,7 @@ pub(crate) fn confirm_rule(
                 continue;
             }
         }
-        if rule.allow.iter().any(|a| a.is_match(secret_bytes)) {
+        if rule.allow.iter().any(|a| a.get().is_match(secret_bytes)) {
             stats.rejected_allow += 1;
             continue;
         }

@@ -11,6 +11,7 @@
 //!   window of that radius around an anchor hit contains the whole match.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -18,6 +19,8 @@ use regex_automata::meta;
 use smallvec::SmallVec;
 
 use crate::anchors::derive_anchors;
+use crate::db_cache::{self, CachedBuild, RuleDerived};
+use crate::deferred::Deferred;
 use crate::finding::Finding;
 use crate::rules::{builtin_rules, Confidence, RuleError, RuleSpec};
 use crate::scratch::Scratch;
@@ -126,14 +129,16 @@ pub struct RuleInfo {
     pub provider: Option<Arc<str>>,
 }
 
-/// A rule ready to confirm matches.
+/// A rule ready to confirm matches. Its regexes are compiled when first
+/// used (see [`crate::deferred`]).
 #[derive(Clone, Debug)]
 pub(crate) struct CompiledRule {
     pub info: RuleInfo,
-    pub regex: meta::Regex,
+    pub regex: Arc<Deferred<meta::Regex>>,
     pub secret_group: usize,
     pub min_entropy: Option<f64>,
-    pub allow: Vec<regex::bytes::Regex>,
+    /// Shared by every rule with the same allow pattern.
+    pub allow: Vec<Arc<Deferred<regex::bytes::Regex>>>,
     /// Upper bound of the match length in bytes.
     pub window_radius: u64,
     /// Yields to specific rules reporting an overlapping secret.
@@ -178,6 +183,26 @@ pub struct Engine {
     /// Longest prefilter match: segment overlap for very large inputs.
     pub(crate) max_prefilter_width: u64,
     pub(crate) tuning: Tuning,
+    pub(crate) database_cache: DatabaseCache,
+}
+
+/// What the on-disk database cache did for an engine (see
+/// [`EngineBuilder::database_cache`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DatabaseCache {
+    /// No cache folder was given.
+    Off,
+    /// The rule set was loaded from the cache: no compilation.
+    Loaded,
+    /// The rule set was compiled and stored in the cache.
+    Stored,
+    /// The rule set was compiled; storing it failed (the message says why).
+    /// The engine is complete; only the next start-up is slower.
+    NotStored(String),
+    /// The rule set was compiled and not stored because rules were left
+    /// out as invalid.
+    Skipped,
 }
 
 /// Builder for [`Engine`]: choose rules and tuning.
@@ -204,6 +229,7 @@ pub struct EngineBuilder {
     rules: Vec<RuleSpec>,
     tuning: Tuning,
     min_confidence: Confidence,
+    cache_dir: Option<PathBuf>,
 }
 
 impl EngineBuilder {
@@ -247,10 +273,24 @@ impl EngineBuilder {
         self
     }
 
+    /// Keeps compiled rule sets in `dir` (created if missing): a build of
+    /// a rule set cached there with the same tuning, engine and library
+    /// loads it instead of compiling (tens of milliseconds instead of most
+    /// of a second for the built-in rules), and its regexes are compiled
+    /// only when a scan first needs them. A missing, corrupt or foreign
+    /// cache file only means a compilation; [`Engine::database_cache`] says
+    /// what happened. Off by default: the engine writes nothing unless
+    /// asked.
+    pub fn database_cache(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cache_dir = Some(dir.into());
+        self
+    }
+
     /// Compiles the rules. Errors name the rule and the file it came from.
     pub fn build(self) -> Result<Engine, RuleError> {
+        let cache_dir = self.cache_dir.clone();
         let (specs, tuning) = self.specs()?;
-        Engine::compile(specs, tuning, false).map(|(engine, _)| engine)
+        Engine::compile(specs, tuning, false, cache_dir).map(|(engine, _)| engine)
     }
 
     /// Like [`EngineBuilder::build`], but an invalid rule (bad regex, no
@@ -259,8 +299,9 @@ impl EngineBuilder {
     /// returned with the engine, in load order. Fails only when no rule is
     /// left or the database itself cannot be built.
     pub fn build_skipping_invalid(self) -> Result<(Engine, Vec<RuleError>), RuleError> {
+        let cache_dir = self.cache_dir.clone();
         let (specs, tuning) = self.specs()?;
-        Engine::compile(specs, tuning, true)
+        Engine::compile(specs, tuning, true, cache_dir)
     }
 }
 
@@ -288,6 +329,12 @@ impl Engine {
     /// The budgets this engine scans with.
     pub fn tuning(&self) -> &Tuning {
         &self.tuning
+    }
+
+    /// Whether this engine was loaded from, or stored in, the database
+    /// cache.
+    pub fn database_cache(&self) -> &DatabaseCache {
+        &self.database_cache
     }
 
     /// A fresh scratch space for [`Engine::scan_bytes_with`].
@@ -347,14 +394,28 @@ impl Engine {
         out
     }
 
-    /// Compiles `specs`. With `skip_invalid`, rules that fail are left out
-    /// and their errors returned; otherwise the first error is returned.
+    /// Compiles `specs` (or loads them from the cache in `cache_dir`).
+    /// With `skip_invalid`, rules that fail are left out and their errors
+    /// returned; otherwise the first error is returned.
     fn compile(
         specs: Vec<RuleSpec>,
         tuning: Tuning,
         skip_invalid: bool,
+        cache_dir: Option<PathBuf>,
     ) -> Result<(Engine, Vec<RuleError>), RuleError> {
         crate::vectorscan::self_test().map_err(|message| RuleError::Library { message })?;
+        let cache = cache_dir.map(|dir| {
+            let key = db_cache::key(&specs, &tuning);
+            (dir, key)
+        });
+        let mut allow_pool = AllowPool::default();
+        if let Some((dir, key)) = &cache {
+            if let Some(engine) = db_cache::load(dir, *key)
+                .and_then(|build| Engine::from_cache(&specs, &tuning, build, &mut allow_pool))
+            {
+                return Ok((engine, Vec::new()));
+            }
+        }
         let mut skipped = Vec::new();
         let mut seen: HashMap<String, String> = HashMap::new();
         // Each valid rule with its anchors and the index of its spec.
@@ -366,12 +427,12 @@ impl Engine {
                     first_origin: first.clone(),
                     second_origin: spec.origin.clone(),
                 }),
-                None => compile_rule(spec, &tuning),
+                None => compile_rule(spec, &tuning, &mut allow_pool),
             };
             match result {
-                Ok((rule, anchors)) => {
+                Ok((rule, derived)) => {
                     seen.insert(spec.id.clone(), spec.origin.clone());
-                    compiled.push((spec_idx, rule, anchors));
+                    compiled.push((spec_idx, rule, derived));
                 }
                 Err(e) if skip_invalid => skipped.push(e),
                 Err(e) => return Err(e),
@@ -380,8 +441,26 @@ impl Engine {
         // Assemble the database; in skipping mode an anchorless regex that
         // Vectorscan rejects is left out and the database built again.
         loop {
-            match Engine::assemble(&specs, &compiled, &tuning) {
-                Ok(engine) => return Ok((engine, skipped)),
+            let plan = Plan::new(&specs, &compiled, &tuning);
+            match plan.compile_databases() {
+                Ok(dbs) => {
+                    let status = match &cache {
+                        None => DatabaseCache::Off,
+                        Some(_) if !skipped.is_empty() => DatabaseCache::Skipped,
+                        Some((dir, key)) => {
+                            let stored = CachedBuild::of(&compiled, &dbs)
+                                .and_then(|build| db_cache::store(dir, *key, &build));
+                            match stored {
+                                Ok(()) => DatabaseCache::Stored,
+                                Err(e) => DatabaseCache::NotStored(format!(
+                                    "cannot store the compiled rules in {}: {e}",
+                                    dir.display()
+                                )),
+                            }
+                        }
+                    };
+                    return Ok((plan.finish(dbs, &tuning, status), skipped));
+                }
                 Err((Some(pos), e)) if skip_invalid => {
                     compiled.remove(pos);
                     skipped.push(e);
@@ -391,31 +470,145 @@ impl Engine {
         }
     }
 
-    /// Builds the engine from compiled rules. On failure, returns the error
-    /// and, when one anchorless rule is at fault, its position in `compiled`.
-    #[allow(clippy::type_complexity)]
-    fn assemble(
+    /// The engine of a cached build of `specs`, or `None` when the cached
+    /// build does not fit them (then the rules are compiled).
+    fn from_cache(
         specs: &[RuleSpec],
-        compiled: &[(usize, CompiledRule, Vec<Vec<u8>>)],
         tuning: &Tuning,
-    ) -> Result<Engine, (Option<usize>, RuleError)> {
-        if compiled.is_empty() {
-            return Err((
-                None,
-                RuleError::Database {
-                    message: "no rules to compile".into(),
-                },
-            ));
+        build: CachedBuild,
+        allow_pool: &mut AllowPool,
+    ) -> Option<Engine> {
+        if build.rules.len() != specs.len() {
+            return None;
         }
+        let compiled: Vec<_> = specs
+            .iter()
+            .zip(build.rules)
+            .enumerate()
+            .map(|(i, (spec, derived))| {
+                let regex = Deferred::later(&spec.regex, compile_confirmation_regex);
+                let rule = finish_rule(spec, &derived, regex, allow_pool.later(spec));
+                (i, rule, derived)
+            })
+            .collect();
+        let plan = Plan::new(specs, &compiled, tuning);
+        let load = |bytes: &[u8]| Database::deserialize(bytes).ok();
+        let dbs = Databases {
+            raw: load(&build.raw_db)?,
+            raw_no_nul: match &build.raw_db_no_nul {
+                Some(b) => Some(load(b)?),
+                None => None,
+            },
+            stream: load(&build.stream_db)?,
+        };
+        if dbs.raw_no_nul.is_some() != plan.has_utf16_forms() {
+            return None;
+        }
+        Some(plan.finish(dbs, tuning, DatabaseCache::Loaded))
+    }
+}
+
+/// The compiled allow regexes, one per distinct pattern (rule files repeat
+/// the same placeholder lists).
+#[derive(Default)]
+struct AllowPool {
+    by_pattern: HashMap<String, Arc<Deferred<regex::bytes::Regex>>>,
+}
+
+fn compile_allow_regex(pattern: &str) -> Result<regex::bytes::Regex, String> {
+    regex::bytes::Regex::new(pattern).map_err(|e| e.to_string())
+}
+
+impl AllowPool {
+    /// The rule's allow regexes, compiled now (errors name the rule).
+    fn compiled(
+        &mut self,
+        spec: &RuleSpec,
+    ) -> Result<Vec<Arc<Deferred<regex::bytes::Regex>>>, RuleError> {
+        let mut out = Vec::with_capacity(spec.allow.len());
+        for a in &spec.allow {
+            if let Some(d) = self.by_pattern.get(a) {
+                out.push(Arc::clone(d));
+                continue;
+            }
+            let regex = compile_allow_regex(a)
+                .map_err(|e| RuleError::invalid(spec, format!("invalid allow regex `{a}`: {e}")))?;
+            let d = Arc::new(Deferred::ready(a, regex, compile_allow_regex));
+            self.by_pattern.insert(a.clone(), Arc::clone(&d));
+            out.push(d);
+        }
+        Ok(out)
+    }
+
+    /// The rule's allow regexes, compiled on first use.
+    fn later(&mut self, spec: &RuleSpec) -> Vec<Arc<Deferred<regex::bytes::Regex>>> {
+        spec.allow
+            .iter()
+            .map(|a| {
+                Arc::clone(
+                    self.by_pattern
+                        .entry(a.clone())
+                        .or_insert_with(|| Arc::new(Deferred::later(a, compile_allow_regex))),
+                )
+            })
+            .collect()
+    }
+}
+
+/// The prefilter patterns of a set of compiled rules, before the databases
+/// are built (or loaded).
+struct Plan<'s> {
+    rules: Vec<CompiledRule>,
+    patterns: Vec<PatternTarget>,
+    vs_patterns: Vec<VsPattern>,
+    /// Anchorless rules: index in `rules` and spec.
+    whole_rule_patterns: Vec<(u32, &'s RuleSpec)>,
+}
+
+/// The three databases of an engine.
+struct Databases {
+    raw: Database,
+    raw_no_nul: Option<Database>,
+    stream: Database,
+}
+
+impl CachedBuild {
+    /// The cache entry of a successful compilation.
+    fn of(
+        compiled: &[(usize, CompiledRule, RuleDerived)],
+        dbs: &Databases,
+    ) -> std::io::Result<CachedBuild> {
+        let ser = |db: &Database| {
+            db.serialize()
+                .map_err(|e| std::io::Error::other(format!("cannot serialise a database: {e}")))
+        };
+        Ok(CachedBuild {
+            rules: compiled.iter().map(|(_, _, d)| d.clone()).collect(),
+            raw_db: ser(&dbs.raw)?,
+            raw_db_no_nul: dbs.raw_no_nul.as_ref().map(ser).transpose()?,
+            stream_db: ser(&dbs.stream)?,
+        })
+    }
+}
+
+impl<'s> Plan<'s> {
+    /// The patterns of `compiled` (rules with their spec index and derived
+    /// data), in a deterministic order: anchors sorted, each in its byte
+    /// forms, then the anchorless rules' regexes.
+    fn new(
+        specs: &'s [RuleSpec],
+        compiled: &[(usize, CompiledRule, RuleDerived)],
+        tuning: &Tuning,
+    ) -> Plan<'s> {
         let mut rules = Vec::with_capacity(compiled.len());
         let mut anchor_rules: HashMap<Vec<u8>, SmallVec<[u32; 2]>> = HashMap::new();
         let mut whole_rule_patterns = Vec::new();
-        for (spec_idx, rule, anchors) in compiled {
+        for (spec_idx, rule, derived) in compiled {
             let rule_idx = rules.len() as u32;
-            if anchors.is_empty() {
+            if derived.anchors.is_empty() {
                 whole_rule_patterns.push((rule_idx, &specs[*spec_idx]));
             }
-            for a in anchors {
+            for a in &derived.anchors {
                 let entry = anchor_rules.entry(a.clone()).or_default();
                 if !entry.contains(&rule_idx) {
                     entry.push(rule_idx);
@@ -463,14 +656,41 @@ impl Engine {
             });
             patterns.push(PatternTarget::WholeRule { rule: *rule_idx });
         }
+        Plan {
+            rules,
+            patterns,
+            vs_patterns,
+            whole_rule_patterns,
+        }
+    }
+
+    /// Whether some pattern is a UTF-16 form (then the engine has a second
+    /// raw database without them, for buffers with no NUL byte).
+    fn has_utf16_forms(&self) -> bool {
+        self.patterns.iter().any(
+            |p| matches!(p, PatternTarget::Anchor { variant, .. } if *variant != Variant::Raw),
+        )
+    }
+
+    /// Builds the databases. On failure, returns the error and, when one
+    /// anchorless rule is at fault, its position in `rules`.
+    fn compile_databases(&self) -> Result<Databases, (Option<usize>, RuleError)> {
+        if self.rules.is_empty() {
+            return Err((
+                None,
+                RuleError::Database {
+                    message: "no rules to compile".into(),
+                },
+            ));
+        }
         // A compile error names the anchorless rule at fault (its index in
         // `rules`, which is its position in `compiled`) when there is one.
         let name_error = |e: crate::vectorscan::CompileError| match e
             .pattern_index
-            .and_then(|i| patterns.get(i))
+            .and_then(|i| self.patterns.get(i))
         {
             Some(PatternTarget::WholeRule { rule }) => {
-                match whole_rule_patterns.iter().find(|(r, _)| r == rule) {
+                match self.whole_rule_patterns.iter().find(|(r, _)| r == rule) {
                     Some((_, spec)) => (
                         Some(*rule as usize),
                         RuleError::invalid(
@@ -486,19 +706,31 @@ impl Engine {
             }
             _ => (None, RuleError::Database { message: e.message }),
         };
-        let raw_db = Database::compile_block(&vs_patterns).map_err(name_error)?;
-        let ascii_only: Vec<VsPattern> = vs_patterns
-            .iter()
-            .filter(|p| !matches!(&patterns[p.id as usize], PatternTarget::Anchor { variant, .. } if *variant != Variant::Raw))
-            .cloned()
-            .collect();
-        let raw_db_no_nul = if ascii_only.len() < vs_patterns.len() {
+        let raw = Database::compile_block(&self.vs_patterns).map_err(name_error)?;
+        let raw_no_nul = if self.has_utf16_forms() {
+            let ascii_only: Vec<VsPattern> = self
+                .vs_patterns
+                .iter()
+                .filter(|p| !matches!(&self.patterns[p.id as usize], PatternTarget::Anchor { variant, .. } if *variant != Variant::Raw))
+                .cloned()
+                .collect();
             Some(Database::compile_block(&ascii_only).map_err(name_error)?)
         } else {
             None
         };
-        let stream_db = Database::compile_stream(&vs_patterns).map_err(name_error)?;
-        let max_prefilter_width = patterns
+        let stream = Database::compile_stream(&self.vs_patterns).map_err(name_error)?;
+        Ok(Databases {
+            raw,
+            raw_no_nul,
+            stream,
+        })
+    }
+
+    /// The engine of these patterns and databases.
+    fn finish(self, dbs: Databases, tuning: &Tuning, database_cache: DatabaseCache) -> Engine {
+        let rules = self.rules;
+        let max_prefilter_width = self
+            .patterns
             .iter()
             .map(|p| match p {
                 PatternTarget::Anchor { len, .. } => *len,
@@ -506,16 +738,17 @@ impl Engine {
             })
             .max()
             .unwrap_or(0);
-        Ok(Engine {
+        Engine {
             id: NEXT_ENGINE_ID.fetch_add(1, Ordering::Relaxed),
             rules,
-            patterns,
-            raw_db,
-            raw_db_no_nul,
-            stream_db,
+            patterns: self.patterns,
+            raw_db: dbs.raw,
+            raw_db_no_nul: dbs.raw_no_nul,
+            stream_db: dbs.stream,
             max_prefilter_width,
             tuning: tuning.clone(),
-        })
+            database_cache,
+        }
     }
 }
 
@@ -537,11 +770,13 @@ fn compile_confirmation_regex(pattern: &str) -> Result<meta::Regex, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Compiles one rule; returns it with its anchors (empty for anchorless rules).
+/// Compiles one rule (its regexes now, to validate them); returns it with
+/// what was derived from it (anchors, empty for anchorless rules).
 fn compile_rule(
     spec: &RuleSpec,
     tuning: &Tuning,
-) -> Result<(CompiledRule, Vec<Vec<u8>>), RuleError> {
+    allow_pool: &mut AllowPool,
+) -> Result<(CompiledRule, RuleDerived), RuleError> {
     if spec.id.trim().is_empty() {
         return Err(RuleError::invalid(spec, "rule id is empty"));
     }
@@ -568,14 +803,7 @@ fn compile_rule(
             ));
         }
     }
-    let allow = spec
-        .allow
-        .iter()
-        .map(|a| {
-            regex::bytes::Regex::new(a)
-                .map_err(|e| RuleError::invalid(spec, format!("invalid allow regex `{a}`: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let allow = allow_pool.compiled(spec)?;
 
     let anchors = match &spec.keywords {
         Some(kws) => {
@@ -616,10 +844,28 @@ fn compile_rule(
         None => spec.max_width.unwrap_or(tuning.default_max_width),
     } as u64;
 
+    let derived = RuleDerived {
+        anchors,
+        window_radius,
+        secret_group,
+    };
+    let regex = Deferred::ready(&spec.regex, regex, compile_confirmation_regex);
+    let rule = finish_rule(spec, &derived, regex, allow);
+    Ok((rule, derived))
+}
+
+/// The rule of `spec` with its derived data and regexes (compiled or not).
+fn finish_rule(
+    spec: &RuleSpec,
+    derived: &RuleDerived,
+    regex: Deferred<meta::Regex>,
+    allow: Vec<Arc<Deferred<regex::bytes::Regex>>>,
+) -> CompiledRule {
     let info = RuleInfo {
         id: spec.id.as_str().into(),
         name: spec.name.as_str().into(),
-        anchors: anchors
+        anchors: derived
+            .anchors
             .iter()
             .map(|a| String::from_utf8_lossy(a).into_owned())
             .collect(),
@@ -629,23 +875,99 @@ fn compile_rule(
         category: spec.effective_category().into(),
         provider: spec.provider.as_deref().map(Into::into),
     };
-    Ok((
-        CompiledRule {
-            info,
-            regex,
-            secret_group,
-            min_entropy: spec.min_entropy,
-            allow,
-            window_radius,
-            generic: spec.generic,
-        },
-        anchors,
-    ))
+    CompiledRule {
+        info,
+        regex: Arc::new(regex),
+        secret_group: derived.secret_group,
+        min_entropy: spec.min_entropy,
+        allow,
+        window_radius: derived.window_radius,
+        generic: spec.generic,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Findings of every example of every built-in rule, as comparable text.
+    fn example_findings(engine: &Engine) -> Vec<String> {
+        let mut out = Vec::new();
+        for spec in builtin_rules().unwrap() {
+            for ex in spec.examples.iter().chain(&spec.negative_examples) {
+                for f in engine.scan_bytes(ex.as_bytes()) {
+                    out.push(format!("{ex:?} {} {}..{}", f.rule_id, f.start, f.end));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn database_cache_loads_what_it_stored_and_survives_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        let build = || Engine::builder().database_cache(dir.path()).build().unwrap();
+        let fresh = Engine::builder().build().unwrap();
+        assert_eq!(fresh.database_cache(), &DatabaseCache::Off);
+        let first = build();
+        assert_eq!(first.database_cache(), &DatabaseCache::Stored);
+        let second = build();
+        assert_eq!(second.database_cache(), &DatabaseCache::Loaded);
+        // Loaded rules compile their regexes only when a scan needs them.
+        assert!(second.rules.iter().all(|r| !r.regex.is_compiled()));
+        assert_eq!(second.rules().count(), fresh.rules().count());
+        for (a, b) in second.rules().zip(fresh.rules()) {
+            assert_eq!((&a.id, &a.anchors), (&b.id, &b.anchors));
+        }
+        let expected = example_findings(&fresh);
+        assert!(expected.len() > 1000, "{}", expected.len());
+        assert_eq!(example_findings(&second), expected);
+
+        // A damaged file is a miss: the rules are compiled and stored again.
+        let file = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.extension().is_some_and(|x| x == "db"))
+            .unwrap();
+        let mut bytes = std::fs::read(&file).unwrap();
+        let mid = bytes.len() / 2;
+        bytes[mid] ^= 0x40;
+        std::fs::write(&file, &bytes).unwrap();
+        let third = build();
+        assert_eq!(third.database_cache(), &DatabaseCache::Stored);
+        assert_eq!(example_findings(&third), expected);
+        assert_eq!(build().database_cache(), &DatabaseCache::Loaded);
+
+        // Other tuning is another entry.
+        let other = Engine::builder()
+            .database_cache(dir.path())
+            .tuning(Tuning {
+                scan_utf16: false,
+                ..Tuning::default()
+            })
+            .build()
+            .unwrap();
+        assert_eq!(other.database_cache(), &DatabaseCache::Stored);
+    }
+
+    #[test]
+    fn unwritable_cache_folder_still_builds() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, b"x").unwrap();
+        let engine = Engine::builder()
+            .builtin_rules(false)
+            .rules(
+                crate::parse_rules_toml("[[rules]]\nid='a'\nname='A'\nregex='abc_[0-9]{4}'\n", "t.toml")
+                    .unwrap(),
+            )
+            .database_cache(blocker.join("sub"))
+            .build()
+            .unwrap();
+        assert!(matches!(engine.database_cache(), DatabaseCache::NotStored(m) if m.contains("sub")));
+        assert_eq!(engine.scan_bytes(b"x abc_1234").len(), 1);
+    }
 
     #[test]
     fn confirmation_regexes_are_ascii_unless_they_need_unicode() {

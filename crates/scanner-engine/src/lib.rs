@@ -28,7 +28,9 @@ mod anchors;
 mod chunked;
 pub mod compat;
 mod confirm;
+mod db_cache;
 mod decode;
+mod deferred;
 mod engine;
 mod finding;
 mod location;
@@ -41,7 +43,7 @@ mod utf16;
 mod vectorscan;
 
 pub use chunked::{StreamScanner, StreamStats};
-pub use engine::{Engine, EngineBuilder, RuleInfo, Tuning};
+pub use engine::{DatabaseCache, Engine, EngineBuilder, RuleInfo, Tuning};
 pub use finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint};
 pub use rules::{
     builtin_rules, parse_rules_toml, Confidence, RuleError, RuleSpec, BUILTIN_CATEGORIES,

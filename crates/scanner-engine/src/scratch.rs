@@ -330,7 +330,7 @@ impl Scratch {
         idx: usize,
     ) -> &'s mut RegexState {
         regex_states[idx].get_or_insert_with(|| {
-            let re = &engine.rules[idx].regex;
+            let re = engine.rules[idx].regex.get();
             RegexState {
                 cache: re.create_cache(),
                 captures: re.create_captures(),

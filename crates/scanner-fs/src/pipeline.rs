@@ -5,14 +5,19 @@
 //! Each of the walker's threads (the `ignore` crate's parallel walker, as in
 //! ripgrep) owns an [`InputScanner`] with its own engine scratch and
 //! buffers, so a file is read and scanned on the thread that found it, with
-//! no hand-off per file. Findings and outcomes go through one bounded
-//! channel to the calling thread, the only one that calls the sink.
+//! no hand-off per file. Findings and outcomes go, in batches of up to
+//! [`BATCH_EVENTS`] events (one wake-up of the writer per batch rather than
+//! per file), through one bounded channel to the calling thread, the only
+//! one that calls the sink.
 //!
-//! Invariants: the channel holds at most [`QUEUE_PER_THREAD`] × threads
-//! events (scanning threads block when the writer lags: backpressure, never
-//! loss); every input the walk yields ends in one [`InputReport`] passed to
-//! the sink and added to the [`ScanSummary`]; when the sink fails (stdout
-//! closed), the walk stops and the error is returned.
+//! Invariants: the channel holds at most [`BATCHES_PER_THREAD`] × threads
+//! batches and each thread fills at most one more (scanning threads block
+//! when the writer lags: backpressure, never loss); a thread's batch is
+//! sent when full and when the thread ends, so events of one input keep
+//! their order and none is left behind; every input the walk yields ends in
+//! one [`InputReport`] passed to the sink and added to the [`ScanSummary`];
+//! when the sink fails (stdout closed), the walk stops and the error is
+//! returned.
 
 use std::io;
 use std::path::Path;
@@ -28,8 +33,58 @@ use crate::sink::{Input, InputOutcome, InputReport, ScanSummary, Sink, Skip};
 use crate::suppress::Suppressions;
 use crate::walk::{walker, WalkOptions};
 
-/// Channel slots per scanning thread.
-pub const QUEUE_PER_THREAD: usize = 64;
+/// Most events a scanning thread collects before it hands them to the
+/// writer.
+pub const BATCH_EVENTS: usize = 32;
+
+/// Channel slots (batches) per scanning thread.
+pub const BATCHES_PER_THREAD: usize = 2;
+
+/// A scanning thread's end of the channel: collects events and sends them
+/// [`BATCH_EVENTS`] at a time, and the rest when dropped.
+struct BatchSender {
+    tx: SyncSender<Vec<InputEvent>>,
+    batch: Vec<InputEvent>,
+    /// False once the writer has gone (the sink failed).
+    open: bool,
+}
+
+impl BatchSender {
+    fn new(tx: SyncSender<Vec<InputEvent>>) -> Self {
+        Self {
+            tx,
+            batch: Vec::with_capacity(BATCH_EVENTS),
+            open: true,
+        }
+    }
+
+    fn send(&mut self, event: InputEvent) {
+        if !self.open {
+            return;
+        }
+        self.batch.push(event);
+        if self.batch.len() >= BATCH_EVENTS {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.open && !self.batch.is_empty() {
+            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH_EVENTS));
+            self.open = self.tx.send(full).is_ok();
+        }
+    }
+}
+
+impl Drop for BatchSender {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+fn batch_channel(threads: usize) -> (SyncSender<Vec<InputEvent>>, Receiver<Vec<InputEvent>>) {
+    sync_channel(BATCHES_PER_THREAD * threads)
+}
 
 /// Everything a scan of paths needs besides the engine.
 #[derive(Clone, Default)]
@@ -91,15 +146,15 @@ pub fn scan_paths(
     let started = Instant::now();
     let threads = opts.thread_count();
     let walk = walker(&opts.walk, threads).map_err(ScanError::Options)?;
-    let (tx, rx) = sync_channel::<InputEvent>(QUEUE_PER_THREAD * threads);
+    let (tx, rx) = batch_channel(threads);
     let mut summary = ScanSummary::default();
     let result = thread::scope(|s| {
         s.spawn(move || {
             walk.run(|| {
-                let tx = tx.clone();
+                let mut out = BatchSender::new(tx.clone());
                 let mut scanner = InputScanner::new(engine, &opts.suppressions, opts.policy);
                 scanner.set_known(opts.known.as_deref());
-                Box::new(move |entry| visit(&mut scanner, &tx, entry))
+                Box::new(move |entry| visit(&mut scanner, &mut out, entry))
             })
         });
         drive(rx, sink, &mut summary)
@@ -129,7 +184,7 @@ where
 {
     let started = Instant::now();
     let threads = threads.max(1);
-    let (tx, rx) = sync_channel::<InputEvent>(QUEUE_PER_THREAD * threads);
+    let (tx, rx) = batch_channel(threads);
     let mut summary = ScanSummary::default();
     let result = thread::scope(|s| {
         for _ in 0..threads {
@@ -137,13 +192,8 @@ where
             s.spawn(move || {
                 let mut scanner = InputScanner::new(engine, suppressions, policy);
                 let mut worker = make_worker();
-                let open = std::cell::Cell::new(true);
-                let mut send = |ev: InputEvent| {
-                    if open.get() && tx.send(ev).is_err() {
-                        open.set(false);
-                    }
-                };
-                while worker(&mut scanner, &mut send) && open.get() {}
+                let mut out = BatchSender::new(tx);
+                while worker(&mut scanner, &mut |ev| out.send(ev)) && out.open {}
             });
         }
         drop(tx);
@@ -157,15 +207,10 @@ where
 /// One entry of the walk, on a scanning thread.
 fn visit(
     scanner: &mut InputScanner<'_>,
-    tx: &SyncSender<InputEvent>,
+    out: &mut BatchSender,
     entry: Result<ignore::DirEntry, ignore::Error>,
 ) -> WalkState {
-    let mut open = true;
-    let mut send = |ev: InputEvent| {
-        if open && tx.send(ev).is_err() {
-            open = false;
-        }
-    };
+    let mut send = |ev: InputEvent| out.send(ev);
     match entry {
         Err(e) => send(InputEvent::Done(InputReport {
             input: Input::path(error_path(&e)),
@@ -187,7 +232,7 @@ fn visit(
             })),
         },
     }
-    if open {
+    if out.open {
         WalkState::Continue
     } else {
         WalkState::Quit
@@ -197,11 +242,11 @@ fn visit(
 /// The writer: passes events to the sink until every scanner is done or
 /// the sink fails (dropping the receiver then stops the scanners).
 fn drive(
-    rx: Receiver<InputEvent>,
+    rx: Receiver<Vec<InputEvent>>,
     sink: &mut dyn Sink,
     summary: &mut ScanSummary,
 ) -> io::Result<()> {
-    for event in rx {
+    for event in rx.into_iter().flatten() {
         match event {
             InputEvent::Findings(input, batch) => sink.findings(&input, batch)?,
             InputEvent::Done(report) => {

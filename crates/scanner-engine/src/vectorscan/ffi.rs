@@ -141,4 +141,26 @@ extern "C" {
     ) -> hs_error_t;
 
     pub fn hs_version() -> *const c_char;
+
+    /// Writes `db` into a new buffer allocated with the misc allocator
+    /// (`malloc` by default), which the caller frees with [`free`].
+    pub fn hs_serialize_database(
+        db: *const hs_database_t,
+        bytes: *mut *mut c_char,
+        length: *mut usize,
+    ) -> hs_error_t;
+
+    /// Rebuilds a database from `hs_serialize_database` output; fails on
+    /// bytes of another library version or platform, or that are corrupt.
+    pub fn hs_deserialize_database(
+        bytes: *const c_char,
+        length: usize,
+        db: *mut *mut hs_database_t,
+    ) -> hs_error_t;
+}
+
+extern "C" {
+    /// The C library's `free`, for the buffer of `hs_serialize_database`
+    /// (the misc allocator is never replaced, so it is `malloc`'s).
+    pub fn free(ptr: *mut c_void);
 }

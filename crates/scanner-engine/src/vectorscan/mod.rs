@@ -215,6 +215,44 @@ impl Database {
         Database::compile(patterns, hs::HS_MODE_STREAM)
     }
 
+    /// The database as bytes that [`Database::deserialize`] turns back into
+    /// an equal database with the same library on the same platform.
+    pub fn serialize(&self) -> Result<Vec<u8>, ScanError> {
+        let mut bytes: *mut c_char = ptr::null_mut();
+        let mut len: usize = 0;
+        // SAFETY: `self.ptr` is a valid database; `bytes` and `len` are valid
+        // out-pointers.
+        let rc = unsafe { hs::hs_serialize_database(self.ptr, &mut bytes, &mut len) };
+        if rc != hs::HS_SUCCESS || bytes.is_null() {
+            return Err(ScanError(rc));
+        }
+        // SAFETY: on success `bytes` points to `len` initialised bytes that
+        // this function owns; they are copied and then freed exactly once
+        // with the allocator that made them.
+        unsafe {
+            let copy = std::slice::from_raw_parts(bytes.cast::<u8>(), len).to_vec();
+            hs::free(bytes.cast());
+            Ok(copy)
+        }
+    }
+
+    /// Rebuilds a database from [`Database::serialize`] output. The library
+    /// checks the bytes (version, platform, length, checksum) and rejects
+    /// anything else with an error; it never trusts them blindly.
+    pub fn deserialize(bytes: &[u8]) -> Result<Database, ScanError> {
+        let mut db: *mut hs::hs_database_t = ptr::null_mut();
+        // SAFETY: `bytes` is a valid slice for the duration of the call
+        // (the library copies what it keeps); `db` is a valid out-pointer.
+        let rc = unsafe {
+            hs::hs_deserialize_database(bytes.as_ptr().cast(), bytes.len(), &mut db)
+        };
+        if rc == hs::HS_SUCCESS && !db.is_null() {
+            Ok(Database { ptr: db })
+        } else {
+            Err(ScanError(rc))
+        }
+    }
+
     fn compile(patterns: &[VsPattern], mode: c_uint) -> Result<Database, CompileError> {
         if patterns.is_empty() {
             return Err(CompileError {
@@ -578,6 +616,25 @@ mod tests {
         })
         .unwrap();
         assert_eq!(hits, vec![(1, 8), (1, 6)]);
+    }
+
+    #[test]
+    fn serialized_database_scans_the_same_and_corruption_is_rejected() {
+        let db = Database::compile_block(&[lit("ghp_", 7), lit("a.b", 9)]).unwrap();
+        let bytes = db.serialize().unwrap();
+        let copy = Database::deserialize(&bytes).unwrap();
+        let mut s = VsScratch::empty();
+        s.grow_for(&copy).unwrap();
+        let mut hits = Vec::new();
+        s.scan_block(&copy, b"xx GHP_ a.b axb", |id, end| {
+            hits.push((id, end));
+            true
+        })
+        .unwrap();
+        assert_eq!(hits, vec![(7, 7), (9, 11)]);
+        assert!(Database::deserialize(&[]).is_err());
+        assert!(Database::deserialize(&bytes[..bytes.len() / 2]).is_err());
+        assert!(Database::deserialize(b"not a database at all, just some text").is_err());
     }
 
     #[test]
