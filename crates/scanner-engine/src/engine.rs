@@ -667,9 +667,9 @@ impl<'s> Plan<'s> {
     /// Whether some pattern is a UTF-16 form (then the engine has a second
     /// raw database without them, for buffers with no NUL byte).
     fn has_utf16_forms(&self) -> bool {
-        self.patterns.iter().any(
-            |p| matches!(p, PatternTarget::Anchor { variant, .. } if *variant != Variant::Raw),
-        )
+        self.patterns
+            .iter()
+            .any(|p| matches!(p, PatternTarget::Anchor { variant, .. } if *variant != Variant::Raw))
     }
 
     /// Builds the databases. On failure, returns the error and, when one
@@ -906,7 +906,12 @@ mod tests {
     #[test]
     fn database_cache_loads_what_it_stored_and_survives_damage() {
         let dir = tempfile::tempdir().unwrap();
-        let build = || Engine::builder().database_cache(dir.path()).build().unwrap();
+        let build = || {
+            Engine::builder()
+                .database_cache(dir.path())
+                .build()
+                .unwrap()
+        };
         let fresh = Engine::builder().build().unwrap();
         assert_eq!(fresh.database_cache(), &DatabaseCache::Off);
         let first = build();
@@ -959,13 +964,18 @@ mod tests {
         let engine = Engine::builder()
             .builtin_rules(false)
             .rules(
-                crate::parse_rules_toml("[[rules]]\nid='a'\nname='A'\nregex='abc_[0-9]{4}'\n", "t.toml")
-                    .unwrap(),
+                crate::parse_rules_toml(
+                    "[[rules]]\nid='a'\nname='A'\nregex='abc_[0-9]{4}'\n",
+                    "t.toml",
+                )
+                .unwrap(),
             )
             .database_cache(blocker.join("sub"))
             .build()
             .unwrap();
-        assert!(matches!(engine.database_cache(), DatabaseCache::NotStored(m) if m.contains("sub")));
+        assert!(
+            matches!(engine.database_cache(), DatabaseCache::NotStored(m) if m.contains("sub"))
+        );
         assert_eq!(engine.scan_bytes(b"x abc_1234").len(), 1);
     }
 

@@ -49,7 +49,9 @@
 //!
 //! **Speed.** [`Base64SpanFinder::feed`] skips, without the per-byte state
 //! machine, whole 64-byte blocks and single runs that cannot be reported
-//! and leave no state, and appends letters and digits to a window in bulk;
+//! (too short, or junk as a whole) and leave no state, reports a run that
+//! is one window ended by a plain byte at once, and appends letters and
+//! digits to a window in bulk;
 //! `step` on every byte is the reference semantics (see
 //! `docs/transforms.md`).
 //!
@@ -339,9 +341,10 @@ impl Base64SpanFinder {
                 if i == n {
                     break;
                 }
-                // A run starts at `i`. A whole run that cannot qualify and
-                // ends without any state left behind is skipped at once.
-                if let Some(next) = self.skip_short_run(chunk, i) {
+                // A run starts at `i`. A whole run that ends without any
+                // state left behind is skipped or reported at once.
+                if let Some((next, flow)) = self.whole_run(chunk, i, chunk_start, on_span) {
+                    flow?;
                     i = next;
                     continue;
                 }
@@ -493,36 +496,69 @@ impl Base64SpanFinder {
         }
     }
 
-    /// In `Phase::Idle`, with a run starting at `i`: if the run's alphabet
-    /// characters are too few for `min_len`, do not reach the cap, and are
-    /// followed (within `chunk`) by a byte after which `step` would leave
-    /// the finder idle with nothing reported, returns the index of that
-    /// byte; the finder is then as after `step` on the run's characters,
-    /// and the byte is left to the idle scan. `None`: step through it.
+    /// In `Phase::Idle`, with a run starting at `i`: handles the whole run
+    /// at once when it ends within `chunk` in a way that leaves the finder
+    /// idle, with the same effect as `step` on each of its bytes, and
+    /// returns the index of the byte after it (left to the idle scan) with
+    /// the report's flow. `None`: step through it. The run is
+    /// - skipped when no window of it can be reported: it is shorter than
+    ///   `min_len`, or it fails the junk filter as a whole (every window is
+    ///   a part of it, so fails too), and no line break can continue it;
+    /// - reported as one span when it is one window: a single alphabet, no
+    ///   longer than the cap, ended by a byte that is neither padding nor a
+    ///   line break.
     #[inline]
-    fn skip_short_run(&mut self, chunk: &[u8], i: usize) -> Option<usize> {
+    fn whole_run(
+        &mut self,
+        chunk: &[u8],
+        i: usize,
+        chunk_start: u64,
+        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
+    ) -> Option<(usize, ControlFlow<()>)> {
         let rest = &chunk[i..];
-        let short = usize::try_from(self.min_len)
-            .unwrap_or(usize::MAX)
-            .min(usize::try_from(self.max_bytes.saturating_add(1)).unwrap_or(usize::MAX));
-        // Fewer than `short` characters: below `min_len` and within the cap.
-        let len = rest
-            .iter()
-            .take(short)
-            .position(|&b| !is_alphabet(CLASS[usize::from(b)]))?;
-        let end = rest.get(len)?;
-        let ok = match CLASS[usize::from(*end)] {
+        // Runs longer than the cap are cut into pieces: step through them.
+        let cap = usize::try_from(self.max_bytes).unwrap_or(usize::MAX);
+        let mut mix = Mix::default();
+        let mut len = 0;
+        for &b in rest.iter().take(cap.saturating_add(1)) {
+            let c = CLASS[usize::from(b)];
+            if !is_alphabet(c) {
+                break;
+            }
+            mix.seen |= 1 << c;
+            len += 1;
+        }
+        mix.count = to_u64(len);
+        let end = *rest.get(len)?;
+        if len > cap {
+            return None;
+        }
+        let letters_digits_only = mix.seen & !(SEEN_UPPER | SEEN_LOWER | SEEN_DIGIT) == 0;
+        let closes = match CLASS[usize::from(end)] {
             // The run closes; the byte is handled as in `Phase::Idle`.
             OTHER | HSPACE | BSLASH => true,
             // Padding (complete, awaiting a second `=`, or not fitting)
-            // closes the run without a report once the byte after the `=`
-            // is seen; that byte (or the `=`) gets the `Idle` treatment.
-            PAD => rest.len() > len + 1,
+            // closes the run once the byte after the `=` is seen; that byte
+            // (or the `=`) gets the `Idle` treatment. Only a window that is
+            // not reported may end so: a reported one would include it.
+            PAD => {
+                if rest.len() <= len + 1 {
+                    return None;
+                }
+                false
+            }
             // A line break can only continue a window of a multiple of 4
             // characters; with letters and digits only, that is `len`.
-            _ => len % 4 != 0 && rest[..len].iter().all(|&b| CLASS[usize::from(b)] <= DIGIT),
+            _ => {
+                if len % 4 == 0 || !letters_digits_only {
+                    return None;
+                }
+                false
+            }
         };
-        if !ok {
+        let quiet = mix.count < self.min_len || !mix.plausible();
+        let one_window = mix.seen & (1 << STD) == 0 || mix.seen & (1 << URL) == 0;
+        if !(quiet || closes && one_window) {
             return None;
         }
         // `step` would have left the backslash flag cleared (the last byte
@@ -530,7 +566,13 @@ impl Base64SpanFinder {
         self.backslash = false;
         self.alpha = Alpha::Undecided;
         self.clear_window();
-        Some(i + len)
+        let flow = if quiet {
+            ControlFlow::Continue(())
+        } else {
+            let start = chunk_start.saturating_add(to_u64(i));
+            self.report(start, start.saturating_add(mix.count), mix, on_span)
+        };
+        Some((i + len, flow))
     }
 
     /// Reports the open span, if any; see

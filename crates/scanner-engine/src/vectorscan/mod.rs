@@ -243,9 +243,8 @@ impl Database {
         let mut db: *mut hs::hs_database_t = ptr::null_mut();
         // SAFETY: `bytes` is a valid slice for the duration of the call
         // (the library copies what it keeps); `db` is a valid out-pointer.
-        let rc = unsafe {
-            hs::hs_deserialize_database(bytes.as_ptr().cast(), bytes.len(), &mut db)
-        };
+        let rc =
+            unsafe { hs::hs_deserialize_database(bytes.as_ptr().cast(), bytes.len(), &mut db) };
         if rc == hs::HS_SUCCESS && !db.is_null() {
             Ok(Database { ptr: db })
         } else {
