@@ -42,6 +42,15 @@ pub fn run(command: &mut Command, stdout: &Path, stderr: &Path) -> Result<Usage,
         .stdin(Stdio::null())
         .stdout(open(stdout)?)
         .stderr(open(stderr)?);
+    // A hook before exec makes std fork instead of posix_spawn (a vfork):
+    // a vforked child shares xtask's memory, and exec would carry xtask's
+    // own peak RSS into the child's `ru_maxrss`. A forked child starts from
+    // xtask's current RSS (a few MiB), which is the floor of the figure.
+    // SAFETY: the hook does nothing, so it is async-signal-safe.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        command.pre_exec(|| Ok(()));
+    }
     let shown = crate::display_command(command);
     let start = Instant::now();
     let child = command

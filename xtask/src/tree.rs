@@ -181,6 +181,17 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, u64)>) {
     }
 }
 
+/// Regular files under `path` (or `path` itself) and their total size,
+/// with the same files left out as when the tree is assembled.
+pub fn size_of(path: &Path) -> (u64, u64) {
+    if path.is_file() {
+        return (1, fs::metadata(path).map_or(0, |m| m.len()));
+    }
+    let mut found = Vec::new();
+    walk(path, path, &mut found);
+    (found.len() as u64, found.iter().map(|(_, size)| size).sum())
+}
+
 /// The tree a complete `MANIFEST` describes, if its last line is the total.
 fn parse_manifest(dir: &Path, text: &str) -> Option<Tree> {
     let last = text.lines().last()?;
