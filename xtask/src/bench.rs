@@ -297,6 +297,15 @@ pub fn describe_machine(secretscan: &Path) -> String {
     )
 }
 
+/// The 1-minute load average (`/proc/loadavg`), as text: other work on
+/// the machine shows up in every figure.
+pub fn load_average() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
 fn output_of(command: &mut Command) -> String {
     command
         .output()
@@ -551,6 +560,7 @@ pub fn end_to_end(opts: &Options, secretscan: &Path, work: &Path) -> Result<Stri
     fs::create_dir_all(work).map_err(|e| format!("{}: {e}", work.display()))?;
     let runs = opts.runs();
     let machine = describe_machine(secretscan);
+    let load_before = load_average();
     let tree = match &opts.tree {
         Some(path) => {
             let (files, bytes) = tree::size_of(path);
@@ -663,8 +673,10 @@ pub fn end_to_end(opts: &Options, secretscan: &Path, work: &Path) -> Result<Stri
         &table_rows,
     );
     Ok(format!(
-        "Machine: {machine}.\n\nTree: {tree_text}. Medians of {runs} runs after one warm-up run \
+        "Machine: {machine}; load average (1 min) {load_before} before the runs, {} after.\n\n\
+         Tree: {tree_text}. Medians of {runs} runs after one warm-up run \
          (`cargo xtask bench{}`).\n\n{table}",
+        load_average(),
         if opts.quick { " --quick" } else { "" }
     ))
 }

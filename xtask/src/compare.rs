@@ -255,6 +255,7 @@ pub fn run(opts: &Options, secretscan: &Path, work: &Path) -> Result<String, Str
         }
     };
 
+    let load_before = crate::bench::load_average();
     let mut samples: Vec<Vec<Usage>> = vec![Vec::new(); tools.len()];
     let mut findings: Vec<Option<usize>> = vec![None; tools.len()];
     for round in 0..=opts.rounds {
@@ -328,8 +329,12 @@ pub fn run(opts: &Options, secretscan: &Path, work: &Path) -> Result<String, Str
     );
     let mut text = format!(
         "Tree: {tree_text}; {} thread(s) each; medians of {} alternating round(s) after one \
-         warm-up run of each (`cargo xtask compare --rounds {}`).\n\n{table}",
-        opts.threads, opts.rounds, opts.rounds
+         warm-up run of each (`cargo xtask compare --rounds {}`); load average (1 min) \
+         {load_before} before, {} after.\n\n{table}",
+        opts.threads,
+        opts.rounds,
+        opts.rounds,
+        crate::bench::load_average()
     );
     for note in notes {
         text.push_str(&format!("\n- {note}"));

@@ -34,11 +34,15 @@ pub struct Tree {
 impl Tree {
     /// E.g. `642.1 MB in 41,352 files (…/bench-tree-600MB)`.
     pub fn describe(&self) -> String {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let shown = match home.as_deref().and_then(|h| self.path.strip_prefix(h).ok()) {
+            Some(rel) => format!("$HOME/{}", rel.display()),
+            None => self.path.display().to_string(),
+        };
         format!(
-            "{:.1} MB in {} files ({})",
+            "{:.1} MB in {} files (`{shown}`)",
             self.bytes as f64 / 1e6,
             thousands(self.files),
-            self.path.display()
         )
     }
 }
