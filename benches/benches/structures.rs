@@ -17,7 +17,8 @@
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion, Throughput};
 use scanner_engine::structures::{ByteRing, FixedSet128, Push, TimingWheel};
 use secretscan_benches::group_times;
 
@@ -29,16 +30,25 @@ fn xorshift(state: &mut u64) -> u64 {
     *state
 }
 
-fn structures(c: &mut Criterion) {
+/// A group with the sample size and times shared by the three groups.
+fn new_group<'a>(
+    c: &'a mut Criterion,
+    name: &str,
+    throughput: Throughput,
+) -> BenchmarkGroup<'a, WallTime> {
     let (warm_up, measure) = group_times(1.0, 4.0);
-
-    let mut group = c.benchmark_group("ring");
+    let mut group = c.benchmark_group(name);
     group.sample_size(20);
     group.warm_up_time(warm_up);
     group.measurement_time(measure);
+    group.throughput(throughput);
+    group
+}
+
+fn structures(c: &mut Criterion) {
     let chunk: Vec<u8> = (0..3072u32).map(|i| (i % 251) as u8).collect();
     const CHUNKS: usize = 4096;
-    group.throughput(Throughput::Bytes((chunk.len() * CHUNKS) as u64));
+    let mut group = new_group(c, "ring", Throughput::Bytes((chunk.len() * CHUNKS) as u64));
     let mut ring = ByteRing::with_capacity(64 << 10);
     let mut window = Vec::with_capacity(256);
     group.bench_function("push_3k_copy_256", |b| {
@@ -57,12 +67,8 @@ fn structures(c: &mut Criterion) {
     });
     group.finish();
 
-    let mut group = c.benchmark_group("timing_wheel");
-    group.sample_size(20);
-    group.warm_up_time(warm_up);
-    group.measurement_time(measure);
     const ITEMS: usize = 100_000;
-    group.throughput(Throughput::Elements(ITEMS as u64));
+    let mut group = new_group(c, "timing_wheel", Throughput::Elements(ITEMS as u64));
     let mut wheel: TimingWheel<u32> = TimingWheel::new(256, 64, 4096);
     group.bench_function("push_advance", |b| {
         b.iter(|| {
@@ -87,12 +93,8 @@ fn structures(c: &mut Criterion) {
     });
     group.finish();
 
-    let mut group = c.benchmark_group("dedupe");
-    group.sample_size(20);
-    group.warm_up_time(warm_up);
-    group.measurement_time(measure);
     const INSERTS: usize = 100_000;
-    group.throughput(Throughput::Elements(INSERTS as u64));
+    let mut group = new_group(c, "dedupe", Throughput::Elements(INSERTS as u64));
     let mut set = FixedSet128::with_capacity(4096);
     group.bench_function("insert_half_repeats", |b| {
         b.iter(|| {

@@ -85,43 +85,21 @@ pub fn parse(args: &[OsString]) -> Result<Option<Options>, String> {
         write: true,
         ..Options::default()
     };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let arg = arg
-            .to_str()
-            .ok_or_else(|| format!("invalid argument {arg:?}"))?;
-        let mut value = |name: &str| {
-            it.next()
-                .and_then(|v| v.to_str())
-                .map(str::to_string)
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
+    let mut flags = crate::Flags::new(args);
+    while let Some(arg) = flags.next_flag() {
+        let arg = arg?;
         match arg {
             "-h" | "--help" => return Ok(None),
             "--quick" => opts.quick = true,
-            "--filter" => opts.filter = Some(value(arg)?),
-            "--runs" => {
-                opts.runs = Some(
-                    value(arg)?
-                        .parse()
-                        .ok()
-                        .filter(|&n| n > 0)
-                        .ok_or("--runs needs a positive number")?,
-                )
-            }
+            "--filter" => opts.filter = Some(flags.value(arg)?),
+            "--runs" => opts.runs = Some(flags.positive(arg)? as usize),
             "--criterion-only" => opts.e2e = false,
             "--e2e-only" => opts.criterion = false,
-            "--tree" => opts.tree = Some(PathBuf::from(value(arg)?)),
-            "--tree-mb" => {
-                opts.tree_mb = value(arg)?
-                    .parse()
-                    .ok()
-                    .filter(|&n| n > 0)
-                    .ok_or("--tree-mb needs a positive number")?
-            }
+            "--tree" => opts.tree = Some(PathBuf::from(flags.value(arg)?)),
+            "--tree-mb" => opts.tree_mb = flags.positive(arg)?,
             "--no-write" => opts.write = false,
             "--" => {
-                opts.criterion_args = it.cloned().collect();
+                opts.criterion_args = flags.rest();
                 break;
             }
             other => return Err(format!("bench: unknown argument `{other}` (see --help)")),
@@ -587,35 +565,20 @@ pub fn end_to_end(opts: &Options, secretscan: &Path, work: &Path) -> Result<Stri
         rows.push(scan_row(secretscan, work, "tree", &tree.path, threads, runs)?.0);
     }
     let inputs = inputs()?;
-    let (plain, _) = scan_row(
-        secretscan,
-        work,
-        "plain source, 256 MiB",
-        inputs.plain.parent().unwrap_or(&inputs.plain),
-        1,
-        runs,
-    )?;
-    let (line, line_findings) = scan_row(
-        secretscan,
-        work,
-        "one line of Base64, 256 MiB",
-        inputs.base64_line.parent().unwrap_or(&inputs.base64_line),
-        1,
-        runs,
-    )?;
-    if !line_findings.contains(crate::rss::PLANTED_TOKEN) {
-        return Err("the token planted in the one-line Base64 file was not reported".into());
+    let mut decode_rows = Vec::new();
+    for (label, file) in [
+        ("plain source, 256 MiB", &inputs.plain),
+        ("one line of Base64, 256 MiB", &inputs.base64_line),
+        ("60,000 short Base64 values", &inputs.short_values),
+    ] {
+        let dir = file.parent().unwrap_or(file);
+        let (row, findings) = scan_row(secretscan, work, label, dir, 1, runs)?;
+        if file == &inputs.base64_line && !findings.contains(crate::rss::PLANTED_TOKEN) {
+            return Err("the token planted in the one-line Base64 file was not reported".into());
+        }
+        decode_rows.push(row);
     }
-    let (short, _) = scan_row(
-        secretscan,
-        work,
-        "60,000 short Base64 values",
-        inputs.short_values.parent().unwrap_or(&inputs.short_values),
-        1,
-        runs,
-    )?;
-    let plain_rate = plain.scan_mb_per_s();
-    let decode_rows = [plain, line, short];
+    let plain_rate = decode_rows[0].scan_mb_per_s();
     let startup = startup_rows(secretscan, work, &inputs.small, runs)?;
 
     let mut table_rows = Vec::new();

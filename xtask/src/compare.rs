@@ -56,29 +56,15 @@ pub fn parse(args: &[std::ffi::OsString]) -> Result<Option<Options>, String> {
         tree_mb: 600,
         write: true,
     };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let arg = arg
-            .to_str()
-            .ok_or_else(|| format!("invalid argument {arg:?}"))?;
-        let mut value = |name: &str| {
-            it.next()
-                .and_then(|v| v.to_str())
-                .map(str::to_string)
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        let positive = |v: String, name: &str| {
-            v.parse::<u64>()
-                .ok()
-                .filter(|&n| n > 0)
-                .ok_or_else(|| format!("{name} needs a positive number"))
-        };
+    let mut flags = crate::Flags::new(args);
+    while let Some(arg) = flags.next_flag() {
+        let arg = arg?;
         match arg {
             "-h" | "--help" => return Ok(None),
-            "--rounds" => opts.rounds = positive(value(arg)?, arg)? as usize,
-            "--threads" => opts.threads = positive(value(arg)?, arg)? as usize,
-            "--tree" => opts.tree = Some(PathBuf::from(value(arg)?)),
-            "--tree-mb" => opts.tree_mb = positive(value(arg)?, arg)?,
+            "--rounds" => opts.rounds = flags.positive(arg)? as usize,
+            "--threads" => opts.threads = flags.positive(arg)? as usize,
+            "--tree" => opts.tree = Some(PathBuf::from(flags.value(arg)?)),
+            "--tree-mb" => opts.tree_mb = flags.positive(arg)?,
             "--no-write" => opts.write = false,
             other => return Err(format!("compare: unknown argument `{other}` (see --help)")),
         }

@@ -188,6 +188,49 @@ fn main() -> ExitCode {
     }
 }
 
+/// Command-line flags of a subcommand, read one at a time as `&str`.
+struct Flags<'a> {
+    it: std::slice::Iter<'a, OsString>,
+}
+
+impl<'a> Flags<'a> {
+    fn new(args: &'a [OsString]) -> Self {
+        Self { it: args.iter() }
+    }
+
+    /// The next argument; an error if it is not UTF-8.
+    fn next_flag(&mut self) -> Option<Result<&'a str, String>> {
+        let arg = self.it.next()?;
+        Some(
+            arg.to_str()
+                .ok_or_else(|| format!("invalid argument {arg:?}")),
+        )
+    }
+
+    /// The value of flag `name` (the next argument).
+    fn value(&mut self, name: &str) -> Result<String, String> {
+        self.it
+            .next()
+            .and_then(|v| v.to_str())
+            .map(str::to_string)
+            .ok_or_else(|| format!("{name} needs a value"))
+    }
+
+    /// The value of flag `name`, a number above 0.
+    fn positive(&mut self, name: &str) -> Result<u64, String> {
+        self.value(name)?
+            .parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("{name} needs a positive number"))
+    }
+
+    /// The arguments not read yet.
+    fn rest(&mut self) -> Vec<OsString> {
+        self.it.by_ref().cloned().collect()
+    }
+}
+
 /// An error to report on stderr, with the exit code to return.
 #[derive(Debug)]
 struct Failure {
