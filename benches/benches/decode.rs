@@ -8,13 +8,12 @@
 //! Run with `cargo xtask bench` (or `cargo bench -p secretscan-benches`).
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use scanner_engine::Engine;
 use secretscan_benches::{
-    base64_dense_corpus, base64_one_line_corpus, plain_source_corpus, short_base64_values_corpus,
-    url_heavy_corpus,
+    base64_dense_corpus, base64_one_line_corpus, group_times, plain_source_corpus,
+    short_base64_values_corpus, url_heavy_corpus,
 };
 
 const CORPUS_BYTES: usize = 16 * 1024 * 1024;
@@ -35,9 +34,11 @@ fn decode(c: &mut Criterion) {
             short_base64_values_corpus(60_000, 17),
         ),
     ];
+    let (warm_up, measure) = group_times(3.0, 10.0);
     let mut group = c.benchmark_group("full_scan");
     group.sample_size(10);
-    group.measurement_time(Duration::from_secs(10));
+    group.warm_up_time(warm_up);
+    group.measurement_time(measure);
     for (name, corpus) in &corpora {
         group.throughput(Throughput::Bytes(corpus.len() as u64));
         group.bench_function(*name, |b| {

@@ -11,13 +11,12 @@
 
 use std::hint::black_box;
 use std::ops::ControlFlow;
-use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use scanner_engine::transform::{
     find_spans, Span, SpanFinder, TransformConfig, TransformKind, DECODE_CHUNK_LEN,
 };
-use secretscan_benches::{base64_dense_corpus, plain_source_corpus, url_heavy_corpus};
+use secretscan_benches::{base64_dense_corpus, group_times, plain_source_corpus, url_heavy_corpus};
 
 const CORPUS_BYTES: usize = 8 * 1024 * 1024;
 
@@ -32,10 +31,11 @@ fn span_finders(c: &mut Criterion) {
         ("url", TransformKind::Url),
     ];
 
+    let (warm_up, measure) = group_times(1.0, 4.0);
     let mut group = c.benchmark_group("find_spans");
     group.sample_size(10);
-    group.warm_up_time(Duration::from_secs(1));
-    group.measurement_time(Duration::from_secs(4));
+    group.warm_up_time(warm_up);
+    group.measurement_time(measure);
     let mut out: Vec<Span> = Vec::new();
     for (cname, corpus) in &corpora {
         group.throughput(Throughput::Bytes(corpus.len() as u64));
@@ -55,8 +55,8 @@ fn span_finders(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("feed_3k");
     group.sample_size(10);
-    group.warm_up_time(Duration::from_secs(1));
-    group.measurement_time(Duration::from_secs(4));
+    group.warm_up_time(warm_up);
+    group.measurement_time(measure);
     for (cname, corpus) in &corpora {
         group.throughput(Throughput::Bytes(corpus.len() as u64));
         for (kname, kind) in kinds {

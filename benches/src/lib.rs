@@ -12,6 +12,32 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
+
+/// Environment variable that selects quick runs (`cargo xtask bench
+/// --quick` sets it): short warm-up and measurement times, for a smoke run
+/// of every benchmark rather than precise figures.
+pub const QUICK_ENV: &str = "SECRETSCAN_BENCH_QUICK";
+
+/// Whether [`QUICK_ENV`] is set to something other than empty or `0`.
+pub fn quick() -> bool {
+    std::env::var_os(QUICK_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Warm-up and measurement times for a benchmark group: the given ones, or
+/// 0.5 s and 1 s in quick runs. Criterion's `--warm-up-time` and
+/// `--measurement-time` flags do not override times set on a group, hence
+/// the environment variable.
+pub fn group_times(warm_up_secs: f64, measure_secs: f64) -> (Duration, Duration) {
+    if quick() {
+        (Duration::from_millis(500), Duration::from_secs(1))
+    } else {
+        (
+            Duration::from_secs_f64(warm_up_secs),
+            Duration::from_secs_f64(measure_secs),
+        )
+    }
+}
 
 /// Seed of the synthetic generator used by [`plain_source_corpus`].
 pub const SYNTHETIC_SEED: u64 = 0x5EC2_E75C_A11E_D5EE;
@@ -247,6 +273,78 @@ pub fn short_base64_values_corpus(count: usize, seed: u64) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// Returns exactly `target_bytes` bytes of source-like text in which every
+/// line names one of `anchors` (the prefilter's literal keywords, cycled in a
+/// shuffled order) next to a harmless, low-entropy value:
+/// `    settings["<anchor>"] = lookup("<anchor>_name", 42)  # <word>`.
+///
+/// This is the worst case for the confirmation stage: an anchor hit on
+/// nearly every line, and (almost) no secret to report. Callers that need
+/// "no secrets at all" drop the lines the engine still reports (see
+/// [`drop_lines`]). With no anchors the result is synthetic source text.
+pub fn anchor_dense_corpus(target_bytes: usize, anchors: &[&str], seed: u64) -> Vec<u8> {
+    const WORDS: &[&str] = &[
+        "default", "example", "unused", "disabled", "see docs", "legacy", "fallback", "todo",
+    ];
+    if anchors.is_empty() {
+        return synthetic_source_corpus(target_bytes, seed);
+    }
+    let mut rng = XorShift64::new(seed);
+    let mut order: Vec<&str> = anchors.to_vec();
+    let mut out = String::with_capacity(target_bytes + 256);
+    'fill: loop {
+        // Fisher-Yates, so every anchor appears once per round in a new order.
+        for i in (1..order.len()).rev() {
+            order.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        for anchor in &order {
+            if out.len() >= target_bytes {
+                break 'fill;
+            }
+            let n = rng.below(100);
+            let word = rng.pick(WORDS);
+            out.push_str(&format!(
+                "    settings[\"{anchor}\"] = lookup(\"{anchor}_name\", {n})  # {word}\n"
+            ));
+        }
+    }
+    let mut bytes = out.into_bytes();
+    bytes.truncate(target_bytes);
+    bytes
+}
+
+/// Returns `base` with one of `inserts` (cycled) placed on its own line
+/// after roughly every `every` bytes (at the next line break), e.g. rule
+/// examples planted in source text to make a secret-dense corpus.
+pub fn sprinkle_lines(base: &[u8], inserts: &[&str], every: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(base.len() + base.len() / every.max(1) * 64);
+    let mut next = 0usize;
+    let mut since = 0usize;
+    for line in base.split_inclusive(|&b| b == b'\n') {
+        out.extend_from_slice(line);
+        since += line.len();
+        if since >= every && !inserts.is_empty() {
+            if !out.ends_with(b"\n") {
+                out.push(b'\n');
+            }
+            out.extend_from_slice(inserts[next % inserts.len()].as_bytes());
+            out.push(b'\n');
+            next += 1;
+            since = 0;
+        }
+    }
+    out
+}
+
+/// Removes the given 1-based line numbers from `text`.
+pub fn drop_lines(text: &[u8], lines: &std::collections::BTreeSet<usize>) -> Vec<u8> {
+    text.split_inclusive(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(i, _)| !lines.contains(&(i + 1)))
+        .flat_map(|(_, line)| line.iter().copied())
+        .collect()
+}
+
 /// Standard Base64 with padding (a small encoder so the corpus builders need
 /// no dependency).
 fn base64_encode(data: &[u8]) -> String {
@@ -336,5 +434,24 @@ mod tests {
         fs::remove_dir_all(&dir).unwrap();
         assert_eq!(corpus.as_deref(), Some(&b"a = 1\nb = 2\na = 1\nb "[..]));
         assert_eq!(none, None);
+    }
+
+    #[test]
+    fn anchor_dense_and_sprinkled_corpora() {
+        let a = anchor_dense_corpus(10_000, &["ghp_", "akia", "password"], 3);
+        assert_eq!(a.len(), 10_000);
+        assert_eq!(
+            a,
+            anchor_dense_corpus(10_000, &["ghp_", "akia", "password"], 3)
+        );
+        let text = String::from_utf8(a).unwrap();
+        assert!(text
+            .lines()
+            .take(100)
+            .all(|l| l.contains("ghp_") || l.contains("akia") || l.contains("password")));
+        let s = sprinkle_lines(b"aaaa\nbbbb\ncccc\ndddd\n", &["X", "Y"], 8);
+        assert_eq!(s, b"aaaa\nbbbb\nX\ncccc\ndddd\nY\n");
+        let dropped = drop_lines(b"1\n2\n3\n4", &[2, 4].into_iter().collect());
+        assert_eq!(dropped, b"1\n3\n");
     }
 }

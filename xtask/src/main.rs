@@ -15,7 +15,14 @@
 //!   scan with it, so the source-build path does not rot.
 //! - `lint`: `cargo fmt --check` and `cargo clippy -D warnings`.
 //! - `ci`: `lint`, then `test`.
-//! - `bench [args]`: `cargo bench -p secretscan-benches -- [args]`.
+//! - `bench [--quick] [--filter REGEX] [...]`: the criterion benchmarks
+//!   (`cargo bench -p secretscan-benches`, output on stderr), then end-to-end
+//!   runs of the release binary (a >= 500 MB tree with 1 and 2 threads,
+//!   decode-heavy files, start-up), whose table is printed and written into
+//!   docs/performance.md (see `bench.rs`, `tree.rs`, `measure.rs`).
+//! - `compare [--rounds N] [--threads N] [--tree PATH]`: secretscan and the
+//!   peer scanners named by `SECRETSCAN_COMPARE_*` on the same tree in
+//!   alternating rounds (see `compare.rs`).
 //! - `precision [flags]`: scan clean corpora (Python standard library,
 //!   cargo registry sources, /usr/include) with the release binary and print
 //!   findings per MB by corpus and rule (see `precision.rs`).
@@ -38,8 +45,9 @@
 //! directory shared by all checkouts, so that repeated runs do not rebuild
 //! (the vendored Vectorscan build takes ~5 minutes per profile).
 //!
-//! This program uses the standard library only, so that building it is
-//! instant.
+//! This program uses the standard library, `libc` (for `wait4` and
+//! `posix_fadvise`) and the std-only corpus generators of `benches/`, so
+//! that building it takes seconds.
 
 use std::env;
 use std::ffi::{OsStr, OsString};
@@ -47,10 +55,14 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 
+mod bench;
+mod compare;
 mod gitbench;
+mod measure;
 mod precision;
 mod rss;
 mod setup;
+mod tree;
 
 use setup::{setup, Toolchain};
 
@@ -71,7 +83,16 @@ Commands:
   lint                  run `cargo fmt --all -- --check`, then
                         `cargo clippy --workspace --all-targets -- -D warnings`
   ci                    run `lint`, then `test`
-  bench [ARGS]          run `cargo bench -p secretscan-benches -- [ARGS]`
+  bench [--quick] [--filter REGEX] [--runs N] [--criterion-only | --e2e-only] [--tree PATH]
+        [--no-write] [-- CRITERION ARGS]
+                        criterion benchmarks (output on stderr), then the release binary end to
+                        end: a >= 500 MB tree with 1 and 2 threads, decode-heavy files against
+                        plain text, cold and warm start-up; prints a table (MB/s, CPU, peak RSS)
+                        and writes it into docs/performance.md (`cargo xtask bench --help`)
+  compare [--rounds N] [--threads N] [--tree PATH] [--no-write]
+                        secretscan and the peer scanners named by SECRETSCAN_COMPARE_KINGFISHER,
+                        _GITLEAKS, _BETTERLEAKS, _NOSEYPARKER on the same tree in alternating
+                        rounds: wall, CPU, peak RSS, findings, ratios (`cargo xtask compare --help`)
   precision [FLAGS]     scan the Python standard library (without site-packages), the cargo
                         registry sources and /usr/include with the release binary
                         (`secretscan dir --format jsonl [FLAGS]`) and print findings per MB
@@ -144,6 +165,7 @@ fn main() -> ExitCode {
         Some("lint") => lint(),
         Some("ci") => ci(),
         Some("bench") => bench(&rest),
+        Some("compare") => compare(&rest),
         Some("fuzz") => fuzz(&rest),
         Some("rss") => rss_check(),
         Some("git-bench") => git_bench(&rest),
@@ -163,6 +185,49 @@ fn main() -> ExitCode {
             eprintln!("xtask: error: {}", failure.message);
             ExitCode::from(failure.code)
         }
+    }
+}
+
+/// Command-line flags of a subcommand, read one at a time as `&str`.
+struct Flags<'a> {
+    it: std::slice::Iter<'a, OsString>,
+}
+
+impl<'a> Flags<'a> {
+    fn new(args: &'a [OsString]) -> Self {
+        Self { it: args.iter() }
+    }
+
+    /// The next argument; an error if it is not UTF-8.
+    fn next_flag(&mut self) -> Option<Result<&'a str, String>> {
+        let arg = self.it.next()?;
+        Some(
+            arg.to_str()
+                .ok_or_else(|| format!("invalid argument {arg:?}")),
+        )
+    }
+
+    /// The value of flag `name` (the next argument).
+    fn value(&mut self, name: &str) -> Result<String, String> {
+        self.it
+            .next()
+            .and_then(|v| v.to_str())
+            .map(str::to_string)
+            .ok_or_else(|| format!("{name} needs a value"))
+    }
+
+    /// The value of flag `name`, a number above 0.
+    fn positive(&mut self, name: &str) -> Result<u64, String> {
+        self.value(name)?
+            .parse()
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or_else(|| format!("{name} needs a positive number"))
+    }
+
+    /// The arguments not read yet.
+    fn rest(&mut self) -> Vec<OsString> {
+        self.it.by_ref().cloned().collect()
     }
 }
 
@@ -401,14 +466,65 @@ fn ci() -> Outcome {
     test(&[])
 }
 
-/// `cargo xtask bench [args]`: criterion benchmarks, `args` go to criterion.
+/// `cargo xtask bench [flags] [-- criterion args]`: the criterion
+/// benchmarks, then end-to-end runs of the release binary (see `bench.rs`).
 fn bench(args: &[OsString]) -> Outcome {
+    let Some(opts) = bench::parse(args).map_err(|m| Failure::new(2, m))? else {
+        println!("{}", bench::USAGE);
+        return Ok(0);
+    };
     setup(Toolchain::System, false)?;
-    let mut command = cargo(&target_dir());
-    command
-        .args(["bench", "-p", "secretscan-benches", "--"])
-        .args(args);
-    run(&mut command).map(|()| 0)
+    let criterion_table = if opts.criterion {
+        bench::criterion(&opts)?
+    } else {
+        String::new()
+    };
+    let mut section = String::new();
+    if opts.e2e {
+        let binary = build_release_cli()?;
+        let work = target_dir().path().join("bench-e2e");
+        section = bench::end_to_end(&opts, &binary, &work).map_err(|m| Failure::new(1, m))?;
+    }
+    if !criterion_table.is_empty() {
+        if !section.is_empty() {
+            section.push('\n');
+        }
+        section.push_str(&criterion_table);
+    }
+    println!("{section}");
+    if opts.write && opts.e2e {
+        write_doc_section("bench", &section)?;
+    }
+    Ok(0)
+}
+
+/// `cargo xtask compare [flags]`: secretscan and peer scanners on one tree.
+fn compare(args: &[OsString]) -> Outcome {
+    let Some(opts) = compare::parse(args).map_err(|m| Failure::new(2, m))? else {
+        println!("{}", compare::USAGE);
+        return Ok(0);
+    };
+    setup(Toolchain::System, false)?;
+    let binary = build_release_cli()?;
+    let work = target_dir().path().join("compare");
+    let section = compare::run(&opts, &binary, &work).map_err(|m| Failure::new(1, m))?;
+    println!("{section}");
+    if opts.write {
+        write_doc_section("compare", &section)?;
+    }
+    Ok(0)
+}
+
+/// Replaces the `<!-- NAME:begin -->` ... `<!-- NAME:end -->` section of
+/// docs/performance.md with `body`.
+fn write_doc_section(name: &str, body: &str) -> Result<(), Failure> {
+    let path = workspace_root().join("docs").join("performance.md");
+    let doc = fs::read_to_string(&path)
+        .map_err(|e| Failure::new(2, format!("cannot read {}: {e}", path.display())))?;
+    fs::write(&path, measure::replace_between_markers(&doc, name, body))
+        .map_err(|e| Failure::new(2, format!("cannot write {}: {e}", path.display())))?;
+    eprintln!("xtask: table written to {}", path.display());
+    Ok(())
 }
 
 /// `cargo xtask fuzz [--time SECS] [TARGET...]`: runs the cargo-fuzz targets.

@@ -66,7 +66,7 @@ pub fn check(secretscan: &Path, work_dir: &Path) -> Result<(), String> {
 }
 
 /// The token planted (Base64-encoded) in the middle of the Base64 line.
-const PLANTED_TOKEN: &str = "ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe";
+pub const PLANTED_TOKEN: &str = "ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe";
 
 /// Standard Base64 of `data` (whose length is a multiple of 3: no padding).
 fn base64(data: &[u8]) -> Vec<u8> {
@@ -83,7 +83,7 @@ fn base64(data: &[u8]) -> Vec<u8> {
 }
 
 #[derive(Clone, Copy)]
-enum Kind {
+pub enum Kind {
     Base64Line,
     Text,
 }
@@ -91,7 +91,7 @@ enum Kind {
 /// Writes `size` bytes of deterministic content: one line of Base64 (of
 /// pseudo-random bytes, with the encoded token line planted halfway, on a
 /// quantum boundary), or lines of source-like text.
-fn write_input(path: &Path, size: u64, kind: Kind) -> std::io::Result<()> {
+pub fn write_input(path: &Path, size: u64, kind: Kind) -> std::io::Result<()> {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
     let mut state = 0x9E37_79B9_7F4A_7C15u64;
