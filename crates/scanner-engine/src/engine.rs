@@ -138,6 +138,10 @@ pub(crate) struct CompiledRule {
     pub window_radius: u64,
     /// Yields to specific rules reporting an overlapping secret.
     pub generic: bool,
+    /// Runs the shared value gate (`crate::value_gate`) on the secret.
+    pub value_gate: bool,
+    /// Validator the secret must pass.
+    pub checksum: Option<crate::checksum::Checksum>,
 }
 
 /// What a prefilter pattern id stands for.
@@ -545,10 +549,25 @@ fn compile_rule(
     if spec.id.trim().is_empty() {
         return Err(RuleError::invalid(spec, "rule id is empty"));
     }
-    let hir = regex_syntax::parse(&spec.regex)
+    let source = spec
+        .expanded_regex()
+        .map_err(|e| RuleError::invalid(spec, e))?;
+    let hir = regex_syntax::parse(&source)
         .map_err(|e| RuleError::invalid(spec, format!("invalid regex: {e}")))?;
-    let regex = compile_confirmation_regex(&spec.regex)
+    let regex = compile_confirmation_regex(&source)
         .map_err(|e| RuleError::invalid(spec, format!("invalid regex: {e}")))?;
+    let checksum = match spec.checksum.as_deref() {
+        None => None,
+        Some(name) => Some(crate::checksum::Checksum::from_name(name).ok_or_else(|| {
+            RuleError::invalid(
+                spec,
+                format!(
+                    "unknown checksum `{name}`: expected one of {}",
+                    crate::checksum::Checksum::NAMES.join(", ")
+                ),
+            )
+        })?),
+    };
     let groups = regex.captures_len();
     let secret_group = spec.secret_group.unwrap_or(if groups > 1 { 1 } else { 0 });
     if secret_group >= groups {
@@ -597,6 +616,9 @@ fn compile_rule(
             }
             lits
         }
+        None if crate::context::is_context_rule(spec) => {
+            crate::context::name_anchors(spec).map_err(|e| RuleError::invalid(spec, e))?
+        }
         None => match derive_anchors(&hir) {
             Some(lits) => lits,
             None if spec.anchorless => Vec::new(),
@@ -638,6 +660,8 @@ fn compile_rule(
             allow,
             window_radius,
             generic: spec.generic,
+            value_gate: spec.effective_value_gate(),
+            checksum,
         },
         anchors,
     ))
