@@ -419,13 +419,12 @@ impl<'a> Json<'a> {
     }
 }
 
-/// Test helpers that build valid tokens, for rule examples and tests.
-#[doc(hidden)]
-pub mod make {
-    use super::{base62_6, crc32};
-
-    /// `prefix` + `body` + the CRC-32 checksum of `body` in base62.
-    pub fn crc_token(prefix: &str, body: &str) -> String {
+impl Checksum {
+    /// `prefix` + `body` + the CRC-32 of `body` in six base62 characters: a
+    /// token that passes the `github` and `npm` validators. For generating
+    /// rule examples and tests.
+    #[doc(hidden)]
+    pub fn make_crc_token(prefix: &str, body: &str) -> String {
         let check = base62_6(crc32(body.as_bytes()));
         format!("{prefix}{body}{}", String::from_utf8_lossy(&check))
     }
@@ -451,7 +450,7 @@ mod tests {
 
     #[test]
     fn github_and_npm_checksums() {
-        let t = make::crc_token("ghp_", "R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5");
+        let t = Checksum::make_crc_token("ghp_", "R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5");
         assert_eq!(t.len(), 40);
         assert!(Checksum::Github.verify(t.as_bytes()), "{t}");
         let mut bad = t.clone().into_bytes();
@@ -462,7 +461,7 @@ mod tests {
         assert!(!Checksum::Github.verify(&bad));
         assert!(!Checksum::Github.verify(b"ghx_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5000000"));
         assert!(!Checksum::Github.verify(b"ghp_"));
-        let n = make::crc_token("npm_", "FQrqUyn4rJ41kCp7S6UU0yOT7kcKSI");
+        let n = Checksum::make_crc_token("npm_", "FQrqUyn4rJ41kCp7S6UU0yOT7kcKSI");
         assert!(Checksum::Npm.verify(n.as_bytes()), "{n}");
         assert!(!Checksum::Npm.verify(t.as_bytes()));
         assert!(!Checksum::Npm.verify(b"npm_FQrqUyn4rJ41kCp7S6UU0yOT7kcKSItrW2AF"));
@@ -560,9 +559,9 @@ mod tests {
 
         #[test]
         fn every_crc_token_verifies(body in "[A-Za-z0-9]{30}") {
-            let t = make::crc_token("ghp_", &body);
+            let t = Checksum::make_crc_token("ghp_", &body);
             prop_assert!(Checksum::Github.verify(t.as_bytes()));
-            let n = make::crc_token("npm_", &body);
+            let n = Checksum::make_crc_token("npm_", &body);
             prop_assert!(Checksum::Npm.verify(n.as_bytes()));
         }
     }
