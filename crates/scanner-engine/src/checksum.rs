@@ -98,7 +98,7 @@ pub fn base62_6(mut n: u32) -> [u8; 6] {
 }
 
 /// Splits `prefix` + body + 6-character checksum; `None` when the shape is wrong.
-fn split_crc_token<'a>(secret: &'a [u8], prefix_len: usize) -> Option<(&'a [u8], &'a [u8])> {
+fn split_crc_token(secret: &[u8], prefix_len: usize) -> Option<(&[u8], &[u8])> {
     if secret.len() < prefix_len + 7 {
         return None;
     }
