@@ -69,9 +69,9 @@ const CASES: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "typescript",
-        "private readonly token: string = \"Lm4pQ8vR2xT7kN9wZ3\";\n",
+        "private readonly authToken: string = \"Lm4pQ8vR2xT7kN9wZ3\";\n",
         "Lm4pQ8vR2xT7kN9wZ3",
-        "private readonly token: string = \"<your-token-here>\";\n",
+        "private readonly authToken: string = \"<your-token-here>\";\n",
     ),
     (
         "java-properties",
