@@ -141,7 +141,8 @@ pub fn suppressed_text(p: &Suppressed) -> Option<String> {
 pub fn format_stats(s: &ScanStats) -> String {
     format!(
         "stats: bytes_scanned={} anchor_hits={} windows={} rules_fully_scanned={} prefilter_errors={}\n\
-         stats: rejected_entropy={} rejected_allow={} rejected_width={} findings={} findings_dropped={}\n\
+         stats: rejected_entropy={} rejected_allow={} rejected_width={} rejected_placeholder={} \
+         rejected_checksum={} findings={} findings_dropped={}\n\
          stats: spans_found={} spans_dropped={} spans_truncated={} spans_decoded={} decoded_bytes={} \
          decode_aborted={} decode_errors={} dedupe_hits={}",
         s.bytes_scanned,
@@ -152,6 +153,8 @@ pub fn format_stats(s: &ScanStats) -> String {
         s.rejected_entropy,
         s.rejected_allow,
         s.rejected_width,
+        s.rejected_placeholder,
+        s.rejected_checksum,
         s.findings,
         s.findings_dropped,
         s.spans_found,

@@ -1,5 +1,8 @@
 //! Confirmation: runs one rule's regex over a candidate region and keeps the
-//! matches whose secret passes the rule's entropy floor and allowlist.
+//! matches whose secret passes the rule's filters, in this order: the entropy
+//! floor (with `value_gate`, the shared gate's floor and placeholder check
+//! from `crate::value_gate`), the `allow` list, and the `checksum` validator
+//! (`crate::checksum`).
 //!
 //! Invariants:
 //! - The regex searches only inside the region, but look-around assertions
@@ -17,6 +20,7 @@ use regex_automata::{Anchored, Input};
 use crate::engine::Engine;
 use crate::finding::shannon_entropy;
 use crate::scratch::{PendingFinding, RegexState, ScanStats};
+use crate::value_gate::{self, Rejection};
 
 /// Where to run the regex.
 #[derive(Clone, Copy, Debug)]
@@ -75,7 +79,19 @@ pub(crate) fn confirm_rule(
         if secret_bytes.is_empty() {
             continue;
         }
-        if let Some(min) = rule.min_entropy {
+        if rule.value_gate {
+            match value_gate::check(secret_bytes, rule.min_entropy) {
+                Ok(()) => {}
+                Err(Rejection::Entropy) => {
+                    stats.rejected_entropy += 1;
+                    continue;
+                }
+                Err(Rejection::Placeholder(_)) => {
+                    stats.rejected_placeholder += 1;
+                    continue;
+                }
+            }
+        } else if let Some(min) = rule.min_entropy {
             if shannon_entropy(secret_bytes) < min {
                 stats.rejected_entropy += 1;
                 continue;
@@ -83,6 +99,10 @@ pub(crate) fn confirm_rule(
         }
         if rule.allow.iter().any(|a| a.get().is_match(secret_bytes)) {
             stats.rejected_allow += 1;
+            continue;
+        }
+        if rule.checksum.is_some_and(|c| !c.verify(secret_bytes)) {
+            stats.rejected_checksum += 1;
             continue;
         }
         pending.push(PendingFinding {

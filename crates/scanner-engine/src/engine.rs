@@ -143,6 +143,10 @@ pub(crate) struct CompiledRule {
     pub window_radius: u64,
     /// Yields to specific rules reporting an overlapping secret.
     pub generic: bool,
+    /// Runs the shared value gate (`crate::value_gate`) on the secret.
+    pub value_gate: bool,
+    /// Validator the secret must pass.
+    pub checksum: Option<crate::checksum::Checksum>,
 }
 
 /// What a prefilter pattern id stands for.
@@ -486,11 +490,16 @@ impl Engine {
             .zip(build.rules)
             .enumerate()
             .map(|(i, (spec, derived))| {
-                let regex = Deferred::later(&spec.regex, compile_confirmation_regex);
-                let rule = finish_rule(spec, &derived, regex, allow_pool.later(spec));
-                (i, rule, derived)
+                let source = spec.expanded_regex().ok()?;
+                let checksum = match spec.checksum.as_deref() {
+                    Some(name) => Some(crate::checksum::Checksum::from_name(name)?),
+                    None => None,
+                };
+                let regex = Deferred::later(&source, compile_confirmation_regex);
+                let rule = finish_rule(spec, &derived, checksum, regex, allow_pool.later(spec));
+                Some((i, rule, derived))
             })
-            .collect();
+            .collect::<Option<_>>()?;
         let plan = Plan::new(specs, &compiled, tuning);
         let load = |bytes: &[u8]| Database::deserialize(bytes).ok();
         let dbs = Databases {
@@ -646,7 +655,10 @@ impl<'s> Plan<'s> {
         }
         for (rule_idx, spec) in &whole_rule_patterns {
             vs_patterns.push(VsPattern {
-                expression: spec.regex.clone(),
+                // Compiled rules have a valid expansion.
+                expression: spec
+                    .expanded_regex()
+                    .map_or_else(|_| spec.regex.clone(), |r| r.into_owned()),
                 flags: PatternFlags {
                     prefilter: true,
                     utf8: true,
@@ -780,10 +792,25 @@ fn compile_rule(
     if spec.id.trim().is_empty() {
         return Err(RuleError::invalid(spec, "rule id is empty"));
     }
-    let hir = regex_syntax::parse(&spec.regex)
+    let source = spec
+        .expanded_regex()
+        .map_err(|e| RuleError::invalid(spec, e))?;
+    let hir = regex_syntax::parse(&source)
         .map_err(|e| RuleError::invalid(spec, format!("invalid regex: {e}")))?;
-    let regex = compile_confirmation_regex(&spec.regex)
+    let regex = compile_confirmation_regex(&source)
         .map_err(|e| RuleError::invalid(spec, format!("invalid regex: {e}")))?;
+    let checksum = match spec.checksum.as_deref() {
+        None => None,
+        Some(name) => Some(crate::checksum::Checksum::from_name(name).ok_or_else(|| {
+            RuleError::invalid(
+                spec,
+                format!(
+                    "unknown checksum `{name}`: expected one of {}",
+                    crate::checksum::Checksum::NAMES.join(", ")
+                ),
+            )
+        })?),
+    };
     let groups = regex.captures_len();
     let secret_group = spec.secret_group.unwrap_or(if groups > 1 { 1 } else { 0 });
     if secret_group >= groups {
@@ -825,6 +852,9 @@ fn compile_rule(
             }
             lits
         }
+        None if crate::context::is_context_rule(spec) => {
+            crate::context::name_anchors(spec).map_err(|e| RuleError::invalid(spec, e))?
+        }
         None => match derive_anchors(&hir) {
             Some(lits) => lits,
             None if spec.anchorless => Vec::new(),
@@ -849,15 +879,17 @@ fn compile_rule(
         window_radius,
         secret_group,
     };
-    let regex = Deferred::ready(&spec.regex, regex, compile_confirmation_regex);
-    let rule = finish_rule(spec, &derived, regex, allow);
+    let regex = Deferred::ready(&source, regex, compile_confirmation_regex);
+    let rule = finish_rule(spec, &derived, checksum, regex, allow);
     Ok((rule, derived))
 }
 
-/// The rule of `spec` with its derived data and regexes (compiled or not).
+/// The rule of `spec` with its derived data, checksum and regexes
+/// (compiled or not).
 fn finish_rule(
     spec: &RuleSpec,
     derived: &RuleDerived,
+    checksum: Option<crate::checksum::Checksum>,
     regex: Deferred<meta::Regex>,
     allow: Vec<Arc<Deferred<regex::bytes::Regex>>>,
 ) -> CompiledRule {
@@ -883,6 +915,8 @@ fn finish_rule(
         allow,
         window_radius: derived.window_radius,
         generic: spec.generic,
+        value_gate: spec.effective_value_gate(),
+        checksum,
     }
 }
 

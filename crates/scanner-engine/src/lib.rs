@@ -25,9 +25,11 @@
 //! rule format.
 
 mod anchors;
+mod checksum;
 mod chunked;
 pub mod compat;
 mod confirm;
+mod context;
 mod db_cache;
 mod decode;
 mod deferred;
@@ -40,8 +42,10 @@ mod scratch;
 pub mod structures;
 pub mod transform;
 mod utf16;
+mod value_gate;
 mod vectorscan;
 
+pub use checksum::Checksum;
 pub use chunked::{StreamScanner, StreamStats};
 pub use engine::{DatabaseCache, Engine, EngineBuilder, RuleInfo, Tuning};
 pub use finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint};

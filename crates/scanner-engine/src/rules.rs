@@ -118,15 +118,43 @@ static BUILTIN_RULE_DIR: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/rules");
 /// One rule as written in a rule file.
 ///
 /// See `docs/rules.md` for the meaning of each field.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RuleSpec {
     /// Stable identifier, unique across all loaded rules (e.g. `github-pat-classic`).
     pub id: String,
     /// Human-readable name.
     pub name: String,
-    /// Regular expression in the syntax of the `regex` crate.
+    /// Regular expression in the syntax of the `regex` crate. Empty for a
+    /// keyword-context rule, whose regex is generated from `context_names`,
+    /// `context_key`, `context_distance` and `value`.
+    #[serde(default)]
     pub regex: String,
+    /// Keyword-context rule: the provider's names (regex fragments, matched
+    /// case-insensitively, usually plain words), one of which must precede
+    /// the value. They are the rule's anchors unless `keywords` is given.
+    #[serde(default)]
+    pub context_names: Vec<String>,
+    /// Keyword-context rule: the credential word after the name (a regex
+    /// fragment); default `token|key|secret|password|auth`, `""` for none.
+    #[serde(default)]
+    pub context_key: Option<String>,
+    /// Keyword-context rule: most identifier characters between the name
+    /// and the credential word (default 25).
+    #[serde(default)]
+    pub context_distance: Option<usize>,
+    /// Keyword-context rule: the regex of the secret itself.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Applies the shared value gate (entropy floor by alphabet, placeholder
+    /// check) to the secret. Default: on for keyword-context rules, off for
+    /// others.
+    #[serde(default)]
+    pub value_gate: Option<bool>,
+    /// Name of a built-in validator the secret must pass (`github`, `npm`,
+    /// `pypi`, `slack`, `jwt`).
+    #[serde(default)]
+    pub checksum: Option<String>,
     /// Literal anchors (ASCII case-insensitive) that occur inside every match.
     /// Derived from `regex` when absent.
     #[serde(default)]
@@ -188,6 +216,19 @@ impl RuleSpec {
         } else {
             Confidence::Medium
         })
+    }
+
+    /// Whether the shared value gate applies: as stated, else for
+    /// keyword-context rules.
+    pub fn effective_value_gate(&self) -> bool {
+        self.value_gate
+            .unwrap_or_else(|| crate::context::is_context_rule(self))
+    }
+
+    /// The regex the rule is compiled from: `regex`, or the expansion of
+    /// the context fields. Errors name the field at fault (not the rule).
+    pub fn expanded_regex(&self) -> Result<std::borrow::Cow<'_, str>, String> {
+        crate::context::rule_regex(self)
     }
 
     /// The stated category, else [`DEFAULT_CATEGORY`].

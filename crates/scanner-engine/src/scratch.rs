@@ -40,6 +40,11 @@ pub struct ScanStats {
     pub rejected_allow: u64,
     /// Regex matches rejected for being longer than the rule's width bound.
     pub rejected_width: u64,
+    /// Regex matches rejected by the shared value gate's placeholder check
+    /// (`xxxx`, `${VAR}`, `changeme`, one repeated character, ...).
+    pub rejected_placeholder: u64,
+    /// Regex matches rejected by the rule's `checksum` validator.
+    pub rejected_checksum: u64,
     /// Encoded spans (Base64, URL) found, at any depth.
     pub spans_found: u64,
     /// Spans not decoded because a cap was reached (spans per buffer, decode
@@ -142,6 +147,8 @@ zip_counters!(
     rejected_entropy,
     rejected_allow,
     rejected_width,
+    rejected_placeholder,
+    rejected_checksum,
     spans_found,
     spans_dropped,
     spans_truncated,

@@ -292,6 +292,7 @@ fn finish(draft: Draft<'_>, origin: &str, out: &mut LoadedRules) -> Result<RuleS
         examples: draft.examples,
         negative_examples: draft.negative_examples,
         origin: origin.to_string(),
+        ..RuleSpec::default()
     })
 }
 
