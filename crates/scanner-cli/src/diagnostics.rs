@@ -137,35 +137,16 @@ pub fn suppressed_text(p: &Suppressed) -> Option<String> {
     })
 }
 
-/// One line per group of counters, for `--stats`.
+/// Every engine counter as `name=value`, a few per line, for `--stats`.
 pub fn format_stats(s: &ScanStats) -> String {
-    format!(
-        "stats: bytes_scanned={} anchor_hits={} windows={} rules_fully_scanned={} prefilter_errors={}\n\
-         stats: rejected_entropy={} rejected_allow={} rejected_width={} rejected_placeholder={} \
-         rejected_checksum={} findings={} findings_dropped={}\n\
-         stats: spans_found={} spans_dropped={} spans_truncated={} spans_decoded={} decoded_bytes={} \
-         decode_aborted={} decode_errors={} dedupe_hits={}",
-        s.bytes_scanned,
-        s.anchor_hits,
-        s.windows,
-        s.rules_fully_scanned,
-        s.prefilter_errors,
-        s.rejected_entropy,
-        s.rejected_allow,
-        s.rejected_width,
-        s.rejected_placeholder,
-        s.rejected_checksum,
-        s.findings,
-        s.findings_dropped,
-        s.spans_found,
-        s.spans_dropped,
-        s.spans_truncated,
-        s.spans_decoded,
-        s.decoded_bytes,
-        s.decode_aborted,
-        s.decode_errors,
-        s.dedupe_hits,
-    )
+    s.counters()
+        .chunks(6)
+        .map(|group| {
+            let fields: Vec<String> = group.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("stats: {}", fields.join(" "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Peak resident memory of this process in KiB (Linux), for `--stats`.
@@ -173,4 +154,30 @@ pub fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `--stats` prints every engine counter, each with its own value.
+    #[test]
+    fn stats_name_every_counter() {
+        let stats = ScanStats {
+            decode_fallbacks: 7,
+            windows_redecoded: 9,
+            rejected_checksum: 3,
+            ..Default::default()
+        };
+        let text = format_stats(&stats);
+        let counters = stats.counters();
+        assert!(counters.len() >= 22, "{}", counters.len());
+        for (name, value) in counters {
+            assert!(
+                text.contains(&format!(" {name}={value}")),
+                "{name} missing in {text}"
+            );
+        }
+        assert!(text.lines().all(|l| l.starts_with("stats: ")), "{text}");
+    }
 }

@@ -124,8 +124,8 @@ impl ScanStats {
     }
 }
 
-/// Applies `f(self.counter, other.counter)` to every counter of two
-/// `ScanStats`, naming each field once for all the arithmetic on them.
+/// Names each counter of `ScanStats` once, for all the arithmetic on them
+/// (`zip_with`) and for listing them by name (`counters`).
 macro_rules! zip_counters {
     ($($field:ident),* $(,)?) => {
         impl ScanStats {
@@ -133,6 +133,12 @@ macro_rules! zip_counters {
                 // Exhaustive: a counter missing from the list is a compile error.
                 let ScanStats { $($field: _),* } = *other;
                 $(self.$field = f(self.$field, other.$field);)*
+            }
+
+            /// Every counter with its field name, in declaration order (for
+            /// printing all of them, e.g. `--stats`).
+            pub fn counters(&self) -> Vec<(&'static str, u64)> {
+                vec![$((stringify!($field), self.$field)),*]
             }
         }
     };
