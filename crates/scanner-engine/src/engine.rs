@@ -85,7 +85,9 @@ pub struct Tuning {
     /// context) when smaller. Default 64 KiB.
     pub stream_overlap: usize,
     /// New bytes a [`crate::StreamScanner`] gathers before scanning a
-    /// round. Default 1 MiB.
+    /// round. Default 4 MiB: each round rescans twice the overlap, so a
+    /// larger step rescans less (6% with the built-in rules' 128 KiB
+    /// overlap, against 25% with 1 MiB steps) for 3 MiB more buffer.
     pub stream_step: usize,
 }
 
@@ -105,7 +107,7 @@ impl Default for Tuning {
             max_pending_windows: 4096,
             scan_utf16: true,
             stream_overlap: 64 << 10,
-            stream_step: 1 << 20,
+            stream_step: 4 << 20,
         }
     }
 }
