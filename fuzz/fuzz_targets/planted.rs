@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use scanner_engine::{DecodeStep, Engine, Finding};
 
-const TOKEN: &str = "ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe";
+const TOKEN: &str = "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";
 
 static ENGINE: OnceLock<Engine> = OnceLock::new();
 

@@ -413,7 +413,7 @@ fn vendored_smoke() -> Outcome {
             format!("`secretscan --version` does not name Vectorscan: {version:?}"),
         ));
     }
-    let input = "config: token = ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe\n";
+    let input = "config: token = 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\n";
     let mut scan = Command::new(&binary);
     scan.args(["stdin", "--format", "jsonl"])
         .stdin(Stdio::piped())

@@ -66,7 +66,7 @@ pub fn check(secretscan: &Path, work_dir: &Path) -> Result<(), String> {
 }
 
 /// The token planted (Base64-encoded) in the middle of the Base64 line.
-pub const PLANTED_TOKEN: &str = "ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe";
+pub const PLANTED_TOKEN: &str = "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";
 
 /// Standard Base64 of `data` (whose length is a multiple of 3: no padding).
 fn base64(data: &[u8]) -> Vec<u8> {

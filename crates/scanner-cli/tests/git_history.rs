@@ -13,10 +13,11 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use common::{b64, secretscan, stderr, stdout, TOKEN};
+use scanner_engine::Checksum;
 
-const TOKEN2: &str = "ghp_Q8wY3lr0MoP5qU9tX2zA4cD7eG1hI6kL3bRf";
-const TOKEN3: &str = "ghp_Z1aB2cD3eF4gH5iJ6kL7mN8oP9qR0sT1uV2w";
-const TOKEN4: &str = "ghp_m9N8b7V6c5X4z3L2k1J0h9G8f7D6s5A4p3O2";
+const TOKEN2: &str = "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";
+const TOKEN3: &str = "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";
+const TOKEN4: &str = "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";
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let o = Command::new("git")
@@ -299,7 +300,9 @@ fn a_killed_scan_resumes_to_the_same_findings() {
         fast_import.push_str(&format!("data {}\n{msg}\n", msg.len()));
         for f in 0..5 {
             let body = if (c * 5 + f) % 97 == 0 {
-                format!("n={c} f={f} k={TOKEN}{c:04}\n", TOKEN = &TOKEN[..36])
+                // A distinct token per commit, with a valid checksum.
+                let token = Checksum::make_crc_token("ghp_", &format!("{}{c:04}", &TOKEN[4..30]));
+                format!("n={c} f={f} k={token}\n")
             } else {
                 format!("n={c} f={f} {}\n", "filler text ".repeat(1000))
             };

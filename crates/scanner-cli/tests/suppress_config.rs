@@ -10,7 +10,7 @@ use std::path::Path;
 use common::{b64, secretscan, stderr, stdout, TOKEN};
 
 /// A second made-up token, so two findings differ by fingerprint.
-const TOKEN2: &str = "ghp_Q8wY3lr0MoP5qU9tX2zA4cD7eG1hI6kL3bRf";
+const TOKEN2: &str = "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";
 
 fn jsonl(o: &std::process::Output) -> Vec<serde_json::Value> {
     stdout(o)
@@ -197,7 +197,7 @@ regex = '''\b(acme_[a-z0-9]{32})\b'''
     // An allowlist regex suppresses and is counted.
     fs::write(
         dir.path().join("secretscan.toml"),
-        "[allowlist]\nregexes = ['''^ghp_Q8''']\nvalues = [\"ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe\"]\n",
+        "[allowlist]\nregexes = ['''^ghp_Q8''']\nvalues = [\"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\"]\n",
     )
     .unwrap();
     let o = scan(dir.path(), &[]);

@@ -94,7 +94,7 @@ pub struct StreamStats {
 /// let engine = Engine::builtin();
 /// let mut scanner = engine.stream();
 /// let mut found = Vec::new();
-/// for piece in [&b"x = 1\ntoken: ghp_R7vX2kq9"[..], b"LmN4pT8sW1yZ3bC6dF0gH5jK2aQe\n"] {
+/// for piece in [&b"x = 1\ntoken: ghp_R7vX2kq9"[..], b"LmN4pT8sW1yZ3bC6dF0gH52jIYXo\n"] {
 ///     scanner.feed(piece, &mut |f| found.push(f));
 /// }
 /// scanner.finish(&mut |f| found.push(f));

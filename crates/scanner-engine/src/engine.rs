@@ -169,7 +169,7 @@ pub(crate) enum PatternTarget {
 ///
 /// ```
 /// let engine = scanner_engine::Engine::builtin();
-/// let findings = engine.scan_bytes(b"GITHUB_TOKEN=ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe\n");
+/// let findings = engine.scan_bytes(b"GITHUB_TOKEN=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\n");
 /// assert_eq!(&*findings[0].rule_id, "github-pat-classic");
 /// assert_eq!((findings[0].line, findings[0].column), (1, 14));
 /// ```

@@ -13,9 +13,9 @@ fn build(toml: &str) -> Result<Engine, RuleError> {
 }
 
 /// Every example of a checksummed built-in rule is reported with a secret
-/// that passes the rule's validator; each CRC-checksummed rule has a
-/// negative example whose only fault is its checksum, and the engine counts
-/// that rejection.
+/// that passes the rule's validator; each rule checked by a CRC, a
+/// macaroon or a JWT validator has a negative example whose only fault is
+/// its checksum or structure, and the engine counts that rejection.
 #[test]
 fn builtin_checksummed_examples_are_valid_and_wrong_checksums_rejected() {
     let engine = Engine::builtin();
@@ -34,7 +34,7 @@ fn builtin_checksummed_examples_are_valid_and_wrong_checksums_rejected() {
             assert!(validator.verify(&f.secret), "{}: {ex:?}", rule.id);
             checked += 1;
         }
-        if matches!(validator, Checksum::Github | Checksum::Npm) {
+        if !matches!(validator, Checksum::Slack) {
             let mut rejected = 0;
             for neg in &rule.negative_examples {
                 let mut scratch = engine.new_scratch();
@@ -49,6 +49,120 @@ fn builtin_checksummed_examples_are_valid_and_wrong_checksums_rejected() {
         }
     }
     assert!(checked >= 10, "only {checked} checksummed examples");
+}
+
+/// Base64url without padding, as PyPI and JWTs write it.
+fn b64url(data: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// A PyPI token as Warehouse serializes it: a version-2 macaroon with a
+/// UUID identifier, one caveat and a 32-byte signature.
+fn pypi_token(location: &str) -> String {
+    let field = |m: &mut Vec<u8>, ty: u8, data: &[u8]| {
+        m.extend_from_slice(&[ty, data.len() as u8]);
+        m.extend_from_slice(data);
+    };
+    let mut m = vec![2u8];
+    field(&mut m, 1, location.as_bytes());
+    field(&mut m, 2, b"5f0c2b7e-93d4-4a61-8e2f-1b7c9d03a4e8");
+    m.push(0);
+    field(&mut m, 2, br#"[1,["acme-sdk"]]"#);
+    m.push(0);
+    m.push(0);
+    let sig: Vec<u8> = (0..32u8).map(|i| i.wrapping_mul(73) ^ 0x5c).collect();
+    field(&mut m, 6, &sig);
+    format!("pypi-{}", b64url(&m))
+}
+
+/// `token` with the character at `at` replaced by a different one.
+fn one_changed(token: &str, at: usize, to: char) -> String {
+    assert_ne!(&token[at..at + 1], to.to_string(), "{token}");
+    let mut t = token.to_string();
+    t.replace_range(at..at + 1, &to.to_string());
+    t
+}
+
+/// For each rule that verifies a checksum since the synthetic tokens of the
+/// repository were made valid: a valid token is reported, and the same
+/// token with one character changed is not, the drop counted in
+/// `rejected_checksum`.
+#[test]
+fn newly_checksummed_rules_find_valid_tokens_and_reject_one_character_changes() {
+    let ghp = Checksum::make_crc_token("ghp_", "Vb3nQ8rT2wLk5mZp9xHc4jDf7gYs1a");
+    let npm = Checksum::make_crc_token("npm_", "Kd93LmQp02XvRt57YbWc1NzHe4GsUj");
+    let pypi = pypi_token("pypi.org");
+    let test_pypi = pypi_token("test.pypi.org");
+    let jwt = format!(
+        "{}.{}.{}",
+        b64url(br#"{"alg":"HS256","typ":"JWT"}"#),
+        b64url(br#"{"sub":"4211","name":"svc-billing","iat":1716239022}"#),
+        "75YX8XM5mSLFy5UBIHEYeD7p4Zdl_AK6j0KgodkDINz"
+    );
+    // (rule, valid token, the same token with one character changed)
+    let cases = [
+        (
+            "github-pat-classic",
+            ghp.clone(),
+            one_changed(&ghp, 39, if ghp.ends_with('a') { 'b' } else { 'a' }),
+        ),
+        (
+            "github-pat-classic",
+            ghp.clone(),
+            one_changed(&ghp, 10, if &ghp[10..11] == "a" { 'b' } else { 'a' }),
+        ),
+        (
+            "npm-access-token",
+            npm.clone(),
+            one_changed(&npm, 39, if npm.ends_with('a') { 'b' } else { 'a' }),
+        ),
+        // The character after `pypi-AgEIcHlwaS5vcmcC` holds the identifier's length.
+        (
+            "pypi-upload-token",
+            pypi.clone(),
+            one_changed(&pypi, 21, 'A'),
+        ),
+        // The character after `pypi-AgENdGVzdC5weXBpLm9yZwI` holds the identifier's length.
+        (
+            "pypi-test-upload-token",
+            test_pypi.clone(),
+            one_changed(&test_pypi, 28, 'A'),
+        ),
+        // `eyJzdWIiOiI0` is `{"sub":"4`: an `A` for the last `I` drops the quote.
+        ("jwt", jwt.clone(), one_changed(&jwt, 47, 'A')),
+    ];
+    let engine = Engine::builtin();
+    for (rule, good, bad) in cases {
+        assert_eq!(good.len(), bad.len());
+        let hits = |token: &str| {
+            let mut scratch = engine.new_scratch();
+            let mut found = Vec::new();
+            let text = format!("deploy {token}\n");
+            engine.scan_bytes_with(&mut scratch, text.as_bytes(), &mut |f| {
+                if *f.rule_id == *rule {
+                    found.push(f.secret.clone());
+                }
+            });
+            (found, scratch.stats().rejected_checksum)
+        };
+        let (found, rejected) = hits(&good);
+        assert_eq!(found, [good.as_bytes()], "{rule}: {good}");
+        assert_eq!(rejected, 0, "{rule}: {good}");
+        let (found, rejected) = hits(&bad);
+        assert!(found.is_empty(), "{rule}: {bad}");
+        assert_eq!(rejected, 1, "{rule}: {bad}");
+    }
 }
 
 #[test]

@@ -124,11 +124,11 @@ proptest! {
         mut cuts in proptest::collection::vec(0usize..200_000, 0..8),
     ) {
         const SECRETS: [&str; 5] = [
-            "token=ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe",
+            "token=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",
             "aws_access_key_id = AKIAQ3EGRTXP4W7ZC2NB",
             "SLACK=xoxb-2841561223-5907812344410-Vq7cT2mK9pXzR4wL8sNd3bHf",
             "stripe: sk_live_51Hq8ZpL2kR7vX9mN4tB6wY3cD0fG5jH8aQe",
-            "npm_token: npm_a8Kd93LmQp02XvRt57YbWc1NzHe4GsUj6Fo0",
+            "npm_token: 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",
         ];
         let filler = "fn main() { let value = compute(1, 2); }\n".repeat(900);
         let mut input = String::new();

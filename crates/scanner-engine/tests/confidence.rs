@@ -3,7 +3,7 @@
 
 use scanner_engine::{parse_rules_toml, Confidence, Engine};
 
-const INPUT: &[u8] = b"DB_PASSWORD = \"q8Zr7t2Mw5xK9pL3vN\"\nGITHUB_TOKEN=ghp_24c6KwB2jdt3MyC4k06eaMbfPgbWMnNU0waP\n";
+const INPUT: &[u8] = b"DB_PASSWORD = \"q8Zr7t2Mw5xK9pL3vN\"\nGITHUB_TOKEN=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\n";
 
 fn ids(engine: &Engine) -> Vec<String> {
     let mut v: Vec<String> = engine

@@ -8,7 +8,7 @@ mod common;
 use common::{b64, url_encode_all, utf16_with_bom as utf16};
 use scanner_engine::{DecodeStep, Engine, Finding, Tuning};
 
-const TOKEN: &str = "ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe";
+const TOKEN: &str = "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";
 
 fn token_findings(engine: &Engine, input: &str) -> Vec<Finding> {
     engine

@@ -36,10 +36,10 @@ fn adversarial_inputs() {
     // One 1 MiB line with a secret in the middle and at the very end.
     let mut line = vec![b'x'; MIB];
     line[MIB / 2] = b' ';
-    line.extend_from_slice(b" ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe");
+    line.extend_from_slice(b" 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");
     check(&line);
     // Invalid UTF-8 around anchors.
-    check(b"\xff\xfeghp_\xc3\x28R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe\xa0\xa1");
+    check(b"\xff\xfeghp_\xc3\x28R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH52jIYXo\xa0\xa1");
     check(&b"\xf0\x28\x8c\x28xoxb-".repeat(50_000));
 }
 

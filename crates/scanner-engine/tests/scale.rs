@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 const SECRET_LINES: &[(&str, &str)] = &[
     (
         "github-pat-classic",
-        "token = ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe",
+        "token = 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",
     ),
     (
         "aws-access-key-id",

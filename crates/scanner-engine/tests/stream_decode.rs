@@ -51,11 +51,11 @@ fn streaming_tiny() -> &'static Engine {
 }
 
 const SECRETS: &[&str] = &[
-    "token=ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe",
+    "token=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",
     "aws_access_key_id = AKIAQ3EGRTXP4W7ZC2NB",
     "SLACK=xoxb-2841561223-5907812344410-Vq7cT2mK9pXzR4wL8sNd3bHf",
     "stripe: sk_live_51Hq8ZpL2kR7vX9mN4tB6wY3cD0fG5jH8aQe",
-    "npm_token: npm_a8Kd93LmQp02XvRt57YbWc1NzHe4GsUj6Fo0",
+    "npm_token: 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",
 ];
 
 #[derive(Clone, Copy, Debug)]

@@ -11,7 +11,7 @@ use scanner_fs::archive::{
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
-const SECRET: &str = "token=ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe\n";
+const SECRET: &str = "token=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\n";
 const MIB: u64 = 1024 * 1024;
 
 // ---- builders ----------------------------------------------------------

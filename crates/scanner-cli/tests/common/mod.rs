@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 /// A made-up GitHub token in the classic format.
-pub const TOKEN: &str = "ghp_R7vX2kq9LmN4pT8sW1yZ3bC6dF0gH5jK2aQe";
+pub const TOKEN: &str = "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";
 
 /// Runs `secretscan ARGS` in `cwd`.
 pub fn secretscan(args: &[&str], cwd: &Path) -> Output {
