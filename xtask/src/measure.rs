@@ -4,6 +4,9 @@
 //! children is charged for them too), plus medians over repeated runs and
 //! the Markdown table both commands print.
 
+// `fork`, `wait4` and `posix_fadvise` are libc calls: unsafe by their API.
+#![allow(unsafe_code)]
+
 use std::fs::File;
 use std::io;
 use std::path::Path;

@@ -43,6 +43,8 @@ pub mod structures;
 pub mod transform;
 mod utf16;
 mod value_gate;
+// The only module with unsafe code: the Vectorscan C API demands it.
+#[allow(unsafe_code)]
 mod vectorscan;
 
 pub use checksum::Checksum;

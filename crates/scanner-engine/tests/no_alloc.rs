@@ -3,6 +3,9 @@
 //! (This test binary counts allocations with its own global allocator, per
 //! thread, so the test harness's own work on other threads is not counted.)
 
+// A global allocator is an unsafe trait: the standard library's API demands it.
+#![allow(unsafe_code)]
+
 use scanner_engine::{Engine, ScanStats};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
