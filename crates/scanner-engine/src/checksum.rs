@@ -20,10 +20,18 @@
 /// A built-in validator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Checksum {
+    /// GitHub tokens (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`): the last six
+    /// characters are the base62 CRC-32 of the 30 before them.
     Github,
+    /// npm tokens (`npm_`): the same CRC-32 scheme as GitHub's.
     Npm,
+    /// PyPI tokens (`pypi-`): the rest is base64url of a version-2 macaroon
+    /// (structure only; the signature cannot be checked offline).
     Pypi,
+    /// Slack tokens (`xox?-`): dash-separated numeric ids and a secret part.
     Slack,
+    /// JSON Web Tokens: header and payload are base64url JSON objects and the
+    /// header names an `alg`.
     Jwt,
 }
 

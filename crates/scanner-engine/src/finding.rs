@@ -20,9 +20,13 @@ use smallvec::SmallVec;
 /// One step of decoding between the root input and the text that matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DecodeStep {
+    /// Base64 (standard or URL-safe alphabet, padded or not, wrapped).
     Base64,
+    /// URL percent-encoding.
     Url,
+    /// UTF-16, little-endian.
     Utf16Le,
+    /// UTF-16, big-endian.
     Utf16Be,
 }
 

@@ -33,9 +33,12 @@ use serde::Deserialize;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Confidence {
+    /// Catch-all rules judged by a variable name and entropy.
     #[default]
     Low,
+    /// Prefixless values recognised by a provider keyword or structure.
     Medium,
+    /// Self-identifying secrets (vendor prefix, checksum, PEM header).
     High,
 }
 
@@ -249,28 +252,45 @@ struct RuleFile {
 pub enum RuleError {
     /// The rule file is not valid TOML or does not follow the rule format.
     #[error("{origin}: invalid rule file: {message}")]
-    Syntax { origin: String, message: String },
+    Syntax {
+        /// The rule file (path or `builtin:NAME.toml`).
+        origin: String,
+        /// The parser's message.
+        message: String,
+    },
     /// A rule's field has an invalid value (bad regex, bad group, ...).
     #[error("{origin}: rule `{rule_id}`: {message}")]
     InvalidRule {
+        /// The rule file.
         origin: String,
+        /// The rule's id.
         rule_id: String,
+        /// What is wrong, naming the field.
         message: String,
     },
     /// Two rules share one id.
     #[error("duplicate rule id `{rule_id}`: defined in {first_origin} and in {second_origin}")]
     DuplicateId {
+        /// The id both rules have.
         rule_id: String,
+        /// The file of the first rule with it.
         first_origin: String,
+        /// The file of the second.
         second_origin: String,
     },
     /// The prefilter database could not be built.
     #[error("could not compile the rule set: {message}")]
-    Database { message: String },
+    Database {
+        /// Vectorscan's message.
+        message: String,
+    },
     /// The linked Vectorscan library failed its known-answer self-test
     /// (it would miss matches), so no engine is built on it.
     #[error("unusable Vectorscan library: {message}")]
-    Library { message: String },
+    Library {
+        /// What failed and how to get a correct library.
+        message: String,
+    },
 }
 
 impl RuleError {
