@@ -97,7 +97,7 @@ impl Default for Tuning {
             max_windows_per_rule: 4096,
             default_max_width: 512,
             max_findings_per_scan: 10_000,
-            transforms: crate::decode::default_transforms(),
+            transforms: crate::transform::default_transforms(),
             max_transform_depth: 3,
             max_total_decoded_bytes: 64 << 20,
             max_decode_queue: 4096,

@@ -523,8 +523,10 @@ fn drop_generic_overlaps(
 /// A finding for a match in the root input (line and column filled by the caller).
 fn raw_finding(engine: &Engine, input: &[u8], p: &PendingFinding) -> Finding {
     let span = (p.secret_start, p.secret_end);
+    let info = &engine.rules[p.rule as usize].info;
     Finding::new(
-        &engine.rules[p.rule as usize].info,
+        &info.id,
+        &info.name,
         &input[p.secret_start as usize..p.secret_end as usize],
         &input[p.match_start as usize..p.match_end as usize],
         span,

@@ -204,8 +204,10 @@ impl Utf16Match {
     ) -> Finding {
         let mut decode_path = path.clone();
         decode_path.extend(self.variant.step());
+        let info = &engine.rules[self.rule as usize].info;
         Finding::new(
-            &engine.rules[self.rule as usize].info,
+            &info.id,
+            &info.name,
             &text[self.secret.clone()],
             &text[self.matched.clone()],
             span,

@@ -459,8 +459,10 @@ fn stage_finding(
     matched: &[u8],
     span: (u64, u64),
 ) {
+    let info = &engine.rules[rule_idx as usize].info;
     let finding = Finding::new(
-        &engine.rules[rule_idx as usize].info,
+        &info.id,
+        &info.name,
         secret,
         matched,
         span,
@@ -768,12 +770,4 @@ fn enqueue_root_spans(
             resume: None,
         });
     }
-}
-
-/// Default transforms: Base64 and URL percent-encoding with their defaults.
-pub(crate) fn default_transforms() -> Vec<TransformConfig> {
-    vec![
-        TransformConfig::base64_default(),
-        TransformConfig::url_default(),
-    ]
 }
