@@ -12,6 +12,8 @@
 //! `stable_end` is dropped (but never the start of an encoded span that
 //! continues past that point), and the next round rescans from there.
 //!
+//! Layer 5 (pipeline): built on `Engine::scan_bytes_with`.
+//!
 //! Invariants:
 //! - `overlap` is at least the longest window any rule can need (twice the
 //!   largest width bound, for UTF-16, plus context), so a match starting in
@@ -28,9 +30,10 @@
 
 use std::io::{self, Read};
 
-use crate::engine::Engine;
+use crate::compiled::Engine;
 use crate::finding::{DecodeStep, Finding};
-use crate::scratch::{ScanStats, Scratch};
+use crate::scratch::Scratch;
+use crate::stats::ScanStats;
 use crate::transform::base64::is_base64_char;
 use crate::transform::{find_spans, Span, TransformConfig, TransformKind};
 

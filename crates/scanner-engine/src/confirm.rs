@@ -4,6 +4,9 @@
 //! from `crate::value_gate`), the `allow` list, and the `checksum` validator
 //! (`crate::checksum`).
 //!
+//! Layer 3 (per-buffer pass): used by `raw_pass` and by the streaming
+//! decode path.
+//!
 //! Invariants:
 //! - The regex searches only inside the region, but look-around assertions
 //!   (`\b`, `^`, `$`) see the bytes around it, so a window boundary never
@@ -17,9 +20,10 @@
 
 use regex_automata::{Anchored, Input};
 
-use crate::engine::Engine;
+use crate::compiled::Engine;
 use crate::finding::shannon_entropy;
-use crate::scratch::{PendingFinding, RegexState, ScanStats};
+use crate::scan_types::{PendingFinding, RegexState};
+use crate::stats::ScanStats;
 use crate::value_gate::{self, Rejection};
 
 /// Where to run the regex.

@@ -49,6 +49,22 @@ pub const MIN_CONTEXT_ANCHOR_LEN: usize = 4;
 /// The credential word when a rule gives no `context_key`.
 pub const DEFAULT_CONTEXT_KEY: &str = "token|key|secret|password|auth";
 
+// The methods of `RuleSpec` that need the expansion live here, so that
+// `rules` does not depend on this module.
+impl RuleSpec {
+    /// Whether the shared value gate applies: as stated, else for
+    /// keyword-context rules.
+    pub fn effective_value_gate(&self) -> bool {
+        self.value_gate.unwrap_or_else(|| is_context_rule(self))
+    }
+
+    /// The regex the rule is compiled from: `regex`, or the expansion of
+    /// the context fields. Errors name the field at fault (not the rule).
+    pub fn expanded_regex(&self) -> Result<Cow<'_, str>, String> {
+        rule_regex(self)
+    }
+}
+
 /// Whether `spec` uses any of the context fields.
 pub fn is_context_rule(spec: &RuleSpec) -> bool {
     !spec.context_names.is_empty()

@@ -114,10 +114,13 @@ pub struct Finding {
 }
 
 impl Finding {
-    /// A finding of `rule` at `span` (see the field docs) inside the encoded
-    /// span `encoded`; line and column are filled in at emission.
+    /// A finding of the rule `rule_id` (named `rule_name`) at `span` (see
+    /// the field docs) inside the encoded span `encoded`; line, column and
+    /// `encoded` are filled in at emission. The one constructor of the
+    /// engine's findings.
     pub(crate) fn new(
-        rule: &crate::engine::RuleInfo,
+        rule_id: &Arc<str>,
+        rule_name: &Arc<str>,
         secret: &[u8],
         matched: &[u8],
         span: (u64, u64),
@@ -125,8 +128,8 @@ impl Finding {
         decode_path: DecodePath,
     ) -> Finding {
         Finding {
-            rule_id: rule.id.clone(),
-            rule_name: rule.name.clone(),
+            rule_id: rule_id.clone(),
+            rule_name: rule_name.clone(),
             start: span.0,
             end: span.1,
             encoded_start: encoded.0,
@@ -138,7 +141,7 @@ impl Finding {
             encoded: Vec::new(),
             entropy: shannon_entropy(secret),
             decode_path,
-            fingerprint: Fingerprint::of(&rule.id, secret),
+            fingerprint: Fingerprint::of(rule_id, secret),
         }
     }
 

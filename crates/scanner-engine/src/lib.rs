@@ -28,17 +28,19 @@ mod anchors;
 mod checksum;
 mod chunked;
 pub mod compat;
+mod compiled;
 mod confirm;
 mod context;
-mod db_cache;
 mod decode;
 mod deferred;
-mod engine;
 mod finding;
 mod location;
+mod pipeline;
 mod raw_pass;
 mod rules;
+mod scan_types;
 mod scratch;
+mod stats;
 pub mod structures;
 pub mod transform;
 mod utf16;
@@ -49,13 +51,14 @@ mod vectorscan;
 
 pub use checksum::Checksum;
 pub use chunked::{StreamScanner, StreamStats};
-pub use engine::{DatabaseCache, Engine, EngineBuilder, RuleInfo, Tuning};
+pub use compiled::{DatabaseCache, Engine, EngineBuilder, RuleInfo, Tuning};
 pub use finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint};
 pub use rules::{
     builtin_rules, parse_rules_toml, Confidence, RuleError, RuleSpec, BUILTIN_CATEGORIES,
     DEFAULT_CATEGORY,
 };
-pub use scratch::{BudgetHit, ScanStats, Scratch};
+pub use scratch::Scratch;
+pub use stats::{BudgetHit, ScanStats};
 
 /// The version of the Vectorscan (or Hyperscan) library linked into this
 /// build: the system's `libhs` by default, a source build with the

@@ -4,8 +4,16 @@
 //! Flow: anchor hit `(pattern, end)` → for each rule sharing that anchor, the
 //! window `[end - radius, end - anchor_len + radius)` (which contains every
 //! match containing that anchor occurrence) → windows merged per rule →
-//! [`crate::confirm`] runs the rule's regex in each window → findings sorted
-//! by position, located (line/column) and passed to the sink.
+//! [`crate::confirm`] runs the rule's regex in each window → confirmed
+//! matches in `scratch.pending` (UTF-16 ones in `scratch.utf16_found`).
+//!
+//! This is the per-buffer pass: it runs over the root input and, from
+//! `crate::decode`, over each decoded buffer, and keeps its state in a
+//! [`BufferScratch`]. Emission (ordering, lines, the findings cap) is in
+//! `crate::pipeline`.
+//!
+//! Layer 3 (per-buffer pass): depends on the compiled engine, the scan
+//! types and the leaves only.
 //!
 //! Invariants:
 //! - No finding is lost to the prefilter: a rule whose windows exceed
@@ -13,19 +21,18 @@
 //!   confirmed over the whole buffer instead (and counted in the stats).
 //! - Inputs longer than one Vectorscan block (`u32::MAX` bytes) are scanned
 //!   in overlapping segments; overlapping hits merge into the same window.
-//! - All per-scan state lives in the [`Scratch`] and is left empty afterwards.
+//! - All per-buffer state lives in the [`BufferScratch`]; window lists are
+//!   left empty afterwards.
 
+use crate::compiled::{Engine, PatternTarget};
 use crate::confirm::{confirm_rule, Region};
-use crate::engine::{Engine, PatternTarget};
-use crate::finding::{DecodePath, DecodeStep, Finding};
-use crate::location::LineCursor;
-use crate::scratch::{
-    PendingFinding, RegexState, RuleWindows, ScanStats, Scratch, Utf16Match, VARIANTS,
-};
+use crate::scan_types::{PendingFinding, RegexState, Utf16Match};
+use crate::stats::ScanStats;
 use crate::utf16::{transcode, Variant};
+use crate::vectorscan::VsScratch;
 
 /// Largest buffer one Vectorscan block scan accepts.
-const MAX_BLOCK: usize = u32::MAX as usize;
+pub(crate) const MAX_BLOCK: usize = u32::MAX as usize;
 
 /// How the candidate regions are chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,48 +43,90 @@ pub(crate) enum Prefilter {
     Off,
 }
 
-pub(crate) fn scan(
-    engine: &Engine,
-    scratch: &mut Scratch,
-    input: &[u8],
-    sink: &mut impl FnMut(Finding),
-) {
-    scan_with(
-        engine,
-        scratch,
-        input,
-        Prefilter::Anchors {
-            segment_len: MAX_BLOCK,
-        },
-        sink,
-    )
+/// Window slots per rule: raw, UTF-16LE, UTF-16BE (slot = rule * 3 + variant).
+pub(crate) const VARIANTS: usize = 3;
+
+/// Candidate windows of one rule in the current buffer.
+#[derive(Debug, Default)]
+pub(crate) struct RuleWindows {
+    /// Half-open byte ranges `[lo, hi)`, merged when they overlap.
+    pub spans: Vec<(u64, u64)>,
+    /// Set when the window cap was exceeded: confirm over the whole buffer.
+    pub whole_buffer: bool,
 }
 
-pub(crate) fn scan_with(
-    engine: &Engine,
-    scratch: &mut Scratch,
-    input: &[u8],
-    prefilter: Prefilter,
-    sink: &mut impl FnMut(Finding),
-) {
-    scratch.stats.bytes_scanned += input.len() as u64;
-    confirm_buffer(engine, scratch, input, prefilter);
-    // UTF-16 matches in the root input become findings right away.
-    let mut utf16 = std::mem::take(&mut scratch.root_utf16);
-    utf16.clear();
-    for m in &scratch.utf16_found {
-        let span = (m.start, m.end);
-        utf16.push(m.to_finding(engine, span, span, &DecodePath::new(), &scratch.utf16_text));
+/// Reusable state of the per-buffer pass: the Vectorscan scratch, the
+/// windows of each (rule, variant) slot, the rules' regex states, the
+/// matches of the buffer last confirmed and the counters. Part of the
+/// public [`crate::Scratch`].
+#[derive(Debug)]
+pub(crate) struct BufferScratch {
+    engine_id: u64,
+    pub(crate) vs: VsScratch,
+    pub(crate) windows: Vec<RuleWindows>,
+    pub(crate) touched: Vec<u32>,
+    pub(crate) regex_states: Vec<Option<RegexState>>,
+    pub(crate) pending: Vec<PendingFinding>,
+    /// UTF-16 matches of the buffer last confirmed, their text in `utf16_text`.
+    pub(crate) utf16_found: Vec<Utf16Match>,
+    pub(crate) utf16_text: Vec<u8>,
+    /// Transcoding buffers of one UTF-16 window.
+    pub(crate) utf16_window: Vec<u8>,
+    pub(crate) utf16_map: Vec<u32>,
+    pub(crate) stats: ScanStats,
+}
+
+impl BufferScratch {
+    /// An empty scratch; it sizes itself on first use.
+    pub(crate) fn new() -> BufferScratch {
+        BufferScratch {
+            engine_id: 0,
+            vs: VsScratch::empty(),
+            windows: Vec::new(),
+            touched: Vec::new(),
+            regex_states: Vec::new(),
+            pending: Vec::new(),
+            utf16_found: Vec::new(),
+            utf16_text: Vec::new(),
+            utf16_window: Vec::new(),
+            utf16_map: Vec::new(),
+            stats: ScanStats::default(),
+        }
     }
-    scratch.root_utf16 = utf16;
-    // Set the root matches aside (reusing both vectors' capacity) so decoded
-    // buffers can use `pending` for their own matches.
-    let mut root = std::mem::take(&mut scratch.root_pending);
-    root.clear();
-    root.append(&mut scratch.pending);
-    crate::decode::scan_decoded(engine, scratch, input, &root, prefilter);
-    emit(engine, scratch, input, &mut root, sink);
-    scratch.root_pending = root;
+
+    /// Whether the scratch was last made ready for `engine` (then
+    /// [`BufferScratch::prepare`] keeps everything as it is).
+    pub(crate) fn is_ready_for(&self, engine: &Engine) -> bool {
+        self.engine_id == engine.id
+    }
+
+    /// Makes the scratch ready for `engine`. Returns `false` if Vectorscan
+    /// scratch could not be allocated (the scan then confirms without the
+    /// prefilter).
+    pub(crate) fn prepare(&mut self, engine: &Engine) -> bool {
+        if self.engine_id == engine.id {
+            return true;
+        }
+        self.windows.clear();
+        self.windows
+            .resize_with(engine.rules.len() * VARIANTS, RuleWindows::default);
+        self.regex_states.clear();
+        self.regex_states.resize_with(engine.rules.len(), || None);
+        self.touched.clear();
+        self.pending.clear();
+        let no_nul_ok = match &engine.raw_db_no_nul {
+            Some(db) => self.vs.grow_for(db).is_ok(),
+            None => true,
+        };
+        if self.vs.grow_for(&engine.raw_db).is_err()
+            || self.vs.grow_for(&engine.stream_db).is_err()
+            || !no_nul_ok
+        {
+            return false;
+        }
+        self.engine_id = engine.id;
+        true
+    }
 }
 
 /// Runs the prefilter over `buf` and confirms every candidate window,
@@ -85,7 +134,7 @@ pub(crate) fn scan_with(
 /// `scratch.pending`. Used for the root input and for decoded buffers alike.
 pub(crate) fn confirm_buffer(
     engine: &Engine,
-    scratch: &mut Scratch,
+    scratch: &mut BufferScratch,
     buf: &[u8],
     prefilter: Prefilter,
 ) {
@@ -121,12 +170,12 @@ pub(crate) fn confirm_buffer(
 /// if Vectorscan reported an error.
 fn collect_windows(
     engine: &Engine,
-    scratch: &mut Scratch,
+    scratch: &mut BufferScratch,
     input: &[u8],
     segment_len: usize,
 ) -> bool {
     let overlap = engine.max_prefilter_width.min(segment_len as u64 / 2) as usize;
-    let Scratch {
+    let BufferScratch {
         vs,
         windows,
         touched,
@@ -153,17 +202,10 @@ fn collect_windows(
                     rules,
                     variant,
                 } => {
-                    let width = variant.width();
                     for &r in rules {
-                        let radius = engine.rules[r as usize].window_radius * width;
-                        // Keep the window start on the anchor's code-unit parity.
-                        let lo = if end >= radius {
-                            end - radius
-                        } else {
-                            end % width
-                        };
+                        let window =
+                            engine.rules[r as usize].window(end, Some((*len, variant.width())));
                         let slot = r as usize * VARIANTS + variant.index();
-                        let window = (lo, end - len + radius);
                         add_window(
                             &mut windows[slot],
                             touched,
@@ -174,8 +216,7 @@ fn collect_windows(
                     }
                 }
                 PatternTarget::WholeRule { rule } => {
-                    let radius = engine.rules[*rule as usize].window_radius;
-                    let window = (end.saturating_sub(radius), end);
+                    let window = engine.rules[*rule as usize].window(end, None);
                     let slot = *rule as usize * VARIANTS;
                     add_window(
                         &mut windows[slot],
@@ -235,8 +276,8 @@ fn add_window(
 }
 
 /// Confirms every touched rule and leaves the window lists empty.
-fn confirm_touched(engine: &Engine, scratch: &mut Scratch, input: &[u8]) {
-    let Scratch {
+fn confirm_touched(engine: &Engine, scratch: &mut BufferScratch, input: &[u8]) {
+    let BufferScratch {
         windows,
         touched,
         regex_states,
@@ -253,7 +294,7 @@ fn confirm_touched(engine: &Engine, scratch: &mut Scratch, input: &[u8]) {
         let r = slot / VARIANTS;
         let variant = Variant::ALL[slot % VARIANTS];
         let w = &mut windows[slot];
-        let state = Scratch::regex_state(regex_states, engine, r);
+        let state = RegexState::of_rule(regex_states, engine, r);
         if variant != Variant::Raw {
             sort_and_merge(&mut w.spans);
             for &(lo, hi) in &w.spans {
@@ -418,119 +459,6 @@ fn sort_and_merge(spans: &mut Vec<(u64, u64)>) {
         }
     }
     spans.truncate(out + 1);
-}
-
-/// Reports the root matches and the decoded findings merged in order of
-/// position in the root input, with line and column, up to the findings cap.
-fn emit(
-    engine: &Engine,
-    scratch: &mut Scratch,
-    input: &[u8],
-    root: &mut Vec<PendingFinding>,
-    sink: &mut impl FnMut(Finding),
-) {
-    root.sort_unstable();
-    root.dedup();
-    let mut decoded = match scratch.decode.as_mut() {
-        Some(ds) => std::mem::take(&mut ds.findings),
-        None => Vec::new(),
-    };
-    decoded.append(&mut scratch.root_utf16);
-    drop_generic_overlaps(engine, root, &mut decoded);
-    decoded.sort_by(|a, b| (a.start, &a.rule_id, a.end).cmp(&(b.start, &b.rule_id, b.end)));
-    let mut cursor = LineCursor::new();
-    let cap = if scratch.uncapped {
-        usize::MAX
-    } else {
-        engine.tuning.max_findings_per_scan
-    };
-    let total = root.len() + decoded.len();
-    let mut roots = root.iter().peekable();
-    let mut decs = decoded.drain(..).peekable();
-    for n in 0..total {
-        if n >= cap {
-            scratch.stats.findings_dropped += (total - n) as u64;
-            break;
-        }
-        let take_root = match (roots.peek(), decs.peek()) {
-            (Some(r), Some(d)) => r.secret_start <= d.start,
-            (Some(_), None) => true,
-            _ => false,
-        };
-        let mut finding = if take_root {
-            let p = roots.next().expect("peeked");
-            raw_finding(engine, input, p)
-        } else {
-            decs.next().expect("peeked")
-        };
-        let start = (finding.start as usize).min(input.len());
-        let end = (finding.end as usize).clamp(start, input.len());
-        finding.encoded = input[start..end].to_vec();
-        let (line, column) = cursor.locate(input, finding.start as usize);
-        finding.line = line;
-        finding.column = match finding.decode_path.first() {
-            Some(DecodeStep::Utf16Le) => crate::utf16::column(input, finding.start as usize, false),
-            Some(DecodeStep::Utf16Be) => crate::utf16::column(input, finding.start as usize, true),
-            _ => column,
-        };
-        scratch.stats.findings += 1;
-        sink(finding);
-    }
-    drop(decs);
-    if let Some(ds) = scratch.decode.as_mut() {
-        ds.findings = decoded;
-    }
-    root.clear();
-}
-
-/// Removes findings of generic rules whose secret overlaps a specific rule's
-/// finding: in the root input by the secrets' byte spans; in decoded data by
-/// the encoded bytes the secrets were located at.
-fn drop_generic_overlaps(
-    engine: &Engine,
-    root: &mut Vec<PendingFinding>,
-    decoded: &mut Vec<Finding>,
-) {
-    let is_generic = |rule: u32| engine.rules[rule as usize].generic;
-    if root.iter().any(|p| is_generic(p.rule)) {
-        let specific: Vec<(u64, u64)> = root
-            .iter()
-            .filter(|p| !is_generic(p.rule))
-            .map(|p| (p.secret_start, p.secret_end))
-            .collect();
-        root.retain(|p| {
-            !is_generic(p.rule)
-                || !specific
-                    .iter()
-                    .any(|&(s, e)| s < p.secret_end && p.secret_start < e)
-        });
-    }
-    // Decoded findings are rare; look rules up by id without allocating.
-    let is_generic_id = |id: &str| engine.rules.iter().any(|r| r.generic && &*r.info.id == id);
-    if !decoded.iter().any(|f| is_generic_id(&f.rule_id)) {
-        return;
-    }
-    let snapshot: Vec<(u64, u64)> = decoded
-        .iter()
-        .filter(|f| !is_generic_id(&f.rule_id))
-        .map(|f| (f.start, f.end))
-        .collect();
-    decoded.retain(|f| {
-        !is_generic_id(&f.rule_id) || !snapshot.iter().any(|&(s, e)| s < f.end && f.start < e)
-    });
-}
-
-/// A finding for a match in the root input (line and column filled by the caller).
-fn raw_finding(engine: &Engine, input: &[u8], p: &PendingFinding) -> Finding {
-    let span = (p.secret_start, p.secret_end);
-    Finding::new(
-        &engine.rules[p.rule as usize].info,
-        &input[p.secret_start as usize..p.secret_end as usize],
-        &input[p.match_start as usize..p.match_end as usize],
-        span,
-        span,
-        DecodePath::new(),
-    )
 }
 
 #[cfg(test)]

@@ -210,6 +210,9 @@ pub struct RuleSpec {
     pub origin: String,
 }
 
+// `RuleSpec::expanded_regex` and `RuleSpec::effective_value_gate` depend on
+// the keyword-context expansion and are defined in `crate::context`, which
+// builds on this module (not the reverse).
 impl RuleSpec {
     /// The stated confidence, else `Low` for generic rules and `Medium` for
     /// the others.
@@ -219,19 +222,6 @@ impl RuleSpec {
         } else {
             Confidence::Medium
         })
-    }
-
-    /// Whether the shared value gate applies: as stated, else for
-    /// keyword-context rules.
-    pub fn effective_value_gate(&self) -> bool {
-        self.value_gate
-            .unwrap_or_else(|| crate::context::is_context_rule(self))
-    }
-
-    /// The regex the rule is compiled from: `regex`, or the expansion of
-    /// the context fields. Errors name the field at fault (not the rule).
-    pub fn expanded_regex(&self) -> Result<std::borrow::Cow<'_, str>, String> {
-        crate::context::rule_regex(self)
     }
 
     /// The stated category, else [`DEFAULT_CATEGORY`].

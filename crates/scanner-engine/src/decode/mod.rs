@@ -7,6 +7,9 @@
 //! This full-decode path is also the reference the streaming decode path is
 //! tested against, and its fallback.
 //!
+//! Layer 4 (decoding): built on the per-buffer pass (`raw_pass`,
+//! `confirm`), which it runs over each decoded buffer.
+//!
 //! Invariants:
 //! - A finding from decoded data is located at the encoded bytes of its
 //!   secret in the root input (`start..end`, mapped through every level),
@@ -32,10 +35,10 @@ mod stream;
 use std::collections::VecDeque;
 use std::ops::{ControlFlow, Range};
 
-use crate::engine::Engine;
+use crate::compiled::Engine;
 use crate::finding::{DecodePath, DecodeStep, Finding};
-use crate::raw_pass::{confirm_buffer, Prefilter};
-use crate::scratch::{PendingFinding, Scratch};
+use crate::raw_pass::{confirm_buffer, BufferScratch, Prefilter};
+use crate::scan_types::PendingFinding;
 use crate::structures::FixedSet128;
 use crate::transform::base64::is_base64_char;
 use crate::transform::{
@@ -160,12 +163,14 @@ fn step_of(kind: TransformKind) -> DecodeStep {
     }
 }
 
-/// Runs the decoded-data pass over `input`. `root_pending` holds the raw
+/// Runs the decoded-data pass over `input`, its state kept in `decode`
+/// between scans. `root_pending` holds the raw
 /// pass's confirmed matches, used to drop decoded findings that repeat a raw
 /// finding inside the same root span.
 pub(crate) fn scan_decoded(
     engine: &Engine,
-    scratch: &mut Scratch,
+    scratch: &mut BufferScratch,
+    decode: &mut Option<DecodeScratch>,
     input: &[u8],
     root_pending: &[PendingFinding],
     prefilter: Prefilter,
@@ -174,8 +179,7 @@ pub(crate) fn scan_decoded(
     if tuning.max_transform_depth == 0 || tuning.transforms.is_empty() {
         return;
     }
-    let mut ds = scratch
-        .decode
+    let mut ds = decode
         .take()
         .unwrap_or_else(|| DecodeScratch::new(tuning.dedupe_capacity));
     ds.queue.clear();
@@ -219,7 +223,7 @@ pub(crate) fn scan_decoded(
     }
     run.drain(scratch, &mut ds, &mut budget);
     keep_outermost(&mut ds.findings);
-    scratch.decode = Some(ds);
+    *decode = Some(ds);
 }
 
 /// Root input bytes handed to a root span finder at a time: the most spans
@@ -238,7 +242,7 @@ struct Run<'a> {
 impl Run<'_> {
     /// Decodes every queued span, breadth first, until the queue is empty;
     /// then the slab of nested spans' bytes is free again.
-    fn drain(&self, scratch: &mut Scratch, ds: &mut DecodeScratch, budget: &mut usize) {
+    fn drain(&self, scratch: &mut BufferScratch, ds: &mut DecodeScratch, budget: &mut usize) {
         let Run {
             engine,
             input,
@@ -459,8 +463,10 @@ fn stage_finding(
     matched: &[u8],
     span: (u64, u64),
 ) {
+    let info = &engine.rules[rule_idx as usize].info;
     let finding = Finding::new(
-        &engine.rules[rule_idx as usize].info,
+        &info.id,
+        &info.name,
         secret,
         matched,
         span,
@@ -504,7 +510,7 @@ fn stage(
 #[allow(clippy::too_many_arguments)]
 fn push_child(
     engine: &Engine,
-    scratch: &mut Scratch,
+    scratch: &mut BufferScratch,
     queue: &mut VecDeque<WorkItem>,
     slab: &mut Vec<u8>,
     parent: &WorkItem,
@@ -567,7 +573,7 @@ enum Decoded<'a> {
 #[allow(clippy::too_many_arguments)]
 fn queue_children(
     engine: &Engine,
-    scratch: &mut Scratch,
+    scratch: &mut BufferScratch,
     queue: &mut VecDeque<WorkItem>,
     slab: &mut Vec<u8>,
     parent: &WorkItem,
@@ -748,7 +754,7 @@ fn decode_span(
 
 /// Queues the root spans in `ds.spans`, found by transform `t`.
 fn enqueue_root_spans(
-    scratch: &mut Scratch,
+    scratch: &mut BufferScratch,
     ds: &mut DecodeScratch,
     t: usize,
     kind: TransformKind,
@@ -768,12 +774,4 @@ fn enqueue_root_spans(
             resume: None,
         });
     }
-}
-
-/// Default transforms: Base64 and URL percent-encoding with their defaults.
-pub(crate) fn default_transforms() -> Vec<TransformConfig> {
-    vec![
-        TransformConfig::base64_default(),
-        TransformConfig::url_default(),
-    ]
 }

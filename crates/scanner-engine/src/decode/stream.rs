@@ -23,9 +23,10 @@
 
 use std::ops::ControlFlow;
 
+use crate::compiled::{Engine, PatternTarget};
 use crate::confirm::{confirm_rule, Region};
-use crate::engine::{Engine, PatternTarget};
-use crate::scratch::{PendingFinding, RegexState, ScanStats, Scratch};
+use crate::scan_types::{PendingFinding, RegexState};
+use crate::stats::ScanStats;
 use crate::structures::{ByteRing, Push, TimingWheel};
 use crate::transform::{stream_decode, Span, SpanFinder, TransformConfig};
 use crate::utf16::Variant;
@@ -211,7 +212,7 @@ pub(crate) fn stream_span(
             stats.windows_redecoded += 1;
         }
         stats.windows += 1;
-        let state = Scratch::regex_state(regex_states, engine, r);
+        let state = RegexState::of_rule(regex_states, engine, r);
         let mark = pending.len();
         let region = Region::Window(lo - ctx_lo, w.hi.min(ctx_hi) - ctx_lo);
         confirm_rule(engine, r, state, window_buf, region, pending, stats);
@@ -248,13 +249,18 @@ pub(crate) fn stream_span(
             // UTF-16 text inside a streamed span is confirmed by the
             // full-decode path, which transcodes windows.
             PatternTarget::Anchor { variant, .. } if *variant != Variant::Raw => false,
-            PatternTarget::Anchor { len, rules, .. } => rules.iter().all(|&rule| {
-                let radius = engine.rules[rule as usize].window_radius;
-                push(rule, end.saturating_sub(radius), end - len + radius)
+            PatternTarget::Anchor {
+                len,
+                rules,
+                variant,
+            } => rules.iter().all(|&rule| {
+                let (lo, hi) =
+                    engine.rules[rule as usize].window(end, Some((*len, variant.width())));
+                push(rule, lo, hi)
             }),
             PatternTarget::WholeRule { rule } => {
-                let radius = engine.rules[*rule as usize].window_radius;
-                push(*rule, end.saturating_sub(radius), end)
+                let (lo, hi) = engine.rules[*rule as usize].window(end, None);
+                push(*rule, lo, hi)
             }
         }
     };

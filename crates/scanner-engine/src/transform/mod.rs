@@ -363,6 +363,15 @@ pub(crate) fn to_u64(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
+/// Default transforms: Base64 and URL percent-encoding with their defaults
+/// (the default of `Tuning::transforms`).
+pub(crate) fn default_transforms() -> Vec<TransformConfig> {
+    vec![
+        TransformConfig::base64_default(),
+        TransformConfig::url_default(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

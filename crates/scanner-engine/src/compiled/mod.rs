@@ -1,9 +1,16 @@
 //! The compiled, immutable [`Engine`]: rules turned into regexes plus one
-//! Vectorscan block database of their anchors, and the [`Tuning`] budgets.
+//! Vectorscan block database of their anchors, and the [`Tuning`] budgets;
+//! [`EngineBuilder`] and the compilation (or loading from the on-disk
+//! cache, `db_cache`). No scan code: the scan entry points
+//! (`Engine::scan_bytes*`) are in `crate::pipeline`.
+//!
+//! Layer 1 (compiled engine): depends only on the leaves (rules, anchors,
+//! transform settings, Vectorscan binding, ...).
 //!
 //! Invariants:
 //! - An `Engine` never changes after `build()`; it is `Send + Sync` and is
-//!   shared by every worker thread. All mutable state lives in [`Scratch`].
+//!   shared by every worker thread. All mutable state lives in a
+//!   [`crate::Scratch`].
 //! - Every rule has at least one prefilter pattern (anchors, or its own regex
 //!   for rules that opt in with `anchorless = true`); the database reports
 //!   pattern ids that index `Engine::patterns`.
@@ -19,98 +26,19 @@ use regex_automata::meta;
 use smallvec::SmallVec;
 
 use crate::anchors::derive_anchors;
-use crate::db_cache::{self, CachedBuild, RuleDerived};
 use crate::deferred::Deferred;
-use crate::finding::Finding;
 use crate::rules::{builtin_rules, Confidence, RuleError, RuleSpec};
-use crate::scratch::Scratch;
-use crate::transform::TransformConfig;
 use crate::utf16::Variant;
 use crate::vectorscan::{escape_literal, Database, PatternFlags, VsPattern};
 
+mod db_cache;
+mod tuning;
+
+use db_cache::{CachedBuild, RuleDerived};
+pub use tuning::Tuning;
+
 /// Source of [`Engine::id`]; starts at 1 so a fresh scratch (id 0) never matches.
 static NEXT_ENGINE_ID: AtomicU64 = AtomicU64::new(1);
-
-/// Budgets and limits of a scan. Every buffer the engine grows is capped by
-/// one of these.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Tuning {
-    /// Most candidate windows kept per rule per scanned buffer. A rule whose
-    /// anchors hit more often is confirmed by one regex pass over the whole
-    /// buffer instead (counted in [`ScanStats::rules_fully_scanned`](crate::ScanStats::rules_fully_scanned)).
-    /// Default 4096.
-    pub max_windows_per_rule: usize,
-    /// Match length assumed for a rule whose regex has unbounded repetition
-    /// and no `max_width`. Default 512 bytes.
-    pub default_max_width: usize,
-    /// Most findings reported per scan call; the rest are counted in
-    /// [`ScanStats::findings_dropped`](crate::ScanStats::findings_dropped). Default 10,000.
-    pub max_findings_per_scan: usize,
-    /// Encodings looked inside, with their per-transform limits. Default:
-    /// Base64 and URL percent-encoding (see `docs/transforms.md`).
-    pub transforms: Vec<TransformConfig>,
-    /// Deepest nesting of encodings decoded (e.g. 2 for Base64 inside a URL);
-    /// 0 disables decoding. Default 3.
-    pub max_transform_depth: usize,
-    /// Decoded bytes one scan call may produce in total, across all spans
-    /// and depths; it also bounds the copies of queued nested spans. Spans
-    /// beyond it are counted in [`ScanStats::decode_aborted`](crate::ScanStats::decode_aborted). Default 64 MiB.
-    pub max_total_decoded_bytes: usize,
-    /// Most encoded spans waiting to be decoded. Spans in the root input are
-    /// found piece by piece and the queue is drained whenever it is half
-    /// full, so none is dropped; nested spans found while the queue is full
-    /// are counted in [`ScanStats::spans_dropped`](crate::ScanStats::spans_dropped).
-    /// Default 4096.
-    pub max_decode_queue: usize,
-    /// Capacity of the set of decoded-output digests used to skip repeats.
-    /// Default 4096.
-    pub dedupe_capacity: usize,
-    /// Encoded spans at least this long are decoded by the streaming path
-    /// (ring buffer, Vectorscan stream, timing wheel); shorter ones are
-    /// decoded whole and scanned as a buffer. 0 streams every span.
-    /// Default 4096 bytes.
-    pub stream_decode_min_len: usize,
-    /// Capacity of the streaming path's ring of recent decoded bytes.
-    /// Default 64 KiB.
-    pub decode_ring_bytes: usize,
-    /// Most candidate windows waiting on the timing wheel in one span; more
-    /// send the span to the full-decode fallback. Default 4096.
-    pub max_pending_windows: usize,
-    /// Also look for secrets in UTF-16LE and UTF-16BE text (anchors are
-    /// compiled in both byte forms too). Default true.
-    pub scan_utf16: bool,
-    /// Bytes a [`crate::StreamScanner`] keeps between rounds: encoded spans
-    /// up to this long are decoded whole across chunk boundaries. Raised to
-    /// the least safe value for the rule set (four times the widest rule plus
-    /// context) when smaller. Default 64 KiB.
-    pub stream_overlap: usize,
-    /// New bytes a [`crate::StreamScanner`] gathers before scanning a
-    /// round. Default 4 MiB: each round rescans twice the overlap, so a
-    /// larger step rescans less (6% with the built-in rules' 128 KiB
-    /// overlap, against 25% with 1 MiB steps) for 3 MiB more buffer.
-    pub stream_step: usize,
-}
-
-impl Default for Tuning {
-    fn default() -> Self {
-        Tuning {
-            max_windows_per_rule: 4096,
-            default_max_width: 512,
-            max_findings_per_scan: 10_000,
-            transforms: crate::decode::default_transforms(),
-            max_transform_depth: 3,
-            max_total_decoded_bytes: 64 << 20,
-            max_decode_queue: 4096,
-            dedupe_capacity: 4096,
-            stream_decode_min_len: 4096,
-            decode_ring_bytes: 64 << 10,
-            max_pending_windows: 4096,
-            scan_utf16: true,
-            stream_overlap: 64 << 10,
-            stream_step: 4 << 20,
-        }
-    }
-}
 
 /// Public description of a loaded rule.
 #[derive(Clone, Debug)]
@@ -151,6 +79,31 @@ pub(crate) struct CompiledRule {
     pub checksum: Option<crate::checksum::Checksum>,
 }
 
+impl CompiledRule {
+    /// The candidate window `[lo, hi)` of this rule around a prefilter hit
+    /// ending at `end`. For an anchor of `len` bytes in a byte form of
+    /// `width` bytes per code unit (`Some((len, width))`): `[end - radius,
+    /// end - len + radius)` with `radius = window_radius * width`, which
+    /// holds every match containing that anchor occurrence; near the buffer
+    /// start the window starts at `end % width`, on the anchor's code-unit
+    /// parity. For an anchorless rule's own regex (`None`): `[end -
+    /// window_radius, end)`, saturating at 0.
+    pub(crate) fn window(&self, end: u64, anchor: Option<(u64, u64)>) -> (u64, u64) {
+        match anchor {
+            Some((len, width)) => {
+                let radius = self.window_radius * width;
+                let lo = if end >= radius {
+                    end - radius
+                } else {
+                    end % width
+                };
+                (lo, end - len + radius)
+            }
+            None => (end.saturating_sub(self.window_radius), end),
+        }
+    }
+}
+
 /// What a prefilter pattern id stands for.
 #[derive(Debug)]
 pub(crate) enum PatternTarget {
@@ -175,7 +128,7 @@ pub(crate) enum PatternTarget {
 /// ```
 #[derive(Debug)]
 pub struct Engine {
-    /// Process-unique identity, so a [`Scratch`] notices a change of engine.
+    /// Process-unique identity, so a [`crate::Scratch`] notices a change of engine.
     pub(crate) id: u64,
     pub(crate) rules: Vec<CompiledRule>,
     pub(crate) patterns: Vec<PatternTarget>,
@@ -341,63 +294,6 @@ impl Engine {
     /// cache.
     pub fn database_cache(&self) -> &DatabaseCache {
         &self.database_cache
-    }
-
-    /// A fresh scratch space for [`Engine::scan_bytes_with`].
-    pub fn new_scratch(&self) -> Scratch {
-        Scratch::new()
-    }
-
-    /// Scans `input` and returns all its findings ordered by position.
-    /// `Tuning::max_findings_per_scan` does not apply: the caller receives
-    /// every finding (use [`Engine::scan_bytes_with`] to cap them and see
-    /// the counters).
-    pub fn scan_bytes(&self, input: &[u8]) -> Vec<Finding> {
-        let mut scratch = self.new_scratch();
-        scratch.uncapped = true;
-        let mut out = Vec::new();
-        self.scan_bytes_with(&mut scratch, input, &mut |f| out.push(f));
-        out
-    }
-
-    /// Scans `input` reusing `scratch`, passing findings (ordered by
-    /// position) to `sink`. After the scratch has warmed up, a scan allocates
-    /// nothing except the findings it reports.
-    pub fn scan_bytes_with(
-        &self,
-        scratch: &mut Scratch,
-        input: &[u8],
-        sink: &mut impl FnMut(Finding),
-    ) {
-        crate::raw_pass::scan(self, scratch, input, sink);
-    }
-
-    /// Scans without the Vectorscan prefilter: every rule's regex runs over
-    /// the whole input. Slow; it exists as the reference the prefiltered scan
-    /// is tested against (both must report the same findings).
-    #[doc(hidden)]
-    pub fn scan_bytes_unfiltered(&self, input: &[u8]) -> Vec<Finding> {
-        let mut scratch = self.new_scratch();
-        let mut out = Vec::new();
-        crate::raw_pass::scan_with(
-            self,
-            &mut scratch,
-            input,
-            crate::raw_pass::Prefilter::Off,
-            &mut |f| out.push(f),
-        );
-        out
-    }
-
-    /// Like [`Engine::scan_bytes`], with the prefilter run over segments of at
-    /// most `segment_len` bytes, as happens for inputs over 4 GiB. For tests.
-    #[doc(hidden)]
-    pub fn scan_bytes_segmented(&self, input: &[u8], segment_len: usize) -> Vec<Finding> {
-        let mut scratch = self.new_scratch();
-        let mut out = Vec::new();
-        let prefilter = crate::raw_pass::Prefilter::Anchors { segment_len };
-        crate::raw_pass::scan_with(self, &mut scratch, input, prefilter, &mut |f| out.push(f));
-        out
     }
 
     /// Compiles `specs` (or loads them from the cache in `cache_dir`).

@@ -10,6 +10,8 @@
 //! secret group and anchors (length-prefixed), then the three databases
 //! (length-prefixed; the no-NUL one may be absent).
 //!
+//! Layer 1 (compiled engine), a part of `crate::compiled`.
+//!
 //! Invariants:
 //! - The key covers everything a cached build depends on: the format
 //!   version, the engine's version and source digest (set by the build
@@ -29,7 +31,7 @@ use std::path::{Path, PathBuf};
 
 use aegis::aegis128l::Aegis128LMac;
 
-use crate::engine::Tuning;
+use super::Tuning;
 use crate::rules::RuleSpec;
 
 /// Bumped whenever the payload layout changes.
