@@ -23,6 +23,7 @@
 //!
 //! See `docs/architecture.md` for the data flow and `docs/rules.md` for the
 //! rule format.
+#![warn(missing_docs)]
 
 mod anchors;
 mod checksum;

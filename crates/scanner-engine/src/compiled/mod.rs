@@ -43,12 +43,15 @@ static NEXT_ENGINE_ID: AtomicU64 = AtomicU64::new(1);
 /// Public description of a loaded rule.
 #[derive(Clone, Debug)]
 pub struct RuleInfo {
+    /// The rule's id (unique among the loaded rules).
     pub id: Arc<str>,
+    /// The rule's human-readable name.
     pub name: Arc<str>,
     /// Anchors used to prefilter (lowercase); empty for anchorless rules.
     pub anchors: Vec<String>,
     /// Where the rule came from.
     pub origin: String,
+    /// Documentation links of the rule.
     pub references: Vec<String>,
     /// The rule's confidence (stated, or the default of
     /// [`RuleSpec::effective_confidence`]).
