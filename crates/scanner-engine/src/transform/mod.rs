@@ -33,11 +33,13 @@ use core::fmt;
 use core::ops::ControlFlow;
 
 pub mod base64;
+mod finder;
 mod locate;
 mod sink;
 pub mod url;
 
 pub use self::base64::Base64SpanFinder;
+pub use self::finder::{Finder, Reporter, SpanGrammar};
 pub use self::locate::encoded_range;
 pub use self::url::UrlSpanFinder;
 

@@ -29,8 +29,9 @@ use core::ops::ControlFlow;
 
 use memchr::{memchr, memchr2};
 
+use super::finder::{Finder, Reporter, SpanGrammar};
 use super::sink::Sink;
-use super::{to_u64, DecodeOutcome, Span, SpanCounts, TransformConfig};
+use super::{to_u64, DecodeOutcome, Span, TransformConfig};
 
 /// `URL_CHAR[b]`: whether `b` may appear in a URL span.
 static URL_CHAR: [bool; 256] = {
@@ -96,10 +97,13 @@ enum Esc {
 
 /// Incremental finder of URL percent-encoded spans (see the module docs for
 /// the grammar). Holds no heap memory.
+pub type UrlSpanFinder = Finder<UrlGrammar>;
+
+/// The URL percent-encoding span grammar (see the module docs), driven by
+/// [`UrlSpanFinder`].
 #[derive(Clone, Debug)]
-pub struct UrlSpanFinder {
+pub struct UrlGrammar {
     min_len: u64,
-    max_spans: u64,
     max_len: u64,
     /// A run (piece) is open.
     in_run: bool,
@@ -112,20 +116,12 @@ pub struct UrlSpanFinder {
     esc: Esc,
     /// Offset of the `%` of the escape in progress.
     esc_start: u64,
-    /// Where the next chunk is expected to start.
-    next_pos: Option<u64>,
-    counts: SpanCounts,
-    stopped: bool,
 }
 
-impl UrlSpanFinder {
-    /// A finder with `cfg`'s `min_len`, `max_spans_per_buffer` and
-    /// `max_encoded_len` (`cfg.kind` is not checked).
-    #[must_use]
-    pub fn new(cfg: &TransformConfig) -> Self {
+impl SpanGrammar for UrlGrammar {
+    fn new(cfg: &TransformConfig) -> Self {
         Self {
             min_len: to_u64(cfg.min_len),
-            max_spans: to_u64(cfg.max_spans_per_buffer),
             max_len: to_u64(cfg.max_encoded_len).max(1),
             in_run: false,
             start: 0,
@@ -133,27 +129,12 @@ impl UrlSpanFinder {
             has_escape: false,
             esc: Esc::None,
             esc_start: 0,
-            next_pos: None,
-            counts: SpanCounts::default(),
-            stopped: false,
         }
     }
 
-    /// Scans `chunk` starting at absolute offset `chunk_start`; see
-    /// [`SpanFinder::feed`](super::SpanFinder::feed).
-    pub fn feed(
-        &mut self,
-        chunk: &[u8],
-        chunk_start: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        if self.stopped {
-            return ControlFlow::Break(());
-        }
-        if self.next_pos.is_some_and(|p| p != chunk_start) {
-            self.close(on_span)?;
-        }
-        self.next_pos = Some(chunk_start.saturating_add(to_u64(chunk.len())));
+    /// The fast paths: `memchr` between runs holding a `%`, bytes that
+    /// cannot change the escape state counted in bulk; `step` on the rest.
+    fn scan(&mut self, chunk: &[u8], chunk_start: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
         let n = chunk.len();
         let mut i = 0;
         while i < n {
@@ -167,11 +148,11 @@ impl UrlSpanFinder {
                 };
                 if s == n {
                     // No trailing run either.
-                    self.skip_runs(&chunk[i..]);
+                    self.skip_runs(&chunk[i..], out);
                     break;
                 }
                 if s > i {
-                    self.skip_runs(&chunk[i..s]);
+                    self.skip_runs(&chunk[i..s], out);
                 }
                 i = s;
                 self.open(chunk_start.saturating_add(to_u64(i)));
@@ -181,39 +162,65 @@ impl UrlSpanFinder {
                 .iter()
                 .position(|&b| !URL_CHAR[usize::from(b)])
                 .unwrap_or(n - i);
-            self.run_bytes(&chunk[i..k], chunk_start.saturating_add(to_u64(i)), on_span)?;
+            self.run_bytes(&chunk[i..k], chunk_start.saturating_add(to_u64(i)), out)?;
             if k == n {
                 break;
             }
-            self.close(on_span)?;
+            self.close(out)?;
             i = k + 1;
         }
         ControlFlow::Continue(())
     }
 
-    /// Byte-at-a-time version of [`Self::feed`] (the reference semantics).
-    #[cfg(test)]
-    pub(crate) fn feed_bytewise(
-        &mut self,
-        chunk: &[u8],
-        chunk_start: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        if self.stopped {
-            return ControlFlow::Break(());
+    #[inline]
+    fn step(&mut self, b: u8, pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        if !URL_CHAR[usize::from(b)] {
+            return self.close(out);
         }
-        if self.next_pos.is_some_and(|p| p != chunk_start) {
-            self.close(on_span)?;
+        if !self.in_run {
+            self.in_run = true;
+            self.start = pos;
+            self.len = 0;
+            self.has_escape = false;
+            self.esc = Esc::None;
         }
-        self.next_pos = Some(chunk_start.saturating_add(to_u64(chunk.len())));
-        let mut pos = chunk_start;
-        for &b in chunk {
-            self.step(b, pos, on_span)?;
-            pos = pos.saturating_add(1);
+        if self.len >= self.max_len {
+            self.cut(pos, out)?;
         }
+        self.len = self.len.saturating_add(1);
+        let hex = hex_val(b).is_some();
+        self.esc = match (self.esc, b) {
+            (_, b'%') => {
+                self.esc_start = pos;
+                Esc::Percent
+            }
+            (Esc::Percent, _) if hex => Esc::OneHex,
+            (Esc::OneHex, _) if hex => {
+                self.has_escape = true;
+                Esc::None
+            }
+            _ => Esc::None,
+        };
         ControlFlow::Continue(())
     }
 
+    fn end_stream(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        self.close(out)
+    }
+
+    fn reset(&mut self) {
+        self.in_run = false;
+        self.len = 0;
+        self.has_escape = false;
+        self.esc = Esc::None;
+    }
+
+    fn open_start(&self) -> Option<u64> {
+        self.in_run.then_some(self.start)
+    }
+}
+
+impl UrlGrammar {
     /// Opens a run at `pos` (no run open).
     #[inline]
     fn open(&mut self, pos: u64) {
@@ -228,7 +235,7 @@ impl UrlSpanFinder {
     /// before them nor after them: only the cuts of runs longer than
     /// `max_len` are visible (they are counted), so this is a no-op unless
     /// `bytes` is longer than that.
-    fn skip_runs(&mut self, bytes: &[u8]) {
+    fn skip_runs(&mut self, bytes: &[u8], out: &mut Reporter<'_>) {
         if to_u64(bytes.len()) <= self.max_len {
             return;
         }
@@ -238,7 +245,7 @@ impl UrlSpanFinder {
             let len = to_u64(run.len());
             if len > self.max_len {
                 let cuts = (len - 1) / self.max_len;
-                self.counts.cut = self.counts.cut.saturating_add(cuts);
+                out.count_cuts(cuts);
             }
         }
     }
@@ -246,12 +253,7 @@ impl UrlSpanFinder {
     /// Feeds `run`, URL characters at `pos` onwards, to the open run: the
     /// bytes that cannot change the escape state are counted in bulk.
     #[inline]
-    fn run_bytes(
-        &mut self,
-        run: &[u8],
-        pos: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
+    fn run_bytes(&mut self, run: &[u8], pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
         let mut j = 0;
         while j < run.len() {
             let left = run.len() - j;
@@ -275,7 +277,7 @@ impl UrlSpanFinder {
                 return ControlFlow::Continue(());
             }
             if self.esc != Esc::None {
-                self.step(run[j], pos.saturating_add(to_u64(j)), on_span)?;
+                self.step(run[j], pos.saturating_add(to_u64(j)), out)?;
                 j += 1;
                 continue;
             }
@@ -287,7 +289,7 @@ impl UrlSpanFinder {
                 let room = self.max_len.saturating_sub(self.len);
                 if room == 0 {
                     // Full: `step` cuts the piece before this byte.
-                    self.step(run[j], pos.saturating_add(to_u64(j)), on_span)?;
+                    self.step(run[j], pos.saturating_add(to_u64(j)), out)?;
                     j += 1;
                     left -= 1;
                     continue;
@@ -313,97 +315,23 @@ impl UrlSpanFinder {
                         continue;
                     }
                 }
-                self.step(b, pos.saturating_add(to_u64(j)), on_span)?;
+                self.step(b, pos.saturating_add(to_u64(j)), out)?;
                 j += 1;
             }
         }
         ControlFlow::Continue(())
     }
 
-    /// Reports the open span, if any; see
-    /// [`SpanFinder::finish`](super::SpanFinder::finish).
-    pub fn finish(&mut self, on_span: &mut dyn FnMut(Span) -> ControlFlow<()>) -> ControlFlow<()> {
-        if self.stopped {
-            return ControlFlow::Break(());
-        }
-        self.next_pos = None;
-        self.close(on_span)
-    }
-
-    /// Forgets all state and counters.
-    pub fn reset(&mut self) {
-        self.in_run = false;
-        self.len = 0;
-        self.has_escape = false;
-        self.esc = Esc::None;
-        self.next_pos = None;
-        self.counts = SpanCounts::default();
-        self.stopped = false;
-    }
-
-    /// Counters since the last reset.
-    #[must_use]
-    pub fn counts(&self) -> SpanCounts {
-        self.counts
-    }
-
-    /// See [`SpanFinder::open_start`](super::SpanFinder::open_start).
-    #[must_use]
-    pub fn open_start(&self) -> Option<u64> {
-        self.in_run.then_some(self.start)
-    }
-
-    #[inline]
-    fn step(
-        &mut self,
-        b: u8,
-        pos: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        if !URL_CHAR[usize::from(b)] {
-            return self.close(on_span);
-        }
-        if !self.in_run {
-            self.in_run = true;
-            self.start = pos;
-            self.len = 0;
-            self.has_escape = false;
-            self.esc = Esc::None;
-        }
-        if self.len >= self.max_len {
-            self.cut(pos, on_span)?;
-        }
-        self.len = self.len.saturating_add(1);
-        let hex = hex_val(b).is_some();
-        self.esc = match (self.esc, b) {
-            (_, b'%') => {
-                self.esc_start = pos;
-                Esc::Percent
-            }
-            (Esc::Percent, _) if hex => Esc::OneHex,
-            (Esc::OneHex, _) if hex => {
-                self.has_escape = true;
-                Esc::None
-            }
-            _ => Esc::None,
-        };
-        ControlFlow::Continue(())
-    }
-
     /// Cuts the open piece before `pos` (or before the escape in progress)
     /// and starts the next piece there.
-    fn cut(
-        &mut self,
-        pos: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
+    fn cut(&mut self, pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
         let at = if self.esc != Esc::None && self.esc_start > self.start {
             self.esc_start
         } else {
             self.esc = Esc::None;
             pos
         };
-        self.counts.cut = self.counts.cut.saturating_add(1);
+        out.count_cuts(1);
         let piece = Span {
             start: self.start,
             end: at,
@@ -413,14 +341,14 @@ impl UrlSpanFinder {
         self.len = pos.saturating_sub(at);
         self.has_escape = false;
         if qualifies {
-            self.emit(piece, on_span)
+            out.report(piece)
         } else {
             ControlFlow::Continue(())
         }
     }
 
     /// Ends the open run, reporting it if it qualifies.
-    fn close(&mut self, on_span: &mut dyn FnMut(Span) -> ControlFlow<()>) -> ControlFlow<()> {
+    fn close(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
         if !self.in_run {
             return ControlFlow::Continue(());
         }
@@ -431,27 +359,10 @@ impl UrlSpanFinder {
                 start: self.start,
                 end: self.start.saturating_add(self.len),
             };
-            self.emit(span, on_span)
+            out.report(span)
         } else {
             ControlFlow::Continue(())
         }
-    }
-
-    fn emit(
-        &mut self,
-        span: Span,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        if self.counts.reported >= self.max_spans {
-            self.counts.dropped = self.counts.dropped.saturating_add(1);
-            return ControlFlow::Continue(());
-        }
-        self.counts.reported += 1;
-        let flow = on_span(span);
-        if flow.is_break() {
-            self.stopped = true;
-        }
-        flow
     }
 }
 

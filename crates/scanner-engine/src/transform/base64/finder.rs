@@ -3,7 +3,8 @@
 use core::ops::ControlFlow;
 
 use super::blocks::{skip_blocks, BlockMasks};
-use crate::transform::{to_u64, Span, SpanCounts, TransformConfig};
+use crate::transform::finder::{Finder, Reporter, SpanGrammar};
+use crate::transform::{to_u64, Span, TransformConfig};
 
 // Byte classes of the span finder.
 const OTHER: u8 = 0;
@@ -131,10 +132,13 @@ pub const MAX_INDENT: u32 = 64;
 
 /// Incremental finder of Base64 spans (see the module docs for the grammar).
 /// Holds no heap memory.
+pub type Base64SpanFinder = Finder<Base64Grammar>;
+
+/// The Base64 span grammar (see the module docs), driven by
+/// [`Base64SpanFinder`].
 #[derive(Clone, Debug)]
-pub struct Base64SpanFinder {
+pub struct Base64Grammar {
     min_len: u64,
-    max_spans: u64,
     /// `max_encoded_len`, at least 4.
     max_bytes: u64,
     phase: Phase,
@@ -161,19 +165,12 @@ pub struct Base64SpanFinder {
     gap: Mix,
     /// The previous byte was an unescaped backslash.
     backslash: bool,
-    next_pos: Option<u64>,
-    counts: SpanCounts,
-    stopped: bool,
 }
 
-impl Base64SpanFinder {
-    /// A finder with `cfg`'s `min_len`, `max_spans_per_buffer` and
-    /// `max_encoded_len` (`cfg.kind` is not checked).
-    #[must_use]
-    pub fn new(cfg: &TransformConfig) -> Self {
+impl SpanGrammar for Base64Grammar {
+    fn new(cfg: &TransformConfig) -> Self {
         Self {
             min_len: to_u64(cfg.min_len),
-            max_spans: to_u64(cfg.max_spans_per_buffer),
             max_bytes: to_u64(cfg.max_encoded_len).max(4),
             phase: Phase::Idle,
             indent: 0,
@@ -188,28 +185,12 @@ impl Base64SpanFinder {
             gap_start: 0,
             gap: Mix::default(),
             backslash: false,
-            next_pos: None,
-            counts: SpanCounts::default(),
-            stopped: false,
         }
     }
 
-    /// Scans `chunk` starting at absolute offset `chunk_start`; see
-    /// [`SpanFinder::feed`](crate::transform::SpanFinder::feed).
-    pub fn feed(
-        &mut self,
-        chunk: &[u8],
-        chunk_start: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        if self.stopped {
-            return ControlFlow::Break(());
-        }
-        if self.next_pos.is_some_and(|p| p != chunk_start) {
-            self.close(on_span)?;
-            self.backslash = false;
-        }
-        self.next_pos = Some(chunk_start.saturating_add(to_u64(chunk.len())));
+    /// The fast paths: whole blocks and runs skipped or reported at once,
+    /// letters and digits appended in bulk; `step` on everything else.
+    fn scan(&mut self, chunk: &[u8], chunk_start: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
         let n = chunk.len();
         let mut blk = BlockMasks::NONE;
         let mut i = 0;
@@ -228,12 +209,12 @@ impl Base64SpanFinder {
                 }
                 // A run starts at `i`. A whole run that ends without any
                 // state left behind is skipped or reported at once.
-                if let Some((next, flow)) = self.whole_run(chunk, i, chunk_start, on_span) {
+                if let Some((next, flow)) = self.whole_run(chunk, i, chunk_start, out) {
                     flow?;
                     i = next;
                     continue;
                 }
-                self.step(chunk[i], chunk_start.saturating_add(to_u64(i)), on_span)?;
+                self.step(chunk[i], chunk_start.saturating_add(to_u64(i)), out)?;
                 i += 1;
             } else if self.phase == Phase::Run && self.win.count > 0 {
                 // Letters and digits that do not reach the cap, in bulk;
@@ -247,41 +228,101 @@ impl Base64SpanFinder {
                 let m = self.add_alnum(&chunk[i..i + avail], pos);
                 i += m;
                 if let Some(&b) = chunk.get(i) {
-                    self.step(b, chunk_start.saturating_add(to_u64(i)), on_span)?;
+                    self.step(b, chunk_start.saturating_add(to_u64(i)), out)?;
                     i += 1;
                 }
             } else {
-                self.step(chunk[i], chunk_start.saturating_add(to_u64(i)), on_span)?;
+                self.step(chunk[i], chunk_start.saturating_add(to_u64(i)), out)?;
                 i += 1;
             }
         }
         ControlFlow::Continue(())
     }
 
-    /// Byte-at-a-time version of [`Self::feed`] (the reference semantics).
-    #[cfg(test)]
-    pub(crate) fn feed_bytewise(
-        &mut self,
-        chunk: &[u8],
-        chunk_start: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        if self.stopped {
-            return ControlFlow::Break(());
+    fn step(&mut self, b: u8, pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        let c = CLASS[usize::from(b)];
+        // Each arm either consumes the byte (returns) or closes the run and
+        // hands the byte to `Idle` (at most one extra round).
+        loop {
+            match self.phase {
+                Phase::Idle => {
+                    let escaped = self.backslash;
+                    self.backslash = c == BSLASH && !escaped;
+                    if is_alphabet(c) && !(escaped && matches!(b, b'n' | b'r' | b't')) {
+                        self.phase = Phase::Run;
+                        self.alpha = Alpha::Undecided;
+                        self.clear_window();
+                        return self.push_char(c, pos, out);
+                    }
+                    return ControlFlow::Continue(());
+                }
+                Phase::Run => match c {
+                    UPPER..=URL => return self.push_char(c, pos, out),
+                    PAD if self.padding_fits(pos) => {
+                        if self.win.count % 4 == 3 {
+                            return self.close_at(pos.saturating_add(1), out);
+                        }
+                        self.phase = Phase::Pad1;
+                        return ControlFlow::Continue(());
+                    }
+                    LF | CR if self.can_wrap() => {
+                        self.phase = if c == LF { Phase::Break } else { Phase::Cr };
+                        self.indent = 0;
+                        return ControlFlow::Continue(());
+                    }
+                    _ => self.close(out)?,
+                },
+                Phase::Cr => {
+                    if c == LF {
+                        self.phase = Phase::Break;
+                        return ControlFlow::Continue(());
+                    }
+                    self.close(out)?;
+                }
+                Phase::Break => match c {
+                    HSPACE if self.indent < MAX_INDENT => {
+                        self.indent += 1;
+                        return ControlFlow::Continue(());
+                    }
+                    UPPER | LOWER | DIGIT | STD => {
+                        // `can_wrap` excluded URL-safe windows, so `+/` fit.
+                        if self.alpha == Alpha::Undecided {
+                            self.alpha = Alpha::Standard;
+                        }
+                        self.gap = Mix::default();
+                        self.phase = Phase::Run;
+                        return self.push_char(c, pos, out);
+                    }
+                    _ => self.close(out)?,
+                },
+                Phase::Pad1 => {
+                    if c == PAD {
+                        return self.close_at(pos.saturating_add(1), out);
+                    }
+                    self.close(out)?;
+                }
+            }
         }
-        if self.next_pos.is_some_and(|p| p != chunk_start) {
-            self.close(on_span)?;
-            self.backslash = false;
-        }
-        self.next_pos = Some(chunk_start.saturating_add(to_u64(chunk.len())));
-        let mut pos = chunk_start;
-        for &b in chunk {
-            self.step(b, pos, on_span)?;
-            pos = pos.saturating_add(1);
-        }
-        ControlFlow::Continue(())
     }
 
+    fn end_stream(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        self.backslash = false;
+        self.close(out)
+    }
+
+    fn reset(&mut self) {
+        self.phase = Phase::Idle;
+        self.clear_window();
+        self.alpha = Alpha::Undecided;
+        self.backslash = false;
+    }
+
+    fn open_start(&self) -> Option<u64> {
+        (self.phase != Phase::Idle && self.win.count > 0).then_some(self.start)
+    }
+}
+
+impl Base64Grammar {
     /// In `Phase::Idle`, from `i`: the index of the next byte that starts a
     /// run (or `chunk.len()`), keeping track of backslash escapes; same
     /// effect as `step` on the bytes before it.
@@ -327,7 +368,7 @@ impl Base64SpanFinder {
         chunk: &[u8],
         i: usize,
         chunk_start: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
+        out: &mut Reporter<'_>,
     ) -> Option<(usize, ControlFlow<()>)> {
         let rest = &chunk[i..];
         // Runs longer than the cap are cut into pieces: step through them.
@@ -384,43 +425,9 @@ impl Base64SpanFinder {
             ControlFlow::Continue(())
         } else {
             let start = chunk_start.saturating_add(to_u64(i));
-            self.report(start, start.saturating_add(mix.count), mix, on_span)
+            self.report(start, start.saturating_add(mix.count), mix, out)
         };
         Some((i + len, flow))
-    }
-
-    /// Reports the open span, if any; see
-    /// [`SpanFinder::finish`](crate::transform::SpanFinder::finish).
-    pub fn finish(&mut self, on_span: &mut dyn FnMut(Span) -> ControlFlow<()>) -> ControlFlow<()> {
-        if self.stopped {
-            return ControlFlow::Break(());
-        }
-        self.next_pos = None;
-        self.backslash = false;
-        self.close(on_span)
-    }
-
-    /// Forgets all state and counters.
-    pub fn reset(&mut self) {
-        self.phase = Phase::Idle;
-        self.clear_window();
-        self.alpha = Alpha::Undecided;
-        self.backslash = false;
-        self.next_pos = None;
-        self.counts = SpanCounts::default();
-        self.stopped = false;
-    }
-
-    /// Counters since the last reset.
-    #[must_use]
-    pub fn counts(&self) -> SpanCounts {
-        self.counts
-    }
-
-    /// See [`SpanFinder::open_start`](crate::transform::SpanFinder::open_start).
-    #[must_use]
-    pub fn open_start(&self) -> Option<u64> {
-        (self.phase != Phase::Idle && self.win.count > 0).then_some(self.start)
     }
 
     fn clear_window(&mut self) {
@@ -435,77 +442,6 @@ impl Base64SpanFinder {
         self.win.count.is_multiple_of(4) && self.alpha != Alpha::UrlSafe
     }
 
-    fn step(
-        &mut self,
-        b: u8,
-        pos: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        let c = CLASS[usize::from(b)];
-        // Each arm either consumes the byte (returns) or closes the run and
-        // hands the byte to `Idle` (at most one extra round).
-        loop {
-            match self.phase {
-                Phase::Idle => {
-                    let escaped = self.backslash;
-                    self.backslash = c == BSLASH && !escaped;
-                    if is_alphabet(c) && !(escaped && matches!(b, b'n' | b'r' | b't')) {
-                        self.phase = Phase::Run;
-                        self.alpha = Alpha::Undecided;
-                        self.clear_window();
-                        return self.push_char(c, pos, on_span);
-                    }
-                    return ControlFlow::Continue(());
-                }
-                Phase::Run => match c {
-                    UPPER..=URL => return self.push_char(c, pos, on_span),
-                    PAD if self.padding_fits(pos) => {
-                        if self.win.count % 4 == 3 {
-                            return self.close_at(pos.saturating_add(1), on_span);
-                        }
-                        self.phase = Phase::Pad1;
-                        return ControlFlow::Continue(());
-                    }
-                    LF | CR if self.can_wrap() => {
-                        self.phase = if c == LF { Phase::Break } else { Phase::Cr };
-                        self.indent = 0;
-                        return ControlFlow::Continue(());
-                    }
-                    _ => self.close(on_span)?,
-                },
-                Phase::Cr => {
-                    if c == LF {
-                        self.phase = Phase::Break;
-                        return ControlFlow::Continue(());
-                    }
-                    self.close(on_span)?;
-                }
-                Phase::Break => match c {
-                    HSPACE if self.indent < MAX_INDENT => {
-                        self.indent += 1;
-                        return ControlFlow::Continue(());
-                    }
-                    UPPER | LOWER | DIGIT | STD => {
-                        // `can_wrap` excluded URL-safe windows, so `+/` fit.
-                        if self.alpha == Alpha::Undecided {
-                            self.alpha = Alpha::Standard;
-                        }
-                        self.gap = Mix::default();
-                        self.phase = Phase::Run;
-                        return self.push_char(c, pos, on_span);
-                    }
-                    _ => self.close(on_span)?,
-                },
-                Phase::Pad1 => {
-                    if c == PAD {
-                        return self.close_at(pos.saturating_add(1), on_span);
-                    }
-                    self.close(on_span)?;
-                }
-            }
-        }
-    }
-
     /// Whether `=` at `pos` (right after the window) starts correct padding
     /// that fits within `max_bytes`.
     fn padding_fits(&self, pos: u64) -> bool {
@@ -518,12 +454,7 @@ impl Base64SpanFinder {
     }
 
     /// Adds an alphabet character (class `c`) at `pos` to the open window.
-    fn push_char(
-        &mut self,
-        c: u8,
-        pos: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
+    fn push_char(&mut self, c: u8, pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
         let specific = c == STD || c == URL;
         if specific {
             let alpha = if c == STD {
@@ -539,12 +470,12 @@ impl Base64SpanFinder {
                 && self.gap.count < self.win.count
             {
                 self.alpha = alpha;
-                self.switch_window(on_span)?;
+                self.switch_window(out)?;
             }
             self.alpha = alpha;
         }
         if self.win.count > 0 && pos.saturating_add(1).saturating_sub(self.start) > self.max_bytes {
-            self.cut(on_span)?;
+            self.cut(out)?;
         }
         self.add(c, pos);
         ControlFlow::Continue(())
@@ -654,10 +585,7 @@ impl Base64SpanFinder {
     /// Mixed alphabets: reports the window so far and continues with a window
     /// of the other alphabet made of the letters and digits after this
     /// window's last specific character.
-    fn switch_window(
-        &mut self,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
+    fn switch_window(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
         let (start, end, win) = (self.start, self.end, self.win);
         let g = self.gap;
         // The gap is adjacent bytes, so its quanta end every 4 bytes. Its
@@ -672,13 +600,13 @@ impl Base64SpanFinder {
             ..g
         };
         self.qnext = self.qend;
-        self.report(start, end, win, on_span)
+        self.report(start, end, win, out)
     }
 
     /// The window is about to exceed `max_bytes`: reports it up to its last
     /// quantum boundary and continues with the characters after it.
-    fn cut(&mut self, on_span: &mut dyn FnMut(Span) -> ControlFlow<()>) -> ControlFlow<()> {
-        self.counts.cut = self.counts.cut.saturating_add(1);
+    fn cut(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        out.count_cuts(1);
         let piece = if self.qmix.count > 0 {
             let piece = (self.start, self.qend, self.qmix);
             self.start = self.qnext;
@@ -700,27 +628,23 @@ impl Base64SpanFinder {
             self.gap_start = self.start;
             self.gap = self.win;
         }
-        self.report(piece.0, piece.1, piece.2, on_span)
+        self.report(piece.0, piece.1, piece.2, out)
     }
 
     /// Ends the run at the end of its last alphabet character.
-    fn close(&mut self, on_span: &mut dyn FnMut(Span) -> ControlFlow<()>) -> ControlFlow<()> {
-        self.close_at(self.end, on_span)
+    fn close(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        self.close_at(self.end, out)
     }
 
     /// Ends the run; the open window, if any, ends at `end`.
-    fn close_at(
-        &mut self,
-        end: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
+    fn close_at(&mut self, end: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
         let open = self.phase != Phase::Idle;
         self.phase = Phase::Idle;
         let (start, win) = (self.start, self.win);
         self.clear_window();
         self.alpha = Alpha::Undecided;
         if open {
-            self.report(start, end, win, on_span)
+            self.report(start, end, win, out)
         } else {
             ControlFlow::Continue(())
         }
@@ -733,20 +657,11 @@ impl Base64SpanFinder {
         start: u64,
         end: u64,
         win: Mix,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
+        out: &mut Reporter<'_>,
     ) -> ControlFlow<()> {
         if win.count == 0 || win.count < self.min_len || !win.plausible() {
             return ControlFlow::Continue(());
         }
-        if self.counts.reported >= self.max_spans {
-            self.counts.dropped = self.counts.dropped.saturating_add(1);
-            return ControlFlow::Continue(());
-        }
-        self.counts.reported += 1;
-        let flow = on_span(Span { start, end });
-        if flow.is_break() {
-            self.stopped = true;
-        }
-        flow
+        out.report(Span { start, end })
     }
 }

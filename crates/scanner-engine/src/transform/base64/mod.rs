@@ -74,4 +74,4 @@ mod tests;
 
 pub use self::decode::stream_decode;
 pub(crate) use self::finder::is_base64_char;
-pub use self::finder::{Base64SpanFinder, MAX_INDENT};
+pub use self::finder::{Base64Grammar, Base64SpanFinder, MAX_INDENT};
