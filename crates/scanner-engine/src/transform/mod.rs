@@ -36,6 +36,8 @@ pub mod base64;
 mod finder;
 mod locate;
 mod sink;
+#[cfg(test)]
+mod testing;
 pub mod url;
 
 pub use self::base64::Base64SpanFinder;
@@ -454,9 +456,7 @@ mod tests {
             }
             cfg.max_encoded_len = max_len;
             cfg.max_spans_per_buffer = max_spans;
-            let fast = run_finder(&cfg, &buf, &cuts, stop_after, true);
-            let slow = run_finder(&cfg, &buf, &cuts, stop_after, false);
-            prop_assert_eq!(fast, slow);
+            testing::check_fast_matches_bytewise(&cfg, &buf, &cuts, stop_after)?;
         }
     }
 
@@ -569,69 +569,6 @@ mod tests {
             proptest::collection::vec(any::<u8>(), 1..8),
         ];
         proptest::collection::vec(atoms, 0..30).prop_map(|v| v.concat())
-    }
-
-    /// Feeds `buf` in pieces (`fast`: `feed`, else the byte-at-a-time
-    /// reference), recording spans, flows, counts and `open_start` after
-    /// every call. A `gap` leaves a hole in the offsets before a piece.
-    fn run_finder(
-        cfg: &TransformConfig,
-        buf: &[u8],
-        cuts: &[(usize, bool)],
-        stop_after: usize,
-        fast: bool,
-    ) -> Vec<String> {
-        let mut base64 = Base64SpanFinder::new(cfg);
-        let mut url = UrlSpanFinder::new(cfg);
-        let mut log = Vec::new();
-        let mut spans = 0usize;
-        let mut cb = |s: Span| {
-            spans += 1;
-            log.push(format!("{s:?}"));
-            if spans >= stop_after {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        };
-        let mut pieces: Vec<(usize, bool)> = cuts
-            .iter()
-            .map(|&(c, gap)| (c % (buf.len() + 1), gap))
-            .collect();
-        pieces.sort_unstable();
-        pieces.push((buf.len(), false));
-        let (mut prev, mut shift) = (0, 0u64);
-        let mut states = Vec::new();
-        for (c, gap) in pieces {
-            if gap {
-                shift += 3;
-            }
-            let at = prev as u64 + shift;
-            let piece = &buf[prev..c];
-            let flow = match (cfg.kind, fast) {
-                (TransformKind::Base64, true) => base64.feed(piece, at, &mut cb),
-                (TransformKind::Base64, false) => base64.feed_bytewise(piece, at, &mut cb),
-                (TransformKind::Url, true) => url.feed(piece, at, &mut cb),
-                (TransformKind::Url, false) => url.feed_bytewise(piece, at, &mut cb),
-            };
-            let (open, counts) = match cfg.kind {
-                TransformKind::Base64 => (base64.open_start(), base64.counts()),
-                TransformKind::Url => (url.open_start(), url.counts()),
-            };
-            states.push(format!("{c} {flow:?} {open:?} {counts:?}"));
-            prev = c;
-        }
-        let flow = match cfg.kind {
-            TransformKind::Base64 => base64.finish(&mut cb),
-            TransformKind::Url => url.finish(&mut cb),
-        };
-        let counts = match cfg.kind {
-            TransformKind::Base64 => base64.counts(),
-            TransformKind::Url => url.counts(),
-        };
-        states.push(format!("finish {flow:?} {counts:?}"));
-        log.extend(states);
-        log
     }
 
     #[test]

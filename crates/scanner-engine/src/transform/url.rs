@@ -416,7 +416,8 @@ pub fn stream_decode(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{find_spans, SpanFinder, TransformConfig, DECODE_CHUNK_LEN};
+    use super::super::testing::check_chunk_invariance;
+    use super::super::{find_spans, TransformConfig, DECODE_CHUNK_LEN};
     use super::*;
     use proptest::prelude::*;
 
@@ -484,27 +485,6 @@ mod tests {
                 });
             }
         }
-        spans
-    }
-
-    fn chunked_spans(cfg: &TransformConfig, buf: &[u8], cuts: &[usize], base: u64) -> Vec<Span> {
-        let mut f = SpanFinder::new(cfg);
-        let mut spans = Vec::new();
-        let mut push = |s: Span| {
-            spans.push(Span {
-                start: s.start - base,
-                end: s.end - base,
-            });
-            ControlFlow::Continue(())
-        };
-        let mut cuts: Vec<usize> = cuts.iter().map(|&c| c % (buf.len() + 1)).collect();
-        cuts.sort_unstable();
-        let mut prev = 0;
-        for c in cuts.into_iter().chain([buf.len()]) {
-            let _ = f.feed(&buf[prev..c], base + prev as u64, &mut push);
-            prev = c;
-        }
-        let _ = f.finish(&mut push);
         spans
     }
 
@@ -657,9 +637,7 @@ mod tests {
             let mut cfg = TransformConfig::url_default();
             cfg.min_len = min_len;
             cfg.max_encoded_len = max_len;
-            let mut whole = Vec::new();
-            find_spans(&cfg, &buf, &mut whole);
-            prop_assert_eq!(chunked_spans(&cfg, &buf, &cuts, base), whole.clone());
+            let (whole, _) = check_chunk_invariance(&cfg, &buf, &cuts, base)?;
             if max_len == usize::MAX {
                 prop_assert_eq!(whole, ref_spans(&buf, min_len));
             } else {

@@ -5,10 +5,12 @@ use core::ops::ControlFlow;
 use proptest::prelude::*;
 
 use super::{stream_decode, MAX_INDENT};
+use crate::transform::testing::check_chunk_invariance;
 use crate::transform::{
     find_spans, DecodeError, DecodeErrorKind, DecodeOutcome, Span, SpanCounts, SpanFinder,
     TransformConfig, DECODE_CHUNK_LEN,
 };
+
 const STD_CHARS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const URL_CHARS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -125,27 +127,6 @@ fn spans_of<'a>(cfg: &TransformConfig, text: &'a [u8]) -> Vec<&'a [u8]> {
     out.iter()
         .map(|s| &text[s.start as usize..s.end as usize])
         .collect()
-}
-
-fn chunked_spans(cfg: &TransformConfig, buf: &[u8], cuts: &[usize], base: u64) -> Vec<Span> {
-    let mut f = SpanFinder::new(cfg);
-    let mut spans = Vec::new();
-    let mut push = |s: Span| {
-        spans.push(Span {
-            start: s.start - base,
-            end: s.end - base,
-        });
-        ControlFlow::Continue(())
-    };
-    let mut cuts: Vec<usize> = cuts.iter().map(|&c| c % (buf.len() + 1)).collect();
-    cuts.sort_unstable();
-    let mut prev = 0;
-    for c in cuts.into_iter().chain([buf.len()]) {
-        let _ = f.feed(&buf[prev..c], base + prev as u64, &mut push);
-        prev = c;
-    }
-    let _ = f.finish(&mut push);
-    spans
 }
 
 fn plausible(enc: &[u8]) -> bool {
@@ -529,9 +510,7 @@ proptest! {
         let mut cfg = TransformConfig::base64_default();
         cfg.min_len = min_len;
         cfg.max_encoded_len = max_len;
-        let mut whole = Vec::new();
-        let counts = find_spans(&cfg, &buf, &mut whole);
-        prop_assert_eq!(chunked_spans(&cfg, &buf, &cuts, base), whole.clone());
+        let (whole, counts) = check_chunk_invariance(&cfg, &buf, &cuts, base)?;
         for w in whole.windows(2) {
             prop_assert!(w[0].start <= w[1].start);
             prop_assert!(w[0] != w[1]);
