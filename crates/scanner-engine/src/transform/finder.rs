@@ -49,9 +49,13 @@ use super::{to_u64, Span, SpanCounts, TransformConfig};
 /// absolute offsets, reporting spans through a [`Reporter`]. See the module
 /// docs for the invariants an implementation keeps.
 pub trait SpanGrammar: Clone + fmt::Debug {
-    /// The grammar for `cfg`'s limits (`cfg.kind` is not checked), with no
-    /// run open. Allocates nothing.
-    fn new(cfg: &TransformConfig) -> Self;
+    /// The shortest piece a run can be cut into: a smaller
+    /// `max_encoded_len` is raised to this.
+    const MIN_PIECE: u64;
+
+    /// The grammar with these limits, no run open and no context: also how
+    /// the driver resets it. Allocates nothing.
+    fn new(lim: Limits) -> Self;
 
     /// Takes byte `b` at absolute offset `pos`: the reference semantics.
     fn step(&mut self, b: u8, pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()>;
@@ -69,12 +73,19 @@ pub trait SpanGrammar: Clone + fmt::Debug {
     /// what qualifies, and forgets any context carried from byte to byte.
     fn end_stream(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()>;
 
-    /// Forgets the open run and any context (start of a new buffer).
-    fn reset(&mut self);
-
     /// The start of the earliest span the grammar may still report, if a
     /// run is open.
     fn open_start(&self) -> Option<u64>;
+}
+
+/// The limits of a grammar, from its [`TransformConfig`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// `min_len`: the shortest span reported, in the grammar's unit.
+    pub min_len: u64,
+    /// `max_encoded_len` in bytes, at least [`SpanGrammar::MIN_PIECE`]:
+    /// a longer run is cut into pieces of at most this length.
+    pub max_len: u64,
 }
 
 /// [`SpanGrammar::step`] on each byte of `chunk`, the first at
@@ -142,6 +153,8 @@ impl Reporter<'_> {
 #[derive(Clone, Debug)]
 pub struct Finder<G> {
     grammar: G,
+    /// The grammar's limits, to start it afresh on reset.
+    lim: Limits,
     tally: Tally,
     /// Where the next chunk is expected to start.
     next_pos: Option<u64>,
@@ -152,8 +165,13 @@ impl<G: SpanGrammar> Finder<G> {
     /// `max_encoded_len` (`cfg.kind` is not checked). Allocates nothing.
     #[must_use]
     pub fn new(cfg: &TransformConfig) -> Self {
+        let lim = Limits {
+            min_len: to_u64(cfg.min_len),
+            max_len: to_u64(cfg.max_encoded_len).max(G::MIN_PIECE),
+        };
         Self {
-            grammar: G::new(cfg),
+            grammar: G::new(lim),
+            lim,
             tally: Tally {
                 max_spans: to_u64(cfg.max_spans_per_buffer),
                 counts: SpanCounts::default(),
@@ -230,7 +248,7 @@ impl<G: SpanGrammar> Finder<G> {
 
     /// Forgets all state and counters.
     pub fn reset(&mut self) {
-        self.grammar.reset();
+        self.grammar = G::new(self.lim);
         self.next_pos = None;
         self.tally.counts = SpanCounts::default();
         self.tally.stopped = false;

@@ -41,7 +41,7 @@ mod testing;
 pub mod url;
 
 pub use self::base64::Base64SpanFinder;
-pub use self::finder::{Finder, Reporter, SpanGrammar};
+pub use self::finder::{Finder, Limits, Reporter, SpanGrammar};
 pub use self::locate::encoded_range;
 pub use self::url::UrlSpanFinder;
 

@@ -29,9 +29,9 @@ use core::ops::ControlFlow;
 
 use memchr::{memchr, memchr2};
 
-use super::finder::{Finder, Reporter, SpanGrammar};
+use super::finder::{Finder, Limits, Reporter, SpanGrammar};
 use super::sink::Sink;
-use super::{to_u64, DecodeOutcome, Span, TransformConfig};
+use super::{to_u64, DecodeOutcome, Span};
 
 /// `URL_CHAR[b]`: whether `b` may appear in a URL span.
 static URL_CHAR: [bool; 256] = {
@@ -85,9 +85,10 @@ fn find_percent(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Where the finder is inside a `%XX` escape.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Esc {
     /// Not in an escape.
+    #[default]
     None,
     /// Just after `%`.
     Percent,
@@ -101,10 +102,9 @@ pub type UrlSpanFinder = Finder<UrlGrammar>;
 
 /// The URL percent-encoding span grammar (see the module docs), driven by
 /// [`UrlSpanFinder`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct UrlGrammar {
-    min_len: u64,
-    max_len: u64,
+    lim: Limits,
     /// A run (piece) is open.
     in_run: bool,
     /// Start of the open piece.
@@ -118,17 +118,161 @@ pub struct UrlGrammar {
     esc_start: u64,
 }
 
+impl UrlGrammar {
+    /// Opens a run at `pos` (no run open).
+    #[inline]
+    fn open(&mut self, pos: u64) {
+        self.in_run = true;
+        self.start = pos;
+        self.len = 0;
+        self.has_escape = false;
+        self.esc = Esc::None;
+    }
+
+    /// Accounts for bytes outside any run holding a `%`, with no run open
+    /// before them nor after them: only the cuts of runs longer than
+    /// `max_len` are visible (they are counted), so this is a no-op unless
+    /// `bytes` is longer than that.
+    fn skip_runs(&mut self, bytes: &[u8], out: &mut Reporter<'_>) {
+        if to_u64(bytes.len()) <= self.lim.max_len {
+            return;
+        }
+        for run in bytes.split(|&b| !URL_CHAR[usize::from(b)]) {
+            // A run of `len` bytes is cut each time its piece is full and a
+            // byte follows.
+            let len = to_u64(run.len());
+            if len > self.lim.max_len {
+                let cuts = (len - 1) / self.lim.max_len;
+                out.count_cuts(cuts);
+            }
+        }
+    }
+
+    /// Feeds `run`, URL characters at `pos` onwards, to the open run: the
+    /// bytes that cannot change the escape state are counted in bulk.
+    #[inline]
+    fn run_bytes(&mut self, run: &[u8], pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        let mut j = 0;
+        while j < run.len() {
+            let left = run.len() - j;
+            if self.has_escape
+                && left >= 2
+                && self.len.saturating_add(to_u64(left)) <= self.lim.max_len
+            {
+                // The piece already qualifies on escapes and no cut falls in
+                // the rest: only its length and the escape state at its end
+                // matter, and the last two bytes determine that state.
+                self.len += to_u64(left);
+                let last = run.len() - 1;
+                let (b1, b2) = (run[last - 1], run[last]);
+                if b2 == b'%' {
+                    self.esc = Esc::Percent;
+                    self.esc_start = pos.saturating_add(to_u64(last));
+                } else if b1 == b'%' && hex_val(b2).is_some() {
+                    self.esc = Esc::OneHex;
+                    self.esc_start = pos.saturating_add(to_u64(last - 1));
+                } else {
+                    self.esc = Esc::None;
+                }
+                return ControlFlow::Continue(());
+            }
+            if self.esc != Esc::None {
+                self.step(run[j], pos.saturating_add(to_u64(j)), out)?;
+                j += 1;
+                continue;
+            }
+            // Outside an escape, bytes before the next `%` only lengthen
+            // the piece (and may fill it).
+            let quiet = find_percent(&run[j..]).unwrap_or(run.len() - j);
+            let mut left = to_u64(quiet);
+            while left > 0 {
+                let room = self.lim.max_len.saturating_sub(self.len);
+                if room == 0 {
+                    // Full: `step` cuts the piece before this byte.
+                    self.step(run[j], pos.saturating_add(to_u64(j)), out)?;
+                    j += 1;
+                    left -= 1;
+                    continue;
+                }
+                let take = room.min(left);
+                self.len += take;
+                // `take <= quiet`, a `usize`.
+                j += usize::try_from(take).unwrap_or(quiet);
+                left -= take;
+            }
+            if let Some(&b) = run.get(j) {
+                if let Some(&[_, h, l]) = run.get(j..j + 3) {
+                    if hex_val(h).is_some()
+                        && hex_val(l).is_some()
+                        && self.len.saturating_add(3) <= self.lim.max_len
+                    {
+                        // A whole valid escape that fits: it only lengthens
+                        // the piece and qualifies it (the escape state is
+                        // back to `None` after it).
+                        self.len += 3;
+                        self.has_escape = true;
+                        j += 3;
+                        continue;
+                    }
+                }
+                self.step(b, pos.saturating_add(to_u64(j)), out)?;
+                j += 1;
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Cuts the open piece before `pos` (or before the escape in progress)
+    /// and starts the next piece there.
+    fn cut(&mut self, pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        let at = if self.esc != Esc::None && self.esc_start > self.start {
+            self.esc_start
+        } else {
+            self.esc = Esc::None;
+            pos
+        };
+        out.count_cuts(1);
+        let piece = Span {
+            start: self.start,
+            end: at,
+        };
+        let qualifies = self.has_escape && piece.len() >= self.lim.min_len;
+        self.start = at;
+        self.len = pos.saturating_sub(at);
+        self.has_escape = false;
+        if qualifies {
+            out.report(piece)
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    /// Ends the open run, reporting it if it qualifies.
+    fn close(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        if !self.in_run {
+            return ControlFlow::Continue(());
+        }
+        self.in_run = false;
+        self.esc = Esc::None;
+        if self.has_escape && self.len >= self.lim.min_len {
+            let span = Span {
+                start: self.start,
+                end: self.start.saturating_add(self.len),
+            };
+            out.report(span)
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+}
+
 impl SpanGrammar for UrlGrammar {
-    fn new(cfg: &TransformConfig) -> Self {
+    const MIN_PIECE: u64 = 1;
+
+    fn new(lim: Limits) -> Self {
         Self {
-            min_len: to_u64(cfg.min_len),
-            max_len: to_u64(cfg.max_encoded_len).max(1),
-            in_run: false,
-            start: 0,
-            len: 0,
-            has_escape: false,
-            esc: Esc::None,
-            esc_start: 0,
+            lim,
+            ..Self::default()
         }
     }
 
@@ -184,7 +328,7 @@ impl SpanGrammar for UrlGrammar {
             self.has_escape = false;
             self.esc = Esc::None;
         }
-        if self.len >= self.max_len {
+        if self.len >= self.lim.max_len {
             self.cut(pos, out)?;
         }
         self.len = self.len.saturating_add(1);
@@ -208,161 +352,8 @@ impl SpanGrammar for UrlGrammar {
         self.close(out)
     }
 
-    fn reset(&mut self) {
-        self.in_run = false;
-        self.len = 0;
-        self.has_escape = false;
-        self.esc = Esc::None;
-    }
-
     fn open_start(&self) -> Option<u64> {
         self.in_run.then_some(self.start)
-    }
-}
-
-impl UrlGrammar {
-    /// Opens a run at `pos` (no run open).
-    #[inline]
-    fn open(&mut self, pos: u64) {
-        self.in_run = true;
-        self.start = pos;
-        self.len = 0;
-        self.has_escape = false;
-        self.esc = Esc::None;
-    }
-
-    /// Accounts for bytes outside any run holding a `%`, with no run open
-    /// before them nor after them: only the cuts of runs longer than
-    /// `max_len` are visible (they are counted), so this is a no-op unless
-    /// `bytes` is longer than that.
-    fn skip_runs(&mut self, bytes: &[u8], out: &mut Reporter<'_>) {
-        if to_u64(bytes.len()) <= self.max_len {
-            return;
-        }
-        for run in bytes.split(|&b| !URL_CHAR[usize::from(b)]) {
-            // A run of `len` bytes is cut each time its piece is full and a
-            // byte follows.
-            let len = to_u64(run.len());
-            if len > self.max_len {
-                let cuts = (len - 1) / self.max_len;
-                out.count_cuts(cuts);
-            }
-        }
-    }
-
-    /// Feeds `run`, URL characters at `pos` onwards, to the open run: the
-    /// bytes that cannot change the escape state are counted in bulk.
-    #[inline]
-    fn run_bytes(&mut self, run: &[u8], pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
-        let mut j = 0;
-        while j < run.len() {
-            let left = run.len() - j;
-            if self.has_escape && left >= 2 && self.len.saturating_add(to_u64(left)) <= self.max_len
-            {
-                // The piece already qualifies on escapes and no cut falls in
-                // the rest: only its length and the escape state at its end
-                // matter, and the last two bytes determine that state.
-                self.len += to_u64(left);
-                let last = run.len() - 1;
-                let (b1, b2) = (run[last - 1], run[last]);
-                if b2 == b'%' {
-                    self.esc = Esc::Percent;
-                    self.esc_start = pos.saturating_add(to_u64(last));
-                } else if b1 == b'%' && hex_val(b2).is_some() {
-                    self.esc = Esc::OneHex;
-                    self.esc_start = pos.saturating_add(to_u64(last - 1));
-                } else {
-                    self.esc = Esc::None;
-                }
-                return ControlFlow::Continue(());
-            }
-            if self.esc != Esc::None {
-                self.step(run[j], pos.saturating_add(to_u64(j)), out)?;
-                j += 1;
-                continue;
-            }
-            // Outside an escape, bytes before the next `%` only lengthen
-            // the piece (and may fill it).
-            let quiet = find_percent(&run[j..]).unwrap_or(run.len() - j);
-            let mut left = to_u64(quiet);
-            while left > 0 {
-                let room = self.max_len.saturating_sub(self.len);
-                if room == 0 {
-                    // Full: `step` cuts the piece before this byte.
-                    self.step(run[j], pos.saturating_add(to_u64(j)), out)?;
-                    j += 1;
-                    left -= 1;
-                    continue;
-                }
-                let take = room.min(left);
-                self.len += take;
-                // `take <= quiet`, a `usize`.
-                j += usize::try_from(take).unwrap_or(quiet);
-                left -= take;
-            }
-            if let Some(&b) = run.get(j) {
-                if let Some(&[_, h, l]) = run.get(j..j + 3) {
-                    if hex_val(h).is_some()
-                        && hex_val(l).is_some()
-                        && self.len.saturating_add(3) <= self.max_len
-                    {
-                        // A whole valid escape that fits: it only lengthens
-                        // the piece and qualifies it (the escape state is
-                        // back to `None` after it).
-                        self.len += 3;
-                        self.has_escape = true;
-                        j += 3;
-                        continue;
-                    }
-                }
-                self.step(b, pos.saturating_add(to_u64(j)), out)?;
-                j += 1;
-            }
-        }
-        ControlFlow::Continue(())
-    }
-
-    /// Cuts the open piece before `pos` (or before the escape in progress)
-    /// and starts the next piece there.
-    fn cut(&mut self, pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
-        let at = if self.esc != Esc::None && self.esc_start > self.start {
-            self.esc_start
-        } else {
-            self.esc = Esc::None;
-            pos
-        };
-        out.count_cuts(1);
-        let piece = Span {
-            start: self.start,
-            end: at,
-        };
-        let qualifies = self.has_escape && piece.len() >= self.min_len;
-        self.start = at;
-        self.len = pos.saturating_sub(at);
-        self.has_escape = false;
-        if qualifies {
-            out.report(piece)
-        } else {
-            ControlFlow::Continue(())
-        }
-    }
-
-    /// Ends the open run, reporting it if it qualifies.
-    fn close(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
-        if !self.in_run {
-            return ControlFlow::Continue(());
-        }
-        self.in_run = false;
-        self.esc = Esc::None;
-        if self.has_escape && self.len >= self.min_len {
-            let span = Span {
-                start: self.start,
-                end: self.start.saturating_add(self.len),
-            };
-            out.report(span)
-        } else {
-            ControlFlow::Continue(())
-        }
     }
 }
 

@@ -3,8 +3,8 @@
 use core::ops::ControlFlow;
 
 use super::blocks::{skip_blocks, BlockMasks};
-use crate::transform::finder::{Finder, Reporter, SpanGrammar};
-use crate::transform::{to_u64, Span, TransformConfig};
+use crate::transform::finder::{Finder, Limits, Reporter, SpanGrammar};
+use crate::transform::{to_u64, Span};
 
 // Byte classes of the span finder.
 const OTHER: u8 = 0;
@@ -78,8 +78,9 @@ pub(crate) fn is_base64_char(b: u8) -> bool {
 }
 
 /// The alphabet a window is committed to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Alpha {
+    #[default]
     Undecided,
     Standard,
     UrlSafe,
@@ -112,9 +113,10 @@ impl Mix {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Phase {
     /// Between runs.
+    #[default]
     Idle,
     /// The last byte was an alphabet character of the open window.
     Run,
@@ -136,11 +138,13 @@ pub type Base64SpanFinder = Finder<Base64Grammar>;
 
 /// The Base64 span grammar (see the module docs), driven by
 /// [`Base64SpanFinder`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Base64Grammar {
-    min_len: u64,
-    /// `max_encoded_len`, at least 4.
-    max_bytes: u64,
+    /// `max_len` is `max_encoded_len`, at least 4.
+    lim: Limits,
+    /// The block skip passes over runs shorter than this: `min_len`, or the
+    /// cap plus one if smaller.
+    block_k: u64,
     phase: Phase,
     /// Spaces and tabs seen in `Phase::Break`.
     indent: u32,
@@ -168,23 +172,14 @@ pub struct Base64Grammar {
 }
 
 impl SpanGrammar for Base64Grammar {
-    fn new(cfg: &TransformConfig) -> Self {
+    /// A piece ends at a quantum boundary, so holds at least one quantum.
+    const MIN_PIECE: u64 = 4;
+
+    fn new(lim: Limits) -> Self {
         Self {
-            min_len: to_u64(cfg.min_len),
-            max_bytes: to_u64(cfg.max_encoded_len).max(4),
-            phase: Phase::Idle,
-            indent: 0,
-            start: 0,
-            end: 0,
-            win: Mix::default(),
-            alpha: Alpha::Undecided,
-            qend: 0,
-            qmix: Mix::default(),
-            qnext: 0,
-            rem: Mix::default(),
-            gap_start: 0,
-            gap: Mix::default(),
-            backslash: false,
+            block_k: lim.min_len.min(lim.max_len.saturating_add(1)),
+            lim,
+            ..Self::default()
         }
     }
 
@@ -196,13 +191,7 @@ impl SpanGrammar for Base64Grammar {
         let mut i = 0;
         while i < n {
             if self.phase == Phase::Idle {
-                i = skip_blocks(
-                    chunk,
-                    i,
-                    self.min_len.min(self.max_bytes.saturating_add(1)),
-                    &mut self.backslash,
-                    &mut blk,
-                );
+                i = skip_blocks(chunk, i, self.block_k, &mut self.backslash, &mut blk);
                 i = self.skip_idle(chunk, i);
                 if i == n {
                     break;
@@ -222,7 +211,7 @@ impl SpanGrammar for Base64Grammar {
                 let pos = chunk_start.saturating_add(to_u64(i));
                 let room = self
                     .start
-                    .saturating_add(self.max_bytes)
+                    .saturating_add(self.lim.max_len)
                     .saturating_sub(pos);
                 let avail = usize::try_from(room).map_or(n - i, |r| r.min(n - i));
                 let m = self.add_alnum(&chunk[i..i + avail], pos);
@@ -310,13 +299,6 @@ impl SpanGrammar for Base64Grammar {
         self.close(out)
     }
 
-    fn reset(&mut self) {
-        self.phase = Phase::Idle;
-        self.clear_window();
-        self.alpha = Alpha::Undecided;
-        self.backslash = false;
-    }
-
     fn open_start(&self) -> Option<u64> {
         (self.phase != Phase::Idle && self.win.count > 0).then_some(self.start)
     }
@@ -372,7 +354,7 @@ impl Base64Grammar {
     ) -> Option<(usize, ControlFlow<()>)> {
         let rest = &chunk[i..];
         // Runs longer than the cap are cut into pieces: step through them.
-        let cap = usize::try_from(self.max_bytes).unwrap_or(usize::MAX);
+        let cap = usize::try_from(self.lim.max_len).unwrap_or(usize::MAX);
         let mut mix = Mix::default();
         let mut len = 0;
         for &b in rest.iter().take(cap.saturating_add(1)) {
@@ -411,7 +393,7 @@ impl Base64Grammar {
                 false
             }
         };
-        let quiet = mix.count < self.min_len || !mix.plausible();
+        let quiet = mix.count < self.lim.min_len || !mix.plausible();
         let one_window = mix.seen & (1 << STD) == 0 || mix.seen & (1 << URL) == 0;
         if !(quiet || closes && one_window) {
             return None;
@@ -443,14 +425,14 @@ impl Base64Grammar {
     }
 
     /// Whether `=` at `pos` (right after the window) starts correct padding
-    /// that fits within `max_bytes`.
+    /// that fits within `max_len`.
     fn padding_fits(&self, pos: u64) -> bool {
         let need = match self.win.count % 4 {
             2 => 2,
             3 => 1,
             _ => return false,
         };
-        pos.saturating_add(need).saturating_sub(self.start) <= self.max_bytes
+        pos.saturating_add(need).saturating_sub(self.start) <= self.lim.max_len
     }
 
     /// Adds an alphabet character (class `c`) at `pos` to the open window.
@@ -474,7 +456,8 @@ impl Base64Grammar {
             }
             self.alpha = alpha;
         }
-        if self.win.count > 0 && pos.saturating_add(1).saturating_sub(self.start) > self.max_bytes {
+        if self.win.count > 0 && pos.saturating_add(1).saturating_sub(self.start) > self.lim.max_len
+        {
             self.cut(out)?;
         }
         self.add(c, pos);
@@ -603,7 +586,7 @@ impl Base64Grammar {
         self.report(start, end, win, out)
     }
 
-    /// The window is about to exceed `max_bytes`: reports it up to its last
+    /// The window is about to exceed `max_len`: reports it up to its last
     /// quantum boundary and continues with the characters after it.
     fn cut(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
         out.count_cuts(1);
@@ -613,7 +596,7 @@ impl Base64Grammar {
             self.win = self.rem;
             piece
         } else {
-            // Unreachable with `max_bytes >= 4`: a window without a whole
+            // Unreachable with `max_len >= 4`: a window without a whole
             // quantum has no line break and at most 3 bytes.
             let piece = (self.start, self.end, self.win);
             self.win = Mix::default();
@@ -659,7 +642,7 @@ impl Base64Grammar {
         win: Mix,
         out: &mut Reporter<'_>,
     ) -> ControlFlow<()> {
-        if win.count == 0 || win.count < self.min_len || !win.plausible() {
+        if win.count == 0 || win.count < self.lim.min_len || !win.plausible() {
             return ControlFlow::Continue(());
         }
         out.report(Span { start, end })
