@@ -431,11 +431,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: 1024,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(testing::proptest_config(1024))]
 
         /// The fast paths of `feed` (bulk skips and runs) report exactly
         /// what stepping byte by byte reports: same spans in the same order,
@@ -461,11 +457,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(testing::proptest_config(256))]
 
         /// Fed byte by byte, every span is reported within `MAX_REPORT_LAG`
         /// bytes of its end and `max_encoded_len + MAX_REPORT_LAG` of its

@@ -14,8 +14,35 @@ use proptest::test_runner::TestCaseError;
 use super::finder::{Finder, SpanGrammar};
 use super::{
     find_spans, Base64SpanFinder, Span, SpanCounts, SpanFinder, TransformConfig, TransformKind,
-    UrlSpanFinder,
+    UrlSpanFinder, DECODE_CHUNK_LEN,
 };
+
+/// The proptest settings of the transform tests: `cases` cases, no
+/// failure files.
+pub(crate) fn proptest_config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+/// Where to cut a buffer into chunks (as [`chunked_spans`] takes them) and
+/// the absolute offset of its first byte.
+pub(crate) fn chunking() -> impl Strategy<Value = (Vec<usize>, u64)> {
+    (
+        proptest::collection::vec(any::<usize>(), 0..8),
+        prop_oneof![Just(0u64), 0u64..1_000_000],
+    )
+}
+
+/// Whether a decoder's output came in the promised chunks: every one but
+/// the last exactly [`DECODE_CHUNK_LEN`] bytes.
+pub(crate) fn full_chunks(sizes: &[usize]) -> bool {
+    sizes
+        .split_last()
+        .is_none_or(|(_, init)| init.iter().all(|&n| n == DECODE_CHUNK_LEN))
+}
 
 /// Spans of `buf` found by feeding it to a fresh finder in pieces cut at
 /// `cuts` (each taken modulo `buf.len() + 1`), at absolute offsets from
@@ -47,8 +74,9 @@ pub(crate) fn chunked_spans(
 }
 
 /// Checks that `buf` cut at `cuts` (at offsets from `base`) gives the spans
-/// of [`find_spans`] on the whole buffer, and that the fast paths agree with
-/// stepping byte by byte on the same pieces. Returns the spans and counts of
+/// of [`find_spans`] on the whole buffer, that the fast paths agree with
+/// stepping byte by byte on the same pieces, and that a finder reset after
+/// some input finds what a fresh one finds. Returns the spans and counts of
 /// the whole buffer for the caller's own checks.
 pub(crate) fn check_chunk_invariance(
     cfg: &TransformConfig,
@@ -59,6 +87,18 @@ pub(crate) fn check_chunk_invariance(
     let mut whole = Vec::new();
     let counts = find_spans(cfg, buf, &mut whole);
     prop_assert_eq!(chunked_spans(cfg, buf, cuts, base), whole.clone());
+    let mut again = Vec::new();
+    let mut push = |s: Span| {
+        again.push(s);
+        ControlFlow::Continue(())
+    };
+    let mut f = SpanFinder::new(cfg);
+    let _ = f.feed(buf, base, &mut |_| ControlFlow::Break(()));
+    f.reset();
+    let _ = f.feed(buf, 0, &mut push);
+    let _ = f.finish(&mut push);
+    prop_assert_eq!(&again, &whole);
+    prop_assert_eq!(f.counts(), counts);
     let pieces: Vec<(usize, bool)> = cuts.iter().map(|&c| (c, false)).collect();
     check_fast_matches_bytewise(cfg, buf, &pieces, usize::MAX)?;
     Ok((whole, counts))

@@ -407,7 +407,7 @@ pub fn stream_decode(
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::check_chunk_invariance;
+    use super::super::testing::{self, check_chunk_invariance};
     use super::super::{find_spans, TransformConfig, DECODE_CHUNK_LEN};
     use super::*;
     use proptest::prelude::*;
@@ -570,11 +570,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(testing::proptest_config(256))]
 
         #[test]
         fn decoder_matches_reference(
@@ -588,9 +584,7 @@ mod tests {
             prop_assert_eq!(o.truncated, trunc);
             prop_assert_eq!(o.decoded_len, want.len() as u64);
             prop_assert!(!o.stopped_early);
-            if let Some((_, init)) = sizes.split_last() {
-                prop_assert!(init.iter().all(|&n| n == DECODE_CHUNK_LEN));
-            }
+            prop_assert!(testing::full_chunks(&sizes));
         }
 
         #[test]
@@ -612,18 +606,15 @@ mod tests {
             let (got, sizes, o) = decode_all(&enc, plus, usize::MAX);
             prop_assert_eq!(got, data);
             prop_assert!(!o.truncated);
-            if let Some((_, init)) = sizes.split_last() {
-                prop_assert!(init.iter().all(|&n| n == DECODE_CHUNK_LEN));
-            }
+            prop_assert!(testing::full_chunks(&sizes));
         }
 
         #[test]
         fn finder_chunk_invariant(
             buf in soup(),
-            cuts in proptest::collection::vec(any::<usize>(), 0..8),
+            (cuts, base) in testing::chunking(),
             min_len in 0usize..12,
             max_len in prop_oneof![Just(usize::MAX), 0usize..16],
-            base in prop_oneof![Just(0u64), 0u64..1_000_000],
         ) {
             let mut cfg = TransformConfig::url_default();
             cfg.min_len = min_len;

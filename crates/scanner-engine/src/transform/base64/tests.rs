@@ -5,7 +5,7 @@ use core::ops::ControlFlow;
 use proptest::prelude::*;
 
 use super::{stream_decode, MAX_INDENT};
-use crate::transform::testing::check_chunk_invariance;
+use crate::transform::testing::{self, check_chunk_invariance};
 use crate::transform::{
     find_spans, DecodeError, DecodeErrorKind, DecodeOutcome, Span, SpanCounts, SpanFinder,
     TransformConfig, DECODE_CHUNK_LEN,
@@ -429,11 +429,7 @@ fn encoded_input() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 256,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    })]
+    #![proptest_config(testing::proptest_config(256))]
 
     #[test]
     fn decoder_roundtrip(
@@ -450,9 +446,7 @@ proptest! {
         prop_assert_eq!(r, Ok(DecodeOutcome {
             decoded_len: data.len() as u64, stopped_early: false, truncated: false
         }));
-        if let Some((_, init)) = sizes.split_last() {
-            prop_assert!(init.iter().all(|&n| n == DECODE_CHUNK_LEN));
-        }
+        prop_assert!(testing::full_chunks(&sizes));
         // base64-simd agrees on the unwrapped form.
         if width.is_none() {
             let engine = match (url, pad) {
@@ -494,18 +488,15 @@ proptest! {
             }
             (w, g) => prop_assert!(false, "reference {:?}, got {:?}", w, g),
         }
-        if let Some((_, init)) = sizes.split_last() {
-            prop_assert!(init.iter().all(|&n| n == DECODE_CHUNK_LEN));
-        }
+        prop_assert!(testing::full_chunks(&sizes));
     }
 
     #[test]
     fn finder_chunk_invariant(
         buf in soup(),
-        cuts in proptest::collection::vec(any::<usize>(), 0..8),
+        (cuts, base) in testing::chunking(),
         min_len in 0usize..24,
         max_len in prop_oneof![Just(usize::MAX), 0usize..40],
-        base in prop_oneof![Just(0u64), 0u64..1_000_000],
     ) {
         let mut cfg = TransformConfig::base64_default();
         cfg.min_len = min_len;
