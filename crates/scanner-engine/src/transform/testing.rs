@@ -6,7 +6,7 @@
 //! A new encoding gets both by adding its arm to [`log_feeds`]; its own
 //! tests then call [`check_chunk_invariance`] on input of its own.
 
-use core::ops::ControlFlow;
+use core::ops::{ControlFlow, Range};
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -34,6 +34,22 @@ pub(crate) fn chunking() -> impl Strategy<Value = (Vec<usize>, u64)> {
         proptest::collection::vec(any::<usize>(), 0..8),
         prop_oneof![Just(0u64), 0u64..1_000_000],
     )
+}
+
+/// `base` with a `min_len` from `min_len` and a `max_encoded_len` from
+/// `max_len` or, as often, unlimited.
+pub(crate) fn limits(
+    base: TransformConfig,
+    min_len: Range<usize>,
+    max_len: Range<usize>,
+) -> impl Strategy<Value = TransformConfig> {
+    (min_len, prop_oneof![Just(usize::MAX), max_len]).prop_map(move |(min_len, max_len)| {
+        TransformConfig {
+            min_len,
+            max_encoded_len: max_len,
+            ..base.clone()
+        }
+    })
 }
 
 /// Whether a decoder's output came in the promised chunks: every one but

@@ -613,18 +613,14 @@ mod tests {
         fn finder_chunk_invariant(
             buf in soup(),
             (cuts, base) in testing::chunking(),
-            min_len in 0usize..12,
-            max_len in prop_oneof![Just(usize::MAX), 0usize..16],
+            cfg in testing::limits(TransformConfig::url_default(), 0..12, 0..16),
         ) {
-            let mut cfg = TransformConfig::url_default();
-            cfg.min_len = min_len;
-            cfg.max_encoded_len = max_len;
             let (whole, _) = check_chunk_invariance(&cfg, &buf, &cuts, base)?;
-            if max_len == usize::MAX {
-                prop_assert_eq!(whole, ref_spans(&buf, min_len));
+            if cfg.max_encoded_len == usize::MAX {
+                prop_assert_eq!(whole, ref_spans(&buf, cfg.min_len));
             } else {
                 for s in &whole {
-                    prop_assert!(s.len() <= max_len.max(1) as u64);
+                    prop_assert!(s.len() <= cfg.max_encoded_len.max(1) as u64);
                 }
             }
         }

@@ -495,12 +495,8 @@ proptest! {
     fn finder_chunk_invariant(
         buf in soup(),
         (cuts, base) in testing::chunking(),
-        min_len in 0usize..24,
-        max_len in prop_oneof![Just(usize::MAX), 0usize..40],
+        cfg in testing::limits(TransformConfig::base64_default(), 0..24, 0..40),
     ) {
-        let mut cfg = TransformConfig::base64_default();
-        cfg.min_len = min_len;
-        cfg.max_encoded_len = max_len;
         let (whole, counts) = check_chunk_invariance(&cfg, &buf, &cuts, base)?;
         for w in whole.windows(2) {
             prop_assert!(w[0].start <= w[1].start);
@@ -512,8 +508,8 @@ proptest! {
                 .iter()
                 .filter(|b| b.is_ascii_alphanumeric() || b"+/-_".contains(b))
                 .count();
-            prop_assert!(chars >= min_len);
-            prop_assert!(text.len() <= max_len.max(4));
+            prop_assert!(chars >= cfg.min_len);
+            prop_assert!(text.len() <= cfg.max_encoded_len.max(4));
             prop_assert!(!text[0].is_ascii_whitespace() && !text[text.len() - 1].is_ascii_whitespace());
             // Exact unless a mixed-alphabet window was cut (lenient then).
             prop_assert!(counts.cut > 0 || plausible(text));
