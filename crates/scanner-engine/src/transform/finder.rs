@@ -10,14 +10,17 @@
 //! `Finder<Base64Grammar>` and `Finder<UrlGrammar>`; everything is static
 //! dispatch, so a grammar's hot loops compile as if written in place.
 //!
-//! **Adding an encoding** (hex, `\uXXXX` escapes, ...): write a grammar —
-//! its fields (config limits and the open run), `new`, `step`, `end_stream`,
-//! `reset`, `open_start` — and `pub type HexSpanFinder = Finder<HexGrammar>;`,
-//! then add a `TransformKind`, a `SpanFinder` variant and the decoder. Leave
-//! `scan` to its default (stepping every byte) until a profile asks for a
-//! fast path. The grammar must keep these invariants, which the shared
-//! property tests (`transform::tests`) check for every grammar wired into
-//! them:
+//! **Adding an encoding** (hex, `\uXXXX` escapes, ...) takes about a page
+//! (a complete hex grammar is in `docs/transforms.md`, "Adding an
+//! encoding"): a grammar struct (its [`Limits`] and the open run's
+//! scalars), `MIN_PIECE`, `new`, `step`, `end_stream` and `open_start`, and
+//! `pub type HexSpanFinder = Finder<HexGrammar>;`. Leave `scan` to its
+//! default (stepping every byte) until a profile asks for a fast path. Then
+//! wire it: a `TransformKind` and its defaults, a `SpanFinder` variant, the
+//! decoder and `encoded_range`, and one arm in `testing::log_feeds` plus
+//! its atoms in `finder_soup`, which put it under the shared property tests
+//! (`transform::tests`). The grammar must keep these invariants, which
+//! those tests check:
 //!
 //! - **O(1) state.** Scalar fields only: no heap, no buffer of past bytes.
 //!   A span is described by its offsets; what a rule needs to remember about

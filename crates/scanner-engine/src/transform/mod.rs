@@ -6,7 +6,9 @@
 //!   stream. It is fed chunks with absolute offsets and keeps only a few
 //!   scalar fields of state between them, so it works on a whole buffer and,
 //!   incrementally, on a decoded stream as it flows. The spans it reports do
-//!   not depend on how the input is split into chunks.
+//!   not depend on how the input is split into chunks. Every encoding's
+//!   finder is the one driver [`Finder`] over the encoding's
+//!   [`SpanGrammar`] (`finder.rs`, which says how a new encoding plugs in).
 //! - a **streaming decoder** ([`stream_decode`]) that decodes one span into a
 //!   caller-owned, reusable buffer and hands the output on in chunks of at
 //!   most [`DECODE_CHUNK_LEN`] bytes.
@@ -27,7 +29,8 @@
 //!   [`SpanFinder::open_start`] tells which fed bytes may still belong to a
 //!   span not yet reported.
 //!
-//! See `docs/transforms.md` for the exact span grammars.
+//! See `docs/transforms.md` for the exact span grammars, the file layout and
+//! a worked example of a new encoding.
 
 use core::fmt;
 use core::ops::ControlFlow;
