@@ -6,7 +6,9 @@
 //!   stream. It is fed chunks with absolute offsets and keeps only a few
 //!   scalar fields of state between them, so it works on a whole buffer and,
 //!   incrementally, on a decoded stream as it flows. The spans it reports do
-//!   not depend on how the input is split into chunks.
+//!   not depend on how the input is split into chunks. Every encoding's
+//!   finder is the one driver [`Finder`] over the encoding's
+//!   [`SpanGrammar`] (`finder.rs`, which says how a new encoding plugs in).
 //! - a **streaming decoder** ([`stream_decode`]) that decodes one span into a
 //!   caller-owned, reusable buffer and hands the output on in chunks of at
 //!   most [`DECODE_CHUNK_LEN`] bytes.
@@ -27,17 +29,22 @@
 //!   [`SpanFinder::open_start`] tells which fed bytes may still belong to a
 //!   span not yet reported.
 //!
-//! See `docs/transforms.md` for the exact span grammars.
+//! See `docs/transforms.md` for the exact span grammars, the file layout and
+//! a worked example of a new encoding.
 
 use core::fmt;
 use core::ops::ControlFlow;
 
 pub mod base64;
+mod finder;
 mod locate;
 mod sink;
+#[cfg(test)]
+mod testing;
 pub mod url;
 
 pub use self::base64::Base64SpanFinder;
+pub use self::finder::{Finder, Limits, Reporter, SpanGrammar};
 pub use self::locate::encoded_range;
 pub use self::url::UrlSpanFinder;
 
@@ -436,11 +443,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: 1024,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(testing::proptest_config(1024))]
 
         /// The fast paths of `feed` (bulk skips and runs) report exactly
         /// what stepping byte by byte reports: same spans in the same order,
@@ -461,18 +464,12 @@ mod tests {
             }
             cfg.max_encoded_len = max_len;
             cfg.max_spans_per_buffer = max_spans;
-            let fast = run_finder(&cfg, &buf, &cuts, stop_after, true);
-            let slow = run_finder(&cfg, &buf, &cuts, stop_after, false);
-            prop_assert_eq!(fast, slow);
+            testing::check_fast_matches_bytewise(&cfg, &buf, &cuts, stop_after)?;
         }
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(testing::proptest_config(256))]
 
         /// Fed byte by byte, every span is reported within `MAX_REPORT_LAG`
         /// bytes of its end and `max_encoded_len + MAX_REPORT_LAG` of its
@@ -576,69 +573,6 @@ mod tests {
             proptest::collection::vec(any::<u8>(), 1..8),
         ];
         proptest::collection::vec(atoms, 0..30).prop_map(|v| v.concat())
-    }
-
-    /// Feeds `buf` in pieces (`fast`: `feed`, else the byte-at-a-time
-    /// reference), recording spans, flows, counts and `open_start` after
-    /// every call. A `gap` leaves a hole in the offsets before a piece.
-    fn run_finder(
-        cfg: &TransformConfig,
-        buf: &[u8],
-        cuts: &[(usize, bool)],
-        stop_after: usize,
-        fast: bool,
-    ) -> Vec<String> {
-        let mut base64 = Base64SpanFinder::new(cfg);
-        let mut url = UrlSpanFinder::new(cfg);
-        let mut log = Vec::new();
-        let mut spans = 0usize;
-        let mut cb = |s: Span| {
-            spans += 1;
-            log.push(format!("{s:?}"));
-            if spans >= stop_after {
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        };
-        let mut pieces: Vec<(usize, bool)> = cuts
-            .iter()
-            .map(|&(c, gap)| (c % (buf.len() + 1), gap))
-            .collect();
-        pieces.sort_unstable();
-        pieces.push((buf.len(), false));
-        let (mut prev, mut shift) = (0, 0u64);
-        let mut states = Vec::new();
-        for (c, gap) in pieces {
-            if gap {
-                shift += 3;
-            }
-            let at = prev as u64 + shift;
-            let piece = &buf[prev..c];
-            let flow = match (cfg.kind, fast) {
-                (TransformKind::Base64, true) => base64.feed(piece, at, &mut cb),
-                (TransformKind::Base64, false) => base64.feed_bytewise(piece, at, &mut cb),
-                (TransformKind::Url, true) => url.feed(piece, at, &mut cb),
-                (TransformKind::Url, false) => url.feed_bytewise(piece, at, &mut cb),
-            };
-            let (open, counts) = match cfg.kind {
-                TransformKind::Base64 => (base64.open_start(), base64.counts()),
-                TransformKind::Url => (url.open_start(), url.counts()),
-            };
-            states.push(format!("{c} {flow:?} {open:?} {counts:?}"));
-            prev = c;
-        }
-        let flow = match cfg.kind {
-            TransformKind::Base64 => base64.finish(&mut cb),
-            TransformKind::Url => url.finish(&mut cb),
-        };
-        let counts = match cfg.kind {
-            TransformKind::Base64 => base64.counts(),
-            TransformKind::Url => url.counts(),
-        };
-        states.push(format!("finish {flow:?} {counts:?}"));
-        log.extend(states);
-        log
     }
 
     #[test]

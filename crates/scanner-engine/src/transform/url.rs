@@ -29,8 +29,9 @@ use core::ops::ControlFlow;
 
 use memchr::{memchr, memchr2};
 
+use super::finder::{Finder, Limits, Reporter, SpanGrammar};
 use super::sink::Sink;
-use super::{to_u64, DecodeOutcome, Span, SpanCounts, TransformConfig};
+use super::{to_u64, DecodeOutcome, Span};
 
 /// `URL_CHAR[b]`: whether `b` may appear in a URL span.
 static URL_CHAR: [bool; 256] = {
@@ -84,9 +85,10 @@ fn find_percent(bytes: &[u8]) -> Option<usize> {
 }
 
 /// Where the finder is inside a `%XX` escape.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Esc {
     /// Not in an escape.
+    #[default]
     None,
     /// Just after `%`.
     Percent,
@@ -96,11 +98,13 @@ enum Esc {
 
 /// Incremental finder of URL percent-encoded spans (see the module docs for
 /// the grammar). Holds no heap memory.
-#[derive(Clone, Debug)]
-pub struct UrlSpanFinder {
-    min_len: u64,
-    max_spans: u64,
-    max_len: u64,
+pub type UrlSpanFinder = Finder<UrlGrammar>;
+
+/// The URL percent-encoding span grammar (see the module docs), driven by
+/// [`UrlSpanFinder`].
+#[derive(Clone, Debug, Default)]
+pub struct UrlGrammar {
+    lim: Limits,
     /// A run (piece) is open.
     in_run: bool,
     /// Start of the open piece.
@@ -112,108 +116,9 @@ pub struct UrlSpanFinder {
     esc: Esc,
     /// Offset of the `%` of the escape in progress.
     esc_start: u64,
-    /// Where the next chunk is expected to start.
-    next_pos: Option<u64>,
-    counts: SpanCounts,
-    stopped: bool,
 }
 
-impl UrlSpanFinder {
-    /// A finder with `cfg`'s `min_len`, `max_spans_per_buffer` and
-    /// `max_encoded_len` (`cfg.kind` is not checked).
-    #[must_use]
-    pub fn new(cfg: &TransformConfig) -> Self {
-        Self {
-            min_len: to_u64(cfg.min_len),
-            max_spans: to_u64(cfg.max_spans_per_buffer),
-            max_len: to_u64(cfg.max_encoded_len).max(1),
-            in_run: false,
-            start: 0,
-            len: 0,
-            has_escape: false,
-            esc: Esc::None,
-            esc_start: 0,
-            next_pos: None,
-            counts: SpanCounts::default(),
-            stopped: false,
-        }
-    }
-
-    /// Scans `chunk` starting at absolute offset `chunk_start`; see
-    /// [`SpanFinder::feed`](super::SpanFinder::feed).
-    pub fn feed(
-        &mut self,
-        chunk: &[u8],
-        chunk_start: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        if self.stopped {
-            return ControlFlow::Break(());
-        }
-        if self.next_pos.is_some_and(|p| p != chunk_start) {
-            self.close(on_span)?;
-        }
-        self.next_pos = Some(chunk_start.saturating_add(to_u64(chunk.len())));
-        let n = chunk.len();
-        let mut i = 0;
-        while i < n {
-            if !self.in_run {
-                // Skip to the run holding the next `%`: runs without one
-                // never qualify. Only the run that may go on in the next
-                // chunk (the chunk's trailing run) is opened without a `%`.
-                let s = match find_percent(&chunk[i..]) {
-                    Some(p) => run_start(chunk, i, i + p),
-                    None => run_start(chunk, i, n),
-                };
-                if s == n {
-                    // No trailing run either.
-                    self.skip_runs(&chunk[i..]);
-                    break;
-                }
-                if s > i {
-                    self.skip_runs(&chunk[i..s]);
-                }
-                i = s;
-                self.open(chunk_start.saturating_add(to_u64(i)));
-            }
-            // In a run: its bytes up to the first non-URL byte.
-            let k = i + chunk[i..]
-                .iter()
-                .position(|&b| !URL_CHAR[usize::from(b)])
-                .unwrap_or(n - i);
-            self.run_bytes(&chunk[i..k], chunk_start.saturating_add(to_u64(i)), on_span)?;
-            if k == n {
-                break;
-            }
-            self.close(on_span)?;
-            i = k + 1;
-        }
-        ControlFlow::Continue(())
-    }
-
-    /// Byte-at-a-time version of [`Self::feed`] (the reference semantics).
-    #[cfg(test)]
-    pub(crate) fn feed_bytewise(
-        &mut self,
-        chunk: &[u8],
-        chunk_start: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        if self.stopped {
-            return ControlFlow::Break(());
-        }
-        if self.next_pos.is_some_and(|p| p != chunk_start) {
-            self.close(on_span)?;
-        }
-        self.next_pos = Some(chunk_start.saturating_add(to_u64(chunk.len())));
-        let mut pos = chunk_start;
-        for &b in chunk {
-            self.step(b, pos, on_span)?;
-            pos = pos.saturating_add(1);
-        }
-        ControlFlow::Continue(())
-    }
-
+impl UrlGrammar {
     /// Opens a run at `pos` (no run open).
     #[inline]
     fn open(&mut self, pos: u64) {
@@ -228,17 +133,17 @@ impl UrlSpanFinder {
     /// before them nor after them: only the cuts of runs longer than
     /// `max_len` are visible (they are counted), so this is a no-op unless
     /// `bytes` is longer than that.
-    fn skip_runs(&mut self, bytes: &[u8]) {
-        if to_u64(bytes.len()) <= self.max_len {
+    fn skip_runs(&mut self, bytes: &[u8], out: &mut Reporter<'_>) {
+        if to_u64(bytes.len()) <= self.lim.max_len {
             return;
         }
         for run in bytes.split(|&b| !URL_CHAR[usize::from(b)]) {
             // A run of `len` bytes is cut each time its piece is full and a
             // byte follows.
             let len = to_u64(run.len());
-            if len > self.max_len {
-                let cuts = (len - 1) / self.max_len;
-                self.counts.cut = self.counts.cut.saturating_add(cuts);
+            if len > self.lim.max_len {
+                let cuts = (len - 1) / self.lim.max_len;
+                out.count_cuts(cuts);
             }
         }
     }
@@ -246,16 +151,13 @@ impl UrlSpanFinder {
     /// Feeds `run`, URL characters at `pos` onwards, to the open run: the
     /// bytes that cannot change the escape state are counted in bulk.
     #[inline]
-    fn run_bytes(
-        &mut self,
-        run: &[u8],
-        pos: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
+    fn run_bytes(&mut self, run: &[u8], pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
         let mut j = 0;
         while j < run.len() {
             let left = run.len() - j;
-            if self.has_escape && left >= 2 && self.len.saturating_add(to_u64(left)) <= self.max_len
+            if self.has_escape
+                && left >= 2
+                && self.len.saturating_add(to_u64(left)) <= self.lim.max_len
             {
                 // The piece already qualifies on escapes and no cut falls in
                 // the rest: only its length and the escape state at its end
@@ -275,7 +177,7 @@ impl UrlSpanFinder {
                 return ControlFlow::Continue(());
             }
             if self.esc != Esc::None {
-                self.step(run[j], pos.saturating_add(to_u64(j)), on_span)?;
+                self.step(run[j], pos.saturating_add(to_u64(j)), out)?;
                 j += 1;
                 continue;
             }
@@ -284,10 +186,10 @@ impl UrlSpanFinder {
             let quiet = find_percent(&run[j..]).unwrap_or(run.len() - j);
             let mut left = to_u64(quiet);
             while left > 0 {
-                let room = self.max_len.saturating_sub(self.len);
+                let room = self.lim.max_len.saturating_sub(self.len);
                 if room == 0 {
                     // Full: `step` cuts the piece before this byte.
-                    self.step(run[j], pos.saturating_add(to_u64(j)), on_span)?;
+                    self.step(run[j], pos.saturating_add(to_u64(j)), out)?;
                     j += 1;
                     left -= 1;
                     continue;
@@ -302,7 +204,7 @@ impl UrlSpanFinder {
                 if let Some(&[_, h, l]) = run.get(j..j + 3) {
                     if hex_val(h).is_some()
                         && hex_val(l).is_some()
-                        && self.len.saturating_add(3) <= self.max_len
+                        && self.len.saturating_add(3) <= self.lim.max_len
                     {
                         // A whole valid escape that fits: it only lengthens
                         // the piece and qualifies it (the escape state is
@@ -313,55 +215,111 @@ impl UrlSpanFinder {
                         continue;
                     }
                 }
-                self.step(b, pos.saturating_add(to_u64(j)), on_span)?;
+                self.step(b, pos.saturating_add(to_u64(j)), out)?;
                 j += 1;
             }
         }
         ControlFlow::Continue(())
     }
 
-    /// Reports the open span, if any; see
-    /// [`SpanFinder::finish`](super::SpanFinder::finish).
-    pub fn finish(&mut self, on_span: &mut dyn FnMut(Span) -> ControlFlow<()>) -> ControlFlow<()> {
-        if self.stopped {
-            return ControlFlow::Break(());
-        }
-        self.next_pos = None;
-        self.close(on_span)
-    }
-
-    /// Forgets all state and counters.
-    pub fn reset(&mut self) {
-        self.in_run = false;
-        self.len = 0;
+    /// Cuts the open piece before `pos` (or before the escape in progress)
+    /// and starts the next piece there.
+    fn cut(&mut self, pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        let at = if self.esc != Esc::None && self.esc_start > self.start {
+            self.esc_start
+        } else {
+            self.esc = Esc::None;
+            pos
+        };
+        out.count_cuts(1);
+        let piece = Span {
+            start: self.start,
+            end: at,
+        };
+        let qualifies = self.has_escape && piece.len() >= self.lim.min_len;
+        self.start = at;
+        self.len = pos.saturating_sub(at);
         self.has_escape = false;
+        if qualifies {
+            out.report(piece)
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    /// Ends the open run, reporting it if it qualifies.
+    fn close(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        if !self.in_run {
+            return ControlFlow::Continue(());
+        }
+        self.in_run = false;
         self.esc = Esc::None;
-        self.next_pos = None;
-        self.counts = SpanCounts::default();
-        self.stopped = false;
+        if self.has_escape && self.len >= self.lim.min_len {
+            let span = Span {
+                start: self.start,
+                end: self.start.saturating_add(self.len),
+            };
+            out.report(span)
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+}
+
+impl SpanGrammar for UrlGrammar {
+    const MIN_PIECE: u64 = 1;
+
+    fn new(lim: Limits) -> Self {
+        Self {
+            lim,
+            ..Self::default()
+        }
     }
 
-    /// Counters since the last reset.
-    #[must_use]
-    pub fn counts(&self) -> SpanCounts {
-        self.counts
-    }
-
-    /// See [`SpanFinder::open_start`](super::SpanFinder::open_start).
-    #[must_use]
-    pub fn open_start(&self) -> Option<u64> {
-        self.in_run.then_some(self.start)
+    /// The fast paths: `memchr` between runs holding a `%`, bytes that
+    /// cannot change the escape state counted in bulk; `step` on the rest.
+    fn scan(&mut self, chunk: &[u8], chunk_start: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        let n = chunk.len();
+        let mut i = 0;
+        while i < n {
+            if !self.in_run {
+                // Skip to the run holding the next `%`: runs without one
+                // never qualify. Only the run that may go on in the next
+                // chunk (the chunk's trailing run) is opened without a `%`.
+                let s = match find_percent(&chunk[i..]) {
+                    Some(p) => run_start(chunk, i, i + p),
+                    None => run_start(chunk, i, n),
+                };
+                if s == n {
+                    // No trailing run either.
+                    self.skip_runs(&chunk[i..], out);
+                    break;
+                }
+                if s > i {
+                    self.skip_runs(&chunk[i..s], out);
+                }
+                i = s;
+                self.open(chunk_start.saturating_add(to_u64(i)));
+            }
+            // In a run: its bytes up to the first non-URL byte.
+            let k = i + chunk[i..]
+                .iter()
+                .position(|&b| !URL_CHAR[usize::from(b)])
+                .unwrap_or(n - i);
+            self.run_bytes(&chunk[i..k], chunk_start.saturating_add(to_u64(i)), out)?;
+            if k == n {
+                break;
+            }
+            self.close(out)?;
+            i = k + 1;
+        }
+        ControlFlow::Continue(())
     }
 
     #[inline]
-    fn step(
-        &mut self,
-        b: u8,
-        pos: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
+    fn step(&mut self, b: u8, pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
         if !URL_CHAR[usize::from(b)] {
-            return self.close(on_span);
+            return self.close(out);
         }
         if !self.in_run {
             self.in_run = true;
@@ -370,8 +328,8 @@ impl UrlSpanFinder {
             self.has_escape = false;
             self.esc = Esc::None;
         }
-        if self.len >= self.max_len {
-            self.cut(pos, on_span)?;
+        if self.len >= self.lim.max_len {
+            self.cut(pos, out)?;
         }
         self.len = self.len.saturating_add(1);
         let hex = hex_val(b).is_some();
@@ -390,68 +348,12 @@ impl UrlSpanFinder {
         ControlFlow::Continue(())
     }
 
-    /// Cuts the open piece before `pos` (or before the escape in progress)
-    /// and starts the next piece there.
-    fn cut(
-        &mut self,
-        pos: u64,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        let at = if self.esc != Esc::None && self.esc_start > self.start {
-            self.esc_start
-        } else {
-            self.esc = Esc::None;
-            pos
-        };
-        self.counts.cut = self.counts.cut.saturating_add(1);
-        let piece = Span {
-            start: self.start,
-            end: at,
-        };
-        let qualifies = self.has_escape && piece.len() >= self.min_len;
-        self.start = at;
-        self.len = pos.saturating_sub(at);
-        self.has_escape = false;
-        if qualifies {
-            self.emit(piece, on_span)
-        } else {
-            ControlFlow::Continue(())
-        }
+    fn end_stream(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        self.close(out)
     }
 
-    /// Ends the open run, reporting it if it qualifies.
-    fn close(&mut self, on_span: &mut dyn FnMut(Span) -> ControlFlow<()>) -> ControlFlow<()> {
-        if !self.in_run {
-            return ControlFlow::Continue(());
-        }
-        self.in_run = false;
-        self.esc = Esc::None;
-        if self.has_escape && self.len >= self.min_len {
-            let span = Span {
-                start: self.start,
-                end: self.start.saturating_add(self.len),
-            };
-            self.emit(span, on_span)
-        } else {
-            ControlFlow::Continue(())
-        }
-    }
-
-    fn emit(
-        &mut self,
-        span: Span,
-        on_span: &mut dyn FnMut(Span) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        if self.counts.reported >= self.max_spans {
-            self.counts.dropped = self.counts.dropped.saturating_add(1);
-            return ControlFlow::Continue(());
-        }
-        self.counts.reported += 1;
-        let flow = on_span(span);
-        if flow.is_break() {
-            self.stopped = true;
-        }
-        flow
+    fn open_start(&self) -> Option<u64> {
+        self.in_run.then_some(self.start)
     }
 }
 
@@ -505,7 +407,8 @@ pub fn stream_decode(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{find_spans, SpanFinder, TransformConfig, DECODE_CHUNK_LEN};
+    use super::super::testing::{self, check_chunk_invariance};
+    use super::super::{find_spans, TransformConfig, DECODE_CHUNK_LEN};
     use super::*;
     use proptest::prelude::*;
 
@@ -573,27 +476,6 @@ mod tests {
                 });
             }
         }
-        spans
-    }
-
-    fn chunked_spans(cfg: &TransformConfig, buf: &[u8], cuts: &[usize], base: u64) -> Vec<Span> {
-        let mut f = SpanFinder::new(cfg);
-        let mut spans = Vec::new();
-        let mut push = |s: Span| {
-            spans.push(Span {
-                start: s.start - base,
-                end: s.end - base,
-            });
-            ControlFlow::Continue(())
-        };
-        let mut cuts: Vec<usize> = cuts.iter().map(|&c| c % (buf.len() + 1)).collect();
-        cuts.sort_unstable();
-        let mut prev = 0;
-        for c in cuts.into_iter().chain([buf.len()]) {
-            let _ = f.feed(&buf[prev..c], base + prev as u64, &mut push);
-            prev = c;
-        }
-        let _ = f.finish(&mut push);
         spans
     }
 
@@ -688,11 +570,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        })]
+        #![proptest_config(testing::proptest_config(256))]
 
         #[test]
         fn decoder_matches_reference(
@@ -706,9 +584,7 @@ mod tests {
             prop_assert_eq!(o.truncated, trunc);
             prop_assert_eq!(o.decoded_len, want.len() as u64);
             prop_assert!(!o.stopped_early);
-            if let Some((_, init)) = sizes.split_last() {
-                prop_assert!(init.iter().all(|&n| n == DECODE_CHUNK_LEN));
-            }
+            prop_assert!(testing::full_chunks(&sizes));
         }
 
         #[test]
@@ -730,30 +606,21 @@ mod tests {
             let (got, sizes, o) = decode_all(&enc, plus, usize::MAX);
             prop_assert_eq!(got, data);
             prop_assert!(!o.truncated);
-            if let Some((_, init)) = sizes.split_last() {
-                prop_assert!(init.iter().all(|&n| n == DECODE_CHUNK_LEN));
-            }
+            prop_assert!(testing::full_chunks(&sizes));
         }
 
         #[test]
         fn finder_chunk_invariant(
             buf in soup(),
-            cuts in proptest::collection::vec(any::<usize>(), 0..8),
-            min_len in 0usize..12,
-            max_len in prop_oneof![Just(usize::MAX), 0usize..16],
-            base in prop_oneof![Just(0u64), 0u64..1_000_000],
+            (cuts, base) in testing::chunking(),
+            cfg in testing::limits(TransformConfig::url_default(), 0..12, 0..16),
         ) {
-            let mut cfg = TransformConfig::url_default();
-            cfg.min_len = min_len;
-            cfg.max_encoded_len = max_len;
-            let mut whole = Vec::new();
-            find_spans(&cfg, &buf, &mut whole);
-            prop_assert_eq!(chunked_spans(&cfg, &buf, &cuts, base), whole.clone());
-            if max_len == usize::MAX {
-                prop_assert_eq!(whole, ref_spans(&buf, min_len));
+            let (whole, _) = check_chunk_invariance(&cfg, &buf, &cuts, base)?;
+            if cfg.max_encoded_len == usize::MAX {
+                prop_assert_eq!(whole, ref_spans(&buf, cfg.min_len));
             } else {
                 for s in &whole {
-                    prop_assert!(s.len() <= max_len.max(1) as u64);
+                    prop_assert!(s.len() <= cfg.max_encoded_len.max(1) as u64);
                 }
             }
         }
