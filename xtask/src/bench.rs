@@ -432,7 +432,12 @@ fn inputs() -> Result<Inputs, String> {
     };
     let inputs = Inputs {
         plain: make("plain-source-256MiB")?,
-        base64_line: make("base64-one-line-256MiB")?,
+        // Named after the planted token's checksum characters, so a file
+        // written with another token is not reused.
+        base64_line: make(&format!(
+            "base64-one-line-256MiB-{}",
+            &crate::rss::PLANTED_TOKEN[crate::rss::PLANTED_TOKEN.len() - 6..]
+        ))?,
         short_values: make("base64-short-60k")?,
         small: make("small")?,
     };
