@@ -48,7 +48,7 @@ use crate::transform::{
 use smallvec::SmallVec;
 
 use digest::DecodedDigest;
-use stream::{stream_span, Outcome, ScanParts, StreamDecoder};
+use stream::{stream_span, Outcome, ScanParts, StreamingPath};
 
 /// Where a work item's encoded bytes are.
 #[derive(Clone, Debug)]
@@ -137,7 +137,7 @@ pub(crate) struct DecodeScratch {
     /// Findings from decoded data in this scan; line and column are filled in
     /// at emission.
     pub(crate) findings: Vec<Finding>,
-    streamer: Option<StreamDecoder>,
+    streamer: Option<StreamingPath>,
 }
 
 impl DecodeScratch {
@@ -288,7 +288,7 @@ impl Run<'_> {
             let mark = findings.len();
 
             if encoded.len() >= tuning.stream_decode_min_len {
-                let sd = streamer.get_or_insert_with(|| StreamDecoder::new(engine));
+                let sd = streamer.get_or_insert_with(|| StreamingPath::new(engine));
                 staged.clear();
                 let mut digest = DecodedDigest::new();
                 let parts = ScanParts {

@@ -30,7 +30,7 @@ use crate::stats::ScanStats;
 use crate::structures::{ByteRing, Push, TimingWheel};
 use crate::transform::{stream_decode, Span, SpanFinder, TransformConfig};
 use crate::utf16::Variant;
-use crate::vectorscan::{Stream, VsScratch};
+use crate::vectorscan::{VsScratch, VsStream};
 
 use super::digest::DecodedDigest;
 
@@ -71,8 +71,8 @@ pub(crate) struct Child {
 
 /// Reusable state of the streaming path.
 #[derive(Debug)]
-pub(crate) struct StreamDecoder {
-    stream: Option<Stream>,
+pub(crate) struct StreamingPath {
+    stream: Option<VsStream>,
     ring: ByteRing,
     wheel: TimingWheel<Window>,
     finders: Vec<SpanFinder>,
@@ -85,10 +85,10 @@ pub(crate) struct StreamDecoder {
     pub(crate) children: Vec<Child>,
 }
 
-impl StreamDecoder {
-    pub(crate) fn new(engine: &Engine) -> StreamDecoder {
+impl StreamingPath {
+    pub(crate) fn new(engine: &Engine) -> StreamingPath {
         let t = &engine.tuning;
-        StreamDecoder {
+        StreamingPath {
             stream: None,
             ring: ByteRing::with_capacity(t.decode_ring_bytes.max(1)),
             wheel: TimingWheel::new(256, 64, t.max_pending_windows),
@@ -144,7 +144,7 @@ pub(crate) struct ScanParts<'a> {
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn stream_span(
     engine: &Engine,
-    sd: &mut StreamDecoder,
+    sd: &mut StreamingPath,
     parts: ScanParts<'_>,
     cfg: &TransformConfig,
     encoded: &[u8],
@@ -170,7 +170,7 @@ pub(crate) fn stream_span(
             Err(_) => return Outcome::Fallback,
         }
     }
-    let StreamDecoder {
+    let StreamingPath {
         stream,
         ring,
         wheel,

@@ -36,9 +36,9 @@ use core::fmt;
 use core::ops::ControlFlow;
 
 pub mod base64;
+mod chunked_output;
 mod finder;
 mod locate;
-mod sink;
 #[cfg(test)]
 mod testing;
 pub mod url;

@@ -29,8 +29,8 @@ use core::ops::ControlFlow;
 
 use memchr::{memchr, memchr2};
 
+use super::chunked_output::ChunkedOutput;
 use super::finder::{Finder, Limits, Reporter, SpanGrammar};
-use super::sink::Sink;
 use super::{to_u64, DecodeOutcome, Span};
 
 /// `URL_CHAR[b]`: whether `b` may appear in a URL span.
@@ -368,7 +368,7 @@ pub fn stream_decode(
     chunk_out: &mut Vec<u8>,
     on_chunk: impl FnMut(&[u8]) -> ControlFlow<()>,
 ) -> DecodeOutcome {
-    let mut sink = Sink::new(chunk_out, max_decoded, on_chunk);
+    let mut sink = ChunkedOutput::new(chunk_out, max_decoded, on_chunk);
     let mut i = 0;
     while let Some(rest) = encoded.get(i..).filter(|r| !r.is_empty()) {
         let special = if plus_to_space {

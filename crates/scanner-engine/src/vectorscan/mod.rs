@@ -410,12 +410,12 @@ impl VsScratch {
     }
 
     /// Opens a stream on a stream-mode database.
-    pub fn open_stream(&mut self, db: &Database) -> Result<Stream, ScanError> {
+    pub fn open_stream(&mut self, db: &Database) -> Result<VsStream, ScanError> {
         let mut s: *mut hs::hs_stream_t = ptr::null_mut();
         // SAFETY: `db` is a valid stream-mode database; `s` is a valid out-pointer.
         let rc = unsafe { hs::hs_open_stream(db.ptr, 0, &mut s) };
         if rc == hs::HS_SUCCESS && !s.is_null() {
-            Ok(Stream { ptr: s })
+            Ok(VsStream { ptr: s })
         } else {
             Err(ScanError(rc))
         }
@@ -425,7 +425,7 @@ impl VsScratch {
     /// from the start of the stream; the callback returns `false` to stop.
     pub fn scan_stream<F>(
         &mut self,
-        stream: &mut Stream,
+        stream: &mut VsStream,
         data: &[u8],
         on_match: F,
     ) -> Result<(), ScanError>
@@ -453,7 +453,7 @@ impl VsScratch {
 
     /// Ends the stream's data (reporting end-of-data matches to `on_match`)
     /// and resets it to offset 0 for reuse, without reallocating.
-    pub fn reset_stream<F>(&mut self, stream: &mut Stream, on_match: F) -> Result<(), ScanError>
+    pub fn reset_stream<F>(&mut self, stream: &mut VsStream, on_match: F) -> Result<(), ScanError>
     where
         F: FnMut(u32, u64) -> bool,
     {
@@ -468,15 +468,15 @@ impl VsScratch {
 
 /// An open Vectorscan stream; reusable after [`VsScratch::reset_stream`],
 /// closed (without reporting) on drop.
-pub struct Stream {
+pub struct VsStream {
     ptr: *mut hs::hs_stream_t,
 }
 
 // SAFETY: stream state is plain memory owned by this value, used by one
 // thread at a time through `&mut`.
-unsafe impl Send for Stream {}
+unsafe impl Send for VsStream {}
 
-impl Drop for Stream {
+impl Drop for VsStream {
     fn drop(&mut self) {
         // SAFETY: `ptr` is an open stream; with a null scratch Vectorscan closes
         // it without raising end-of-data matches, as documented.
@@ -486,9 +486,9 @@ impl Drop for Stream {
     }
 }
 
-impl std::fmt::Debug for Stream {
+impl std::fmt::Debug for VsStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Stream")
+        f.write_str("VsStream")
     }
 }
 

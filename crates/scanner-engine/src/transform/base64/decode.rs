@@ -5,7 +5,7 @@ use core::ops::ControlFlow;
 use base64_simd::{Out, STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use memchr::{memchr2, memchr3};
 
-use crate::transform::sink::Sink;
+use crate::transform::chunked_output::ChunkedOutput;
 use crate::transform::{DecodeError, DecodeErrorKind, DecodeOutcome};
 
 // Decoder table entries beyond the 6-bit values.
@@ -58,7 +58,7 @@ impl Quantum {
         &mut self,
         b: u8,
         off: usize,
-        sink: &mut Sink<'_, F>,
+        sink: &mut ChunkedOutput<'_, F>,
     ) -> Result<ControlFlow<()>, (DecodeErrorKind, usize)> {
         let v = self.table[usize::from(b)];
         if v == D_SPACE {
@@ -105,7 +105,7 @@ impl Quantum {
     /// The end of input: decodes a 2- or 3-character tail.
     fn finish<F: FnMut(&[u8]) -> ControlFlow<()>>(
         &mut self,
-        sink: &mut Sink<'_, F>,
+        sink: &mut ChunkedOutput<'_, F>,
     ) -> Result<ControlFlow<()>, (DecodeErrorKind, usize)> {
         let keep = match self.n {
             1 => return Err((DecodeErrorKind::TrailingSingleChar, self.last)),
@@ -148,7 +148,7 @@ pub fn stream_decode(
     } else {
         (&STANDARD_TABLE, &STANDARD_NO_PAD)
     };
-    let mut sink = Sink::new(chunk_out, max_decoded, on_chunk);
+    let mut sink = ChunkedOutput::new(chunk_out, max_decoded, on_chunk);
     let mut q = Quantum {
         table,
         vals: [0; 4],

@@ -15,7 +15,7 @@ use core::ops::ControlFlow;
 use super::{to_u64, DecodeOutcome, DECODE_CHUNK_LEN};
 
 /// Chunked, budgeted output of one decode.
-pub(crate) struct Sink<'a, F> {
+pub(crate) struct ChunkedOutput<'a, F> {
     pub(crate) out: &'a mut Vec<u8>,
     on_chunk: F,
     emitted: u64,
@@ -24,7 +24,7 @@ pub(crate) struct Sink<'a, F> {
     stopped: bool,
 }
 
-impl<'a, F: FnMut(&[u8]) -> ControlFlow<()>> Sink<'a, F> {
+impl<'a, F: FnMut(&[u8]) -> ControlFlow<()>> ChunkedOutput<'a, F> {
     /// Clears `out` and reserves one chunk (a no-op once warmed up).
     pub(crate) fn new(out: &'a mut Vec<u8>, budget: usize, on_chunk: F) -> Self {
         out.clear();
