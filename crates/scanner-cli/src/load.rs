@@ -167,11 +167,7 @@ pub fn build(
 
 /// The file a rule error is attributed to.
 fn error_origin(e: &RuleError) -> &str {
-    match e {
-        RuleError::Syntax { origin, .. } | RuleError::InvalidRule { origin, .. } => origin,
-        RuleError::DuplicateId { second_origin, .. } => second_origin,
-        RuleError::Database { .. } | RuleError::Library { .. } => "",
-    }
+    e.origin()
 }
 
 /// ``ORIGIN: rule `ID`: skipped: REASON`` for a rule left out of the engine.

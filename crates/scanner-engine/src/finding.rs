@@ -19,6 +19,7 @@ use smallvec::SmallVec;
 
 /// One step of decoding between the root input and the text that matched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
 pub enum DecodeStep {
     /// Base64 (standard or URL-safe alphabet, padded or not, wrapped).
     Base64,

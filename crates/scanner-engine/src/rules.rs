@@ -239,6 +239,7 @@ struct RuleFile {
 
 /// Why rules could not be loaded or compiled.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
 pub enum RuleError {
     /// The rule file is not valid TOML or does not follow the rule format.
     #[error("{origin}: invalid rule file: {message}")]
@@ -284,6 +285,16 @@ pub enum RuleError {
 }
 
 impl RuleError {
+    /// The rule file the error is about (the second file for a duplicate
+    /// id), or `""` when it concerns the whole rule set or the library.
+    pub fn origin(&self) -> &str {
+        match self {
+            RuleError::Syntax { origin, .. } | RuleError::InvalidRule { origin, .. } => origin,
+            RuleError::DuplicateId { second_origin, .. } => second_origin,
+            RuleError::Database { .. } | RuleError::Library { .. } => "",
+        }
+    }
+
     pub(crate) fn invalid(rule: &RuleSpec, message: impl Into<String>) -> RuleError {
         RuleError::InvalidRule {
             origin: rule.origin.clone(),

@@ -11,7 +11,10 @@
 
 /// Counters describing what scans did. Cumulative for a [`Scratch`] until
 /// [`Scratch::reset_stats`]; add two with `+=` to merge threads' stats.
+/// New counters may be added: read the fields, or list them all with
+/// [`ScanStats::counters`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ScanStats {
     /// Bytes of root input scanned.
     pub bytes_scanned: u64,
