@@ -136,9 +136,16 @@ impl std::fmt::Debug for StreamScanner<'_> {
 }
 
 impl Engine {
+    /// The bytes a [`StreamScanner`] keeps between rounds: the tuning's
+    /// `stream_overlap`, raised to what the rules need (four times the
+    /// widest rule plus context; 131,136 bytes for the built-in rules).
+    pub fn stream_overlap(&self) -> usize {
+        self.tuning.stream_overlap.max(self.stream_overlap_needed())
+    }
+
     /// A scanner for input that arrives in chunks (see [`StreamScanner`]).
     pub fn stream(&self) -> StreamScanner<'_> {
-        let overlap = self.tuning.stream_overlap.max(self.stream_overlap_needed());
+        let overlap = self.stream_overlap();
         StreamScanner {
             engine: self,
             scratch: self.new_scratch(),

@@ -21,6 +21,31 @@
 //! assert!(found[0].decode_path.is_empty());
 //! ```
 //!
+//! Input that arrives in pieces (a socket, a pipe, a file too large to
+//! hold) goes through a [`StreamScanner`], which reports what `scan_bytes`
+//! would report on the whole input, with absolute offsets, while holding a
+//! bounded buffer; [`Engine::scan_reader`] does that for any `Read`:
+//!
+//! ```
+//! use scanner_engine::Engine;
+//!
+//! let engine = Engine::builtin();
+//! let mut stream = engine.stream();
+//! let mut found = Vec::new();
+//! for piece in [&b"log line 1\naws_access_key_id = AKIAQ3EG"[..], b"RTXP4W7ZC2NB\n"] {
+//!     stream.feed(piece, &mut |f| found.push(f));
+//! }
+//! let stats = stream.finish(&mut |f| found.push(f));
+//! assert_eq!(found.len(), 1);
+//! assert_eq!((found[0].line, found[0].start), (2, 31));
+//! assert_eq!(stats.bytes_fed, 52);
+//!
+//! let text = std::io::Cursor::new(b"token = AKIAQ3EGRTXP4W7ZC2NB\n".to_vec());
+//! let mut from_reader = Vec::new();
+//! engine.scan_reader(text, &mut |f| from_reader.push(f)).unwrap();
+//! assert_eq!(from_reader[0].secret, b"AKIAQ3EGRTXP4W7ZC2NB");
+//! ```
+//!
 //! See `docs/architecture.md` for the data flow and `docs/rules.md` for the
 //! rule format.
 #![warn(missing_docs)]
