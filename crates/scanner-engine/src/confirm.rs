@@ -17,6 +17,9 @@
 //!   and whole-buffer confirmation report the same matches.
 //! - Every match found is either pushed as a [`PendingFinding`] or counted
 //!   as rejected in the stats; nothing is dropped silently.
+//! - Capture groups are computed only over a match's own bytes (its bounds
+//!   come from a DFA search first), so confirming costs time linear in the
+//!   region with the fast engines, however wide a rejected match is.
 
 use regex_automata::{Anchored, Input};
 
@@ -53,9 +56,12 @@ pub(crate) fn confirm_rule(
     };
     let mut at = lo;
     while at < hi {
+        // The match's bounds first (a DFA search), the capture groups only
+        // within them: a capture search over a long region runs the slow NFA
+        // simulation over all of it (4 MiB of one anchor repeated took
+        // seconds), and most searches find nothing or a match too wide.
         let search = Input::new(input).span(at..hi);
-        regex.search_captures_with(&mut state.cache, &search, &mut state.captures);
-        let Some(mut m) = state.captures.get_match() else {
+        let Some(mut m) = regex.search_with(&mut state.cache, &search) else {
             break;
         };
         if m.end() == hi && hi < len {
@@ -65,8 +71,7 @@ pub(crate) fn confirm_rule(
             let retry = Input::new(input)
                 .span(m.start()..limit)
                 .anchored(Anchored::Yes);
-            regex.search_captures_with(&mut state.cache, &retry, &mut state.captures);
-            match state.captures.get_match() {
+            match regex.search_with(&mut state.cache, &retry) {
                 Some(longer) => m = longer,
                 None => break,
             }
@@ -76,7 +81,16 @@ pub(crate) fn confirm_rule(
             stats.rejected_width += 1;
             continue;
         }
-        let Some(secret) = state.captures.get_group(rule.secret_group) else {
+        // The same leftmost-first match, anchored at its start and ending at
+        // its end (look-around still sees the bytes around it).
+        let exact = Input::new(input).span(m.range()).anchored(Anchored::Yes);
+        regex.search_captures_with(&mut state.cache, &exact, &mut state.captures);
+        let Some(secret) = state
+            .captures
+            .get_match()
+            .filter(|c| c.range() == m.range())
+            .and_then(|_| state.captures.get_group(rule.secret_group))
+        else {
             continue;
         };
         let secret_bytes = &input[secret.range()];

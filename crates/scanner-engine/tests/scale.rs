@@ -354,3 +354,30 @@ fn ten_thousand_nested_values_wait_for_room() {
     assert_eq!(tokens.len(), 1, "{stats:?}");
     assert_eq!(tokens[0].decode_path_string(), "base64 > base64");
 }
+
+/// 4 MiB of one anchor repeated (`glpat-glpat-...`, from a fuzzer input that
+/// took 27 s under ASan): every anchor hit merges into one window whose
+/// regex match is megabytes wide and rejected for its width; a token line
+/// planted in the middle is still found, by every entry point, and the
+/// counters agree.
+#[test]
+fn four_mib_of_one_anchor_repeated() {
+    let context = "glpat-".repeat(4 * MIB / 6);
+    let (head, tail) = context.split_at(context.len() / 2);
+    let line = SECRET_LINES[0].1;
+    let input = format!("{head}\n{line}\n{tail}");
+    let start = (head.len() + 1 + line.find("ghp_").unwrap()) as u64;
+    let (found, stats) = whole(input.as_bytes());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        (&*found[0].rule_id, found[0].start),
+        ("github-pat-classic", start)
+    );
+    assert!(stats.rejected_width >= 1, "{stats:?}");
+    assert!(stats.anchor_hits > 600_000, "{stats:?}");
+    let keys: Vec<Key> = found.iter().map(key).collect();
+    for chunk in [64 << 10, MIB] {
+        let streamed: Vec<Key> = chunked(input.as_bytes(), chunk).iter().map(key).collect();
+        assert_eq!(streamed, keys, "chunks of {chunk}");
+    }
+}
