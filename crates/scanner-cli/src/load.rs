@@ -154,7 +154,7 @@ pub fn build(
         .build_skipping_invalid()
         .map_err(|e| e.to_string())?;
     for e in &skipped {
-        let origin = error_origin(e);
+        let origin = e.origin();
         if origin.starts_with("builtin:") || strict.contains(origin) {
             return Err(e.to_string());
         }
@@ -163,11 +163,6 @@ pub fn build(
         eprintln!("secretscan: warning: {}", skipped_message(e));
     }
     Ok(engine)
-}
-
-/// The file a rule error is attributed to.
-fn error_origin(e: &RuleError) -> &str {
-    e.origin()
 }
 
 /// ``ORIGIN: rule `ID`: skipped: REASON`` for a rule left out of the engine.

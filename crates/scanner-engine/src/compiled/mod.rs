@@ -203,9 +203,9 @@ impl EngineBuilder {
         self
     }
 
-    /// The built-in rules (unless left out) followed by the added rules,
-    /// without those below the minimum confidence.
-    fn specs(self) -> Result<(Vec<RuleSpec>, Tuning), RuleError> {
+    /// Compiles the built-in rules (unless left out) followed by the added
+    /// rules, without those below the minimum confidence.
+    fn compile(self, skip_invalid: bool) -> Result<(Engine, Vec<RuleError>), RuleError> {
         let mut specs = if self.skip_builtin {
             Vec::new()
         } else {
@@ -214,7 +214,7 @@ impl EngineBuilder {
         specs.extend(self.rules);
         let min = self.min_confidence;
         specs.retain(|s| s.effective_confidence() >= min);
-        Ok((specs, self.tuning))
+        Engine::compile(specs, self.tuning, skip_invalid, self.cache_dir)
     }
 
     /// Include the built-in rules (default `true`).
@@ -250,9 +250,7 @@ impl EngineBuilder {
 
     /// Compiles the rules. Errors name the rule and the file it came from.
     pub fn build(self) -> Result<Engine, RuleError> {
-        let cache_dir = self.cache_dir.clone();
-        let (specs, tuning) = self.specs()?;
-        Engine::compile(specs, tuning, false, cache_dir).map(|(engine, _)| engine)
+        self.compile(false).map(|(engine, _)| engine)
     }
 
     /// Like [`EngineBuilder::build`], but an invalid rule (bad regex, no
@@ -261,9 +259,7 @@ impl EngineBuilder {
     /// returned with the engine, in load order. Fails only when no rule is
     /// left or the database itself cannot be built.
     pub fn build_skipping_invalid(self) -> Result<(Engine, Vec<RuleError>), RuleError> {
-        let cache_dir = self.cache_dir.clone();
-        let (specs, tuning) = self.specs()?;
-        Engine::compile(specs, tuning, true, cache_dir)
+        self.compile(true)
     }
 }
 
@@ -399,10 +395,7 @@ impl Engine {
             .enumerate()
             .map(|(i, (spec, derived))| {
                 let source = spec.expanded_regex().ok()?;
-                let checksum = match spec.checksum.as_deref() {
-                    Some(name) => Some(crate::checksum::Checksum::from_name(name)?),
-                    None => None,
-                };
+                let checksum = rule_checksum(spec).ok()?;
                 let regex = Deferred::later(&source, compile_confirmation_regex);
                 let rule = finish_rule(spec, &derived, checksum, regex, allow_pool.later(spec));
                 Some((i, rule, derived))
@@ -707,18 +700,7 @@ fn compile_rule(
         .map_err(|e| RuleError::invalid(spec, format!("invalid regex: {e}")))?;
     let regex = compile_confirmation_regex(&source)
         .map_err(|e| RuleError::invalid(spec, format!("invalid regex: {e}")))?;
-    let checksum = match spec.checksum.as_deref() {
-        None => None,
-        Some(name) => Some(crate::checksum::Checksum::from_name(name).ok_or_else(|| {
-            RuleError::invalid(
-                spec,
-                format!(
-                    "unknown checksum `{name}`: expected one of {}",
-                    crate::checksum::Checksum::NAMES.join(", ")
-                ),
-            )
-        })?),
-    };
+    let checksum = rule_checksum(spec)?;
     let groups = regex.captures_len();
     let secret_group = spec.secret_group.unwrap_or(if groups > 1 { 1 } else { 0 });
     if secret_group >= groups {
@@ -790,6 +772,24 @@ fn compile_rule(
     let regex = Deferred::ready(&source, regex, compile_confirmation_regex);
     let rule = finish_rule(spec, &derived, checksum, regex, allow);
     Ok((rule, derived))
+}
+
+/// The validator the rule names in `checksum`, if any.
+fn rule_checksum(spec: &RuleSpec) -> Result<Option<crate::checksum::Checksum>, RuleError> {
+    let Some(name) = spec.checksum.as_deref() else {
+        return Ok(None);
+    };
+    crate::checksum::Checksum::from_name(name)
+        .map(Some)
+        .ok_or_else(|| {
+            RuleError::invalid(
+                spec,
+                format!(
+                    "unknown checksum `{name}`: expected one of {}",
+                    crate::checksum::Checksum::NAMES.join(", ")
+                ),
+            )
+        })
 }
 
 /// The rule of `spec` with its derived data, checksum and regexes

@@ -580,18 +580,23 @@ mod tests {
         assert!((major, minor) >= (5, 4), "linked libhs is {version}");
     }
 
-    #[test]
-    fn block_scan_reports_ids_and_ends() {
-        let db = Database::compile_block(&[lit("ghp_", 7), lit("a.b", 9)]).unwrap();
+    /// The (id, end) hits of a block scan of `text` with `db`.
+    fn block_hits(db: &Database, text: &[u8]) -> Vec<(u32, u64)> {
         let mut s = VsScratch::empty();
-        s.grow_for(&db).unwrap();
+        s.grow_for(db).unwrap();
         let mut hits = Vec::new();
-        s.scan_block(&db, b"xx GHP_ a.b axb", |id, end| {
+        s.scan_block(db, text, |id, end| {
             hits.push((id, end));
             true
         })
         .unwrap();
-        assert_eq!(hits, vec![(7, 7), (9, 11)]);
+        hits
+    }
+
+    #[test]
+    fn block_scan_reports_ids_and_ends() {
+        let db = Database::compile_block(&[lit("ghp_", 7), lit("a.b", 9)]).unwrap();
+        assert_eq!(block_hits(&db, b"xx GHP_ a.b axb"), vec![(7, 7), (9, 11)]);
     }
 
     #[test]
@@ -622,15 +627,7 @@ mod tests {
         let db = Database::compile_block(&[lit("ghp_", 7), lit("a.b", 9)]).unwrap();
         let bytes = db.serialize().unwrap();
         let copy = Database::deserialize(&bytes).unwrap();
-        let mut s = VsScratch::empty();
-        s.grow_for(&copy).unwrap();
-        let mut hits = Vec::new();
-        s.scan_block(&copy, b"xx GHP_ a.b axb", |id, end| {
-            hits.push((id, end));
-            true
-        })
-        .unwrap();
-        assert_eq!(hits, vec![(7, 7), (9, 11)]);
+        assert_eq!(block_hits(&copy, b"xx GHP_ a.b axb"), vec![(7, 7), (9, 11)]);
         assert!(Database::deserialize(&[]).is_err());
         assert!(Database::deserialize(&bytes[..bytes.len() / 2]).is_err());
         assert!(Database::deserialize(b"not a database at all, just some text").is_err());
