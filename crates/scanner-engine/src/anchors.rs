@@ -34,11 +34,29 @@ pub fn derive_anchors(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     let mut lits: Vec<Vec<u8>> = best.into_iter().map(|l| l.to_ascii_lowercase()).collect();
     lits.sort();
     lits.dedup();
+    drop_superstrings(&mut lits);
     if lits.iter().all(|l| l.len() >= MIN_ANCHOR_LEN) && lits.len() <= MAX_ANCHORS {
         Some(lits)
     } else {
         None
     }
+}
+
+/// Removes every literal that contains another literal of the set: a text
+/// holding the longer one holds the shorter one, so the shorter one alone
+/// still occurs in every match, and one literal fewer is scanned for.
+fn drop_superstrings(lits: &mut Vec<Vec<u8>>) {
+    let mut by_len: Vec<Vec<u8>> = std::mem::take(lits);
+    by_len.sort_by_key(Vec::len);
+    for lit in by_len {
+        if !lits
+            .iter()
+            .any(|kept| memchr::memmem::find(&lit, kept).is_some())
+        {
+            lits.push(lit);
+        }
+    }
+    lits.sort();
 }
 
 /// Prefix literals of `hir` if the set is finite and non-empty.
@@ -84,12 +102,19 @@ fn required_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     }
 }
 
+/// Literal length beyond which a longer anchor is not worth more literals:
+/// an 8-byte literal is already rare in real text, while every literal
+/// added to the prefilter costs scan time on all input.
+const SELECTIVE_LEN: usize = 8;
+
 /// The better of two candidate anchor sets: the one whose shortest literal
-/// is longest, then the smaller one.
+/// is longest (lengths from [`SELECTIVE_LEN`] on count as equal), then the
+/// smaller one. So `x-api-key` alone beats fifty literals that extend it
+/// with each separator the regex allows after it.
 fn better(a: Option<Vec<Vec<u8>>>, b: Option<Vec<Vec<u8>>>) -> Option<Vec<Vec<u8>>> {
     fn score(s: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
         let min = s.iter().map(Vec::len).min().unwrap_or(0);
-        (min.min(16), std::cmp::Reverse(s.len()))
+        (min.min(SELECTIVE_LEN), std::cmp::Reverse(s.len()))
     }
     match (a, b) {
         (Some(a), Some(b)) => Some(if score(&b) > score(&a) { b } else { a }),
@@ -206,6 +231,27 @@ mod tests {
     fn no_anchor_for_bare_class() {
         assert_eq!(anchors(r"\b[a-f0-9]{32}\b"), None);
         assert_eq!(anchors(r"(?:ab)?[0-9]+"), None);
+    }
+
+    #[test]
+    fn one_selective_literal_beats_its_many_extensions() {
+        // The prefix set would be `x-api-key` followed by each of the
+        // separators; the bare name is required and selective enough.
+        assert_eq!(
+            anchors(r#"(?i)\bx-api-key["']?[ \t]*[:=,][ \t]*["']?([A-Za-z0-9]{40})\b"#),
+            Some(vec!["x-api-key".into()])
+        );
+    }
+
+    #[test]
+    fn superstrings_are_dropped() {
+        assert_eq!(
+            anchors(r"(?:tok_live|tok_)[a-z]{10}"),
+            Some(vec!["tok_".into()])
+        );
+        let mut lits = vec![b"abcd".to_vec(), b"xabcdy".to_vec(), b"abce".to_vec()];
+        drop_superstrings(&mut lits);
+        assert_eq!(lits, vec![b"abcd".to_vec(), b"abce".to_vec()]);
     }
 
     #[test]
