@@ -2,7 +2,7 @@
 
 use core::ops::ControlFlow;
 
-use super::blocks::{skip_blocks, BlockMasks};
+use super::blocks::{run_len, skip_blocks, BlockMasks, LongRuns};
 use crate::transform::finder::{Finder, Limits, Reporter, SpanGrammar};
 use crate::transform::{to_u64, Span};
 
@@ -49,6 +49,20 @@ static IDLE_STOP: [bool; 256] = {
     let mut b = 0;
     while b < 256 {
         t[b] = is_alphabet(CLASS[b]) || CLASS[b] == BSLASH;
+        b += 1;
+    }
+    t
+};
+
+/// `SEEN_BIT[b]`: the bit [`Mix::add`] sets for an alphabet character `b`
+/// (0 for other bytes).
+static SEEN_BIT: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        if is_alphabet(CLASS[b]) {
+            t[b] = 1 << (CLASS[b] & 7);
+        }
         b += 1;
     }
     t
@@ -144,7 +158,7 @@ pub struct Base64Grammar {
     lim: Limits,
     /// The block skip passes over runs shorter than this: `min_len`, or the
     /// cap plus one if smaller.
-    block_k: u64,
+    block_k: LongRuns,
     phase: Phase,
     /// Spaces and tabs seen in `Phase::Break`.
     indent: u32,
@@ -177,7 +191,7 @@ impl SpanGrammar for Base64Grammar {
 
     fn new(lim: Limits) -> Self {
         Self {
-            block_k: lim.min_len.min(lim.max_len.saturating_add(1)),
+            block_k: LongRuns::new(lim.min_len.min(lim.max_len.saturating_add(1))),
             lim,
             ..Self::default()
         }
@@ -191,14 +205,14 @@ impl SpanGrammar for Base64Grammar {
         let mut i = 0;
         while i < n {
             if self.phase == Phase::Idle {
-                i = skip_blocks(chunk, i, self.block_k, &mut self.backslash, &mut blk);
+                i = skip_blocks(chunk, i, &self.block_k, &mut self.backslash, &mut blk);
                 i = self.skip_idle(chunk, i);
                 if i == n {
                     break;
                 }
                 // A run starts at `i`. A whole run that ends without any
                 // state left behind is skipped or reported at once.
-                if let Some((next, flow)) = self.whole_run(chunk, i, chunk_start, out) {
+                if let Some((next, flow)) = self.whole_run(chunk, i, &mut blk, chunk_start, out) {
                     flow?;
                     i = next;
                     continue;
@@ -349,6 +363,7 @@ impl Base64Grammar {
         &mut self,
         chunk: &[u8],
         i: usize,
+        blk: &mut BlockMasks,
         chunk_start: u64,
         out: &mut Reporter<'_>,
     ) -> Option<(usize, ControlFlow<()>)> {
@@ -357,13 +372,26 @@ impl Base64Grammar {
         let cap = usize::try_from(self.lim.max_len).unwrap_or(usize::MAX);
         let mut mix = Mix::default();
         let mut len = 0;
-        for &b in rest.iter().take(cap.saturating_add(1)) {
-            let c = CLASS[usize::from(b)];
-            if !is_alphabet(c) {
-                break;
+        if let Some(n) = run_len(chunk, i, blk, cap) {
+            // The block masks tell where the run ends: only the junk-filter
+            // flags are left to collect, without branches. A run past the
+            // cap is stepped through below.
+            if n > cap {
+                return None;
             }
-            mix.seen |= 1 << c;
-            len += 1;
+            len = n;
+            mix.seen = rest[..n]
+                .iter()
+                .fold(0, |seen, &b| seen | SEEN_BIT[usize::from(b)]);
+        } else {
+            for &b in rest.iter().take(cap.saturating_add(1)) {
+                let c = CLASS[usize::from(b)];
+                if !is_alphabet(c) {
+                    break;
+                }
+                mix.seen |= 1 << c;
+                len += 1;
+            }
         }
         mix.count = to_u64(len);
         let end = *rest.get(len)?;
