@@ -67,7 +67,11 @@ mod rules;
 mod scan_types;
 mod scratch;
 mod stats;
+// Internals exposed for the fuzz targets, benchmarks and tests only: no
+// stability promise, hidden from the documentation.
+#[doc(hidden)]
 pub mod structures;
+#[doc(hidden)]
 pub mod transform;
 mod utf16;
 mod value_gate;
@@ -85,6 +89,8 @@ pub use rules::{
 };
 pub use scratch::Scratch;
 pub use stats::{BudgetHit, ScanStats};
+// The settings of one encoding in `Tuning::transforms`.
+pub use transform::{TransformConfig, TransformKind};
 
 /// The version of the Vectorscan (or Hyperscan) library linked into this
 /// build: the system's `libhs` by default, a source build with the

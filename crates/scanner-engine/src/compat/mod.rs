@@ -25,6 +25,8 @@ mod noseyparker;
 
 use std::path::Path;
 
+// The pattern translator is public for the tests and fuzz targets only.
+#[doc(hidden)]
 pub use dialect::{translate, Translated, Unsupported};
 
 use crate::anchors::{derive_anchors, MIN_ANCHOR_LEN};
