@@ -78,7 +78,12 @@ impl fmt::Display for Fingerprint {
 }
 
 /// A secret found by a rule.
+///
+/// Scans create findings; fields may be added, so code outside the engine
+/// reads them, and rebuilds a finding kept elsewhere (a findings store, a
+/// test) with [`Finding::for_secret`] and field assignments.
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Finding {
     /// Id of the rule that matched.
     pub rule_id: Arc<str>,
@@ -144,6 +149,34 @@ impl Finding {
             decode_path,
             fingerprint: Fingerprint::of(rule_id, secret),
         }
+    }
+
+    /// A raw finding of the rule `rule_id` (named `rule_name`) for
+    /// `secret`, not located yet: offsets, line and column are 0, `matched`
+    /// and `encoded` are the secret, the decode path is empty, and the
+    /// entropy and fingerprint are computed from the secret. Scans never
+    /// use it; it is for rebuilding a finding kept elsewhere, whose other
+    /// fields are then assigned.
+    ///
+    /// ```
+    /// use scanner_engine::{Finding, Fingerprint};
+    /// let mut f = Finding::for_secret("aws.access-key", "AWS access key", b"AKIAQ3EGRTXP4W7ZC2NB");
+    /// f.line = 3;
+    /// assert_eq!(f.fingerprint, Fingerprint::of("aws.access-key", b"AKIAQ3EGRTXP4W7ZC2NB"));
+    /// assert_eq!((f.start, f.end, f.matched.len()), (0, 0, 20));
+    /// ```
+    pub fn for_secret(rule_id: &str, rule_name: &str, secret: &[u8]) -> Finding {
+        let mut f = Finding::new(
+            &Arc::from(rule_id),
+            &Arc::from(rule_name),
+            secret,
+            secret,
+            (0, 0),
+            (0, 0),
+            DecodePath::new(),
+        );
+        f.encoded = secret.to_vec();
+        f
     }
 
     /// The decode path as `base64 > url`, or an empty string for raw findings.

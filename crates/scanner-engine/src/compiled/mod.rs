@@ -889,10 +889,7 @@ mod tests {
         // Other tuning is another entry.
         let other = Engine::builder()
             .database_cache(dir.path())
-            .tuning(Tuning {
-                scan_utf16: false,
-                ..Tuning::default()
-            })
+            .tuning(Tuning::default().with_scan_utf16(false))
             .build()
             .unwrap();
         assert_eq!(other.database_cache(), &DatabaseCache::Stored);
