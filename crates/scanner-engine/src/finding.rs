@@ -50,8 +50,84 @@ impl fmt::Display for DecodeStep {
 }
 
 /// Decoding steps from the outermost encoding inwards; empty for a secret
-/// found in the raw input.
-pub type DecodePath = SmallVec<[DecodeStep; 4]>;
+/// found in the raw input. Reads as a slice of [`DecodeStep`]s (it
+/// dereferences to `[DecodeStep]`) and displays as `base64 > url`.
+///
+/// ```
+/// use scanner_engine::{DecodePath, DecodeStep};
+/// let mut path: DecodePath = [DecodeStep::Url].into_iter().collect();
+/// path.push(DecodeStep::Base64);
+/// assert_eq!(path.len(), 2);
+/// assert_eq!(path.first(), Some(&DecodeStep::Url));
+/// assert_eq!(path.to_string(), "url > base64");
+/// assert_eq!(DecodePath::new().to_string(), "");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DecodePath(SmallVec<[DecodeStep; 4]>);
+
+impl DecodePath {
+    /// The empty path of a raw finding.
+    pub fn new() -> DecodePath {
+        DecodePath(SmallVec::new())
+    }
+
+    /// Appends an inner step.
+    pub fn push(&mut self, step: DecodeStep) {
+        self.0.push(step);
+    }
+
+    /// The steps, outermost first.
+    pub fn as_slice(&self) -> &[DecodeStep] {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for DecodePath {
+    type Target = [DecodeStep];
+
+    fn deref(&self) -> &[DecodeStep] {
+        &self.0
+    }
+}
+
+impl FromIterator<DecodeStep> for DecodePath {
+    fn from_iter<I: IntoIterator<Item = DecodeStep>>(iter: I) -> Self {
+        DecodePath(iter.into_iter().collect())
+    }
+}
+
+impl Extend<DecodeStep> for DecodePath {
+    fn extend<I: IntoIterator<Item = DecodeStep>>(&mut self, iter: I) {
+        self.0.extend(iter);
+    }
+}
+
+impl<'a> IntoIterator for &'a DecodePath {
+    type Item = &'a DecodeStep;
+    type IntoIter = std::slice::Iter<'a, DecodeStep>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl From<&[DecodeStep]> for DecodePath {
+    fn from(steps: &[DecodeStep]) -> Self {
+        steps.iter().copied().collect()
+    }
+}
+
+impl fmt::Display for DecodePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, step) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" > ")?;
+            }
+            f.write_str(step.as_str())?;
+        }
+        Ok(())
+    }
+}
 
 /// A stable 64-bit fingerprint of (rule id, secret), shown as 16 hex digits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -181,8 +257,7 @@ impl Finding {
 
     /// The decode path as `base64 > url`, or an empty string for raw findings.
     pub fn decode_path_string(&self) -> String {
-        let names: Vec<&str> = self.decode_path.iter().map(|s| s.as_str()).collect();
-        names.join(" > ")
+        self.decode_path.to_string()
     }
 }
 
@@ -229,6 +304,26 @@ mod tests {
         );
         assert_ne!(Fingerprint::of("ab", b"c"), Fingerprint::of("a", b"bc"));
         assert_eq!(Fingerprint::of("", b"").0, 0xaf64_724c_8602_eb6e);
+    }
+
+    #[test]
+    fn decode_path_reads_as_a_slice_and_displays_outermost_first() {
+        let steps = [DecodeStep::Url, DecodeStep::Base64, DecodeStep::Utf16Le];
+        let path = DecodePath::from(&steps[..]);
+        assert_eq!(path.as_slice(), steps);
+        assert_eq!(&*path, steps);
+        assert_eq!(path.iter().count(), 3);
+        assert_eq!((&path).into_iter().last(), Some(&DecodeStep::Utf16Le));
+        assert_eq!(path.to_string(), "url > base64 > utf16le");
+        let mut built = DecodePath::new();
+        assert!(built.is_empty());
+        built.extend([DecodeStep::Url, DecodeStep::Base64]);
+        built.push(DecodeStep::Utf16Le);
+        assert_eq!(built, path);
+        let mut raw = Finding::for_secret("r", "R", b"s");
+        assert_eq!(raw.decode_path_string(), "");
+        raw.decode_path = path;
+        assert_eq!(raw.decode_path_string(), "url > base64 > utf16le");
     }
 
     proptest! {
