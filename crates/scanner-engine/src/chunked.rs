@@ -27,11 +27,14 @@
 //!   to `overlap` bytes. A longer span still open at the buffer's end is
 //!   counted in [`StreamStats::spans_split`] and decoded in pieces, so a
 //!   secret across a piece boundary can be missed.
+//! - Once the sink returns `ControlFlow::Break`, the scanner is stopped: it
+//!   delivers no further finding, scans nothing more and holds no buffer.
 
 use std::io::{self, Read};
+use std::ops::ControlFlow;
 
 use crate::compiled::Engine;
-use crate::finding::{DecodeStep, Finding};
+use crate::finding::{DecodeStep, Finding, SinkFlow};
 use crate::scratch::Scratch;
 use crate::stats::ScanStats;
 use crate::transform::base64::is_base64_char;
@@ -123,6 +126,8 @@ pub struct StreamScanner<'e> {
     stats: StreamStats,
     /// Findings passed to the caller's sink.
     delivered: u64,
+    /// The sink returned `Break`: nothing more is scanned or reported.
+    stopped: bool,
 }
 
 impl std::fmt::Debug for StreamScanner<'_> {
@@ -160,19 +165,21 @@ impl Engine {
             round: Vec::new(),
             stats: StreamStats::default(),
             delivered: 0,
+            stopped: false,
         }
     }
 
     /// Scans everything `reader` yields, in blocks of `Tuning::stream_step`
-    /// bytes, passing findings to `sink`.
-    pub fn scan_reader(
+    /// bytes, passing findings to `sink`. When the sink returns
+    /// [`ControlFlow::Break`] (see [`SinkFlow`]), reading stops there.
+    pub fn scan_reader<R: SinkFlow>(
         &self,
         mut reader: impl Read,
-        sink: &mut impl FnMut(Finding),
+        sink: &mut impl FnMut(Finding) -> R,
     ) -> io::Result<StreamStats> {
         let mut scanner = self.stream();
         let mut block = vec![0u8; scanner.step.min(1 << 20)];
-        loop {
+        while !scanner.is_stopped() {
             match reader.read(&mut block) {
                 Ok(0) => break,
                 Ok(n) => scanner.feed(&block[..n], sink),
@@ -198,20 +205,37 @@ impl Engine {
 
 impl StreamScanner<'_> {
     /// Adds `chunk` to the stream, reporting the findings that became stable.
-    pub fn feed(&mut self, chunk: &[u8], sink: &mut impl FnMut(Finding)) {
+    /// Once the sink has returned [`ControlFlow::Break`] the scanner is
+    /// stopped ([`StreamScanner::is_stopped`]) and ignores further input.
+    pub fn feed<R: SinkFlow>(&mut self, chunk: &[u8], sink: &mut impl FnMut(Finding) -> R) {
+        if self.stopped {
+            return;
+        }
         self.stats.bytes_fed += chunk.len() as u64;
         for piece in chunk.chunks(self.step) {
             self.buf.extend_from_slice(piece);
             if self.buf.len() >= 2 * self.overlap + self.step {
                 self.round(false, sink);
+                if self.stopped {
+                    return;
+                }
             }
         }
     }
 
-    /// Ends the stream, reporting the remaining findings; returns the counters.
-    pub fn finish(mut self, sink: &mut impl FnMut(Finding)) -> StreamStats {
-        self.round(true, sink);
+    /// Ends the stream, reporting the remaining findings (none if the
+    /// scanner is stopped); returns the counters.
+    pub fn finish<R: SinkFlow>(mut self, sink: &mut impl FnMut(Finding) -> R) -> StreamStats {
+        if !self.stopped {
+            self.round(true, sink);
+        }
         self.stats()
+    }
+
+    /// Whether a sink returned [`ControlFlow::Break`]: the scanner then
+    /// reports nothing more and ignores further input.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
     }
 
     /// Counters so far. `scan.findings` counts the findings passed to the
@@ -222,7 +246,7 @@ impl StreamScanner<'_> {
         StreamStats { scan, ..self.stats }
     }
 
-    fn round(&mut self, last: bool, sink: &mut impl FnMut(Finding)) {
+    fn round<R: SinkFlow>(&mut self, last: bool, sink: &mut impl FnMut(Finding) -> R) {
         self.stats.rounds += 1;
         let len = self.buf.len();
         let stable_end = if last { len } else { self.stable_end() };
@@ -248,9 +272,17 @@ impl StreamScanner<'_> {
             f.encoded_start += self.base;
             f.encoded_end += self.base;
             self.delivered += 1;
-            sink(f);
+            if let ControlFlow::Break(()) = sink(f).into_flow() {
+                self.stopped = true;
+                break;
+            }
         }
+        round.clear();
         self.round = round;
+        if self.stopped {
+            self.buf = Vec::new();
+            return;
+        }
         self.emitted = stable_abs;
         if !last {
             let keep_from = self.drop_point(stable_end.saturating_sub(self.overlap));

@@ -368,6 +368,48 @@ impl Finding {
     }
 }
 
+/// What a finding sink returns: `()` to take every finding, or
+/// [`ControlFlow<()>`](std::ops::ControlFlow) to stop the scan with
+/// `Break(())`. The scan entry points take any `FnMut(Finding) -> R` with
+/// `R: SinkFlow`, so a plain closure `|f| found.push(f)` keeps working.
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use scanner_engine::Engine;
+///
+/// let engine = Engine::builtin();
+/// let input = b"a = AKIAQ3EGRTXP4W7ZC2NB\nb = AKIAQ3EGRTXP4W7ZC2NC\n";
+/// let mut first = None;
+/// engine.scan_bytes_with(&mut engine.new_scratch(), input, &mut |f| {
+///     first = Some(f);
+///     ControlFlow::Break(())
+/// });
+/// assert_eq!(first.unwrap().line, 1);
+/// ```
+pub trait SinkFlow: sealed::Sealed {
+    /// `Continue(())` to go on, `Break(())` to stop.
+    fn into_flow(self) -> std::ops::ControlFlow<()>;
+}
+
+impl SinkFlow for () {
+    fn into_flow(self) -> std::ops::ControlFlow<()> {
+        std::ops::ControlFlow::Continue(())
+    }
+}
+
+impl SinkFlow for std::ops::ControlFlow<()> {
+    fn into_flow(self) -> std::ops::ControlFlow<()> {
+        self
+    }
+}
+
+mod sealed {
+    /// Only `()` and `ControlFlow<()>` are sink results.
+    pub trait Sealed {}
+    impl Sealed for () {}
+    impl Sealed for std::ops::ControlFlow<()> {}
+}
+
 /// Shannon entropy of `bytes` in bits per byte (0 for empty input).
 pub fn shannon_entropy(bytes: &[u8]) -> f64 {
     if bytes.is_empty() {

@@ -82,7 +82,7 @@ mod vectorscan;
 pub use checksum::Checksum;
 pub use chunked::{StreamScanner, StreamStats};
 pub use compiled::{DatabaseCache, Engine, EngineBuilder, RuleInfo, Tuning};
-pub use finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint};
+pub use finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint, SinkFlow};
 pub use rules::{
     builtin_rules, parse_rules_toml, Confidence, RuleError, RuleSpec, BUILTIN_CATEGORIES,
     DEFAULT_CATEGORY,
