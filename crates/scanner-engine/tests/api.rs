@@ -1,29 +1,33 @@
 //! The embedder API's promises: a sink that returns `ControlFlow::Break`
-//! receives nothing more and stops `scan_reader` from reading on.
+//! receives nothing more and stops `scan_reader` from reading on; a
+//! `StreamScanner` reused after `finish` or `reset`, or owning an
+//! `Arc<Engine>`, reports what a new one does.
 
 use std::io::Read;
 use std::ops::ControlFlow;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use scanner_engine::{parse_rules_toml, Engine, Finding, Tuning};
+use scanner_engine::{parse_rules_toml, Engine, Finding, StreamScanner, StreamStats, Tuning};
 
 /// One short rule and small stream rounds, so a few hundred KiB of input
 /// take many rounds.
 fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| {
-        let rules = parse_rules_toml(
-            "[[rules]]\nid = \"t-token\"\nname = \"test token\"\nregex = '''\\b(tok_[a-z0-9]{12})\\b'''\n",
-            "api.toml",
-        )
-        .unwrap();
-        Engine::builder()
-            .builtin_rules(false)
-            .rules(rules)
-            .tuning(Tuning::default().with_stream_step(1024))
-            .build()
-            .unwrap()
-    })
+    E.get_or_init(build)
+}
+
+fn build() -> Engine {
+    let rules = parse_rules_toml(
+        "[[rules]]\nid = \"t-token\"\nname = \"test token\"\nregex = '''\\b(tok_[a-z0-9]{12})\\b'''\n",
+        "api.toml",
+    )
+    .unwrap();
+    Engine::builder()
+        .builtin_rules(false)
+        .rules(rules)
+        .tuning(Tuning::default().with_stream_step(1024))
+        .build()
+        .unwrap()
 }
 
 /// `lines` lines of filler, every tenth holding a distinct token.
@@ -142,4 +146,75 @@ fn scan_reader_stops_reading_after_break() {
     let mut n = 0;
     e.scan_reader(&text[..], &mut |_| n += 1).unwrap();
     assert_eq!(n, 10_000);
+}
+
+/// What a new scanner reports for `text` fed in `piece`-byte chunks.
+fn fresh(text: &[u8], piece: usize) -> (Vec<Finding>, StreamStats) {
+    let mut stream = engine().stream();
+    feed_all(&mut stream, text, piece)
+}
+
+fn feed_all<E: std::borrow::Borrow<Engine>>(
+    stream: &mut StreamScanner<E>,
+    text: &[u8],
+    piece: usize,
+) -> (Vec<Finding>, StreamStats) {
+    let mut found = Vec::new();
+    for p in text.chunks(piece) {
+        stream.feed(p, &mut |f| found.push(f));
+    }
+    let stats = stream.finish(&mut |f| found.push(f));
+    (found, stats)
+}
+
+#[test]
+fn a_stream_scanner_reused_after_finish_or_reset_reports_what_a_new_one_does() {
+    let e = engine();
+    let long = input(6_000); // many rounds
+    let mut short = b"first line\n  tok_abcdefabcdef\n".to_vec();
+    short.extend_from_slice(&input(30));
+    let (long_found, long_stats) = fresh(&long, 5_000);
+    let (short_found, short_stats) = fresh(&short, 64);
+    assert_eq!(long_found.len(), 600);
+    assert!(long_stats.rounds > 2, "{long_stats:?}");
+    assert_eq!((short_found[0].line, short_found[0].column), (2, 3));
+
+    let mut reused = e.stream();
+    for _ in 0..2 {
+        assert_eq!(
+            feed_all(&mut reused, &long, 5_000),
+            (long_found.clone(), long_stats)
+        );
+        assert_eq!(
+            feed_all(&mut reused, &short, 64),
+            (short_found.clone(), short_stats)
+        );
+    }
+    // Abandoned midway, or stopped by its sink: the next stream is unaffected.
+    reused.feed(&long[..200_000], &mut |_| ());
+    reused.reset();
+    assert_eq!(
+        feed_all(&mut reused, &short, 64),
+        (short_found.clone(), short_stats)
+    );
+    reused.feed(&long, &mut |_| ControlFlow::Break(()));
+    assert!(reused.is_stopped());
+    reused.reset();
+    assert!(!reused.is_stopped());
+    assert_eq!(
+        feed_all(&mut reused, &long, 5_000),
+        (long_found, long_stats)
+    );
+}
+
+#[test]
+fn a_stream_scanner_can_own_an_arc_engine_on_another_thread() {
+    let text = input(3_000);
+    let (expected, _) = fresh(&text, 4_096);
+    let engine = Arc::new(build());
+    let mut scanner = StreamScanner::new(Arc::clone(&engine));
+    let found = std::thread::spawn(move || feed_all(&mut scanner, &text, 4_096).0)
+        .join()
+        .unwrap();
+    assert_eq!(found, expected);
 }
