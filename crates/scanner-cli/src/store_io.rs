@@ -35,7 +35,7 @@ pub fn ruleset_hash(setup: &ScanSetup, policy: &str) -> String {
         setup.tuning.max_transform_depth,
         setup.rules.min_confidence,
     );
-    for spec in &setup.rules.specs {
+    for spec in setup.rules.set.rules() {
         text.push_str(&format!("{spec:?}\n"));
     }
     if !setup.config.origin.is_empty() {

@@ -81,6 +81,7 @@ mod vectorscan;
 
 pub use checksum::Checksum;
 pub use chunked::{StreamScanner, StreamStats};
+pub use compat::{RuleSet, Strictness};
 pub use compiled::{DatabaseCache, Engine, EngineBuilder, RuleInfo, Tuning};
 pub use finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint, SinkFlow};
 pub use rules::{

@@ -218,3 +218,139 @@ fn a_stream_scanner_can_own_an_arc_engine_on_another_thread() {
         .unwrap();
     assert_eq!(found, expected);
 }
+
+mod rule_sets {
+    use scanner_engine::compat::RuleFormat;
+    use scanner_engine::{Engine, RuleError, RuleSet, Strictness};
+
+    /// Parses, but does not compile: no literal anchor can be derived.
+    const NO_ANCHOR: &str =
+        "[[rules]]\nid = 'loose'\nname = 'Loose'\nregex = '''\\b([a-z0-9]{32})\\b'''\n";
+    const GOOD: &str =
+        "[[rules]]\nid = 'acme'\nname = 'Acme'\nregex = '''\\b(acme_[0-9a-f]{16})\\b'''\n";
+
+    fn set(files: &[(&str, &str, Strictness)]) -> RuleSet {
+        let mut set = RuleSet::new();
+        for (text, origin, strictness) in files {
+            set.add_text(text, origin, RuleFormat::Secretscan, *strictness)
+                .unwrap();
+        }
+        set
+    }
+
+    fn ids(engine: &Engine) -> Vec<String> {
+        engine.rules().map(|r| r.id.to_string()).collect()
+    }
+
+    #[test]
+    fn invalid_rules_of_lenient_sources_are_skipped_and_of_strict_ones_fail() {
+        use Strictness::{Lenient, Strict};
+        let lenient = set(&[
+            (GOOD, "good.toml", Strict),
+            (NO_ANCHOR, "loose.toml", Lenient),
+        ]);
+        assert!(lenient.is_lenient("loose.toml") && !lenient.is_lenient("good.toml"));
+        let (engine, skipped) = Engine::builder()
+            .rule_set(lenient)
+            .build_with_skipped()
+            .unwrap();
+        assert_eq!(
+            ids(&engine),
+            ["acme"],
+            "the set replaces the built-in rules"
+        );
+        assert_eq!(skipped.len(), 1);
+        assert_eq!(skipped[0].origin(), "loose.toml");
+
+        let strict = set(&[
+            (GOOD, "good.toml", Lenient),
+            (NO_ANCHOR, "loose.toml", Strict),
+        ]);
+        let err = Engine::builder()
+            .rule_set(strict)
+            .build_with_skipped()
+            .unwrap_err();
+        assert!(matches!(&err, RuleError::InvalidRule { rule_id, .. } if rule_id == "loose"));
+
+        // One origin added both ways is strict.
+        let mut both = set(&[(NO_ANCHOR, "x.toml", Lenient)]);
+        both.add_text(GOOD, "x.toml", RuleFormat::Secretscan, Strict)
+            .unwrap();
+        assert!(!both.is_lenient("x.toml"));
+        assert!(Engine::builder()
+            .rule_set(both)
+            .build_with_skipped()
+            .is_err());
+    }
+
+    #[test]
+    fn a_duplicate_id_is_skipped_only_when_its_second_definition_is_lenient() {
+        use Strictness::{Lenient, Strict};
+        let later_lenient = set(&[(GOOD, "a.toml", Strict), (GOOD, "b.toml", Lenient)]);
+        let (engine, skipped) = Engine::builder()
+            .rule_set(later_lenient)
+            .build_with_skipped()
+            .unwrap();
+        assert_eq!(ids(&engine), ["acme"]);
+        assert!(
+            matches!(&skipped[..], [RuleError::DuplicateId { second_origin, .. }] if second_origin == "b.toml")
+        );
+        let later_strict = set(&[(GOOD, "a.toml", Lenient), (GOOD, "b.toml", Strict)]);
+        assert!(Engine::builder()
+            .rule_set(later_strict)
+            .build_with_skipped()
+            .is_err());
+    }
+
+    #[test]
+    fn builtin_rules_come_in_strict_and_rules_in_code_keep_their_origin() {
+        let mut set = RuleSet::builtin().unwrap();
+        let n = set.rules().len();
+        assert_eq!(n, scanner_engine::builtin_rules().unwrap().len());
+        assert!(set.rules().iter().all(|r| !set.is_lenient(&r.origin)));
+        let mut spec = scanner_engine::parse_rules_toml(NO_ANCHOR, "code").unwrap();
+        spec[0].origin = "generated".into();
+        set.add_rules(spec, Strictness::Lenient);
+        set.retain(|r| r.id == "loose" || r.id.starts_with("aws"));
+        assert!(set.is_lenient("generated"));
+        let (engine, skipped) = Engine::builder()
+            .rule_set(set)
+            .build_with_skipped()
+            .unwrap();
+        assert_eq!(skipped.len(), 1);
+        assert!(engine.rules().all(|r| r.id.starts_with("aws")));
+    }
+
+    #[test]
+    fn a_foreign_file_loaded_strict_fails_on_a_rule_its_loader_skips() {
+        let yaml = "rules:\n- name: Ok\n  id: ok.1\n  pattern: '\\b(okk_[0-9]{8})\\b'\n- name: Bad\n  id: bad.1\n  pattern: '(?<=x)abc_[0-9]{8}'\n";
+        let loaded =
+            scanner_engine::compat::load_rules(yaml, "np.yml", RuleFormat::NoseyParkerYaml)
+                .unwrap();
+        assert_eq!(loaded.rules.len(), 1);
+        assert!(
+            matches!(&loaded.skipped[..], [RuleError::InvalidRule { rule_id, .. }] if rule_id == "bad.1")
+        );
+        let mut set = RuleSet::new();
+        let err = set
+            .add_text(
+                yaml,
+                "np.yml",
+                RuleFormat::NoseyParkerYaml,
+                Strictness::Strict,
+            )
+            .unwrap_err();
+        assert_eq!(err.origin(), "np.yml");
+        assert!(set.rules().is_empty(), "nothing of a failed file is kept");
+        set.add_text(
+            yaml,
+            "np.yml",
+            RuleFormat::NoseyParkerYaml,
+            Strictness::Lenient,
+        )
+        .unwrap();
+        assert_eq!(set.rules().len(), 1);
+        assert_eq!(set.take_warnings().len(), 1);
+        assert!(set.warnings().is_empty());
+    }
+}

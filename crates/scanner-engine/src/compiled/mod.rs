@@ -17,7 +17,7 @@
 //! - `window_radius` of a rule is an upper bound on its match length, so a
 //!   window of that radius around an anchor hit contains the whole match.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -26,6 +26,7 @@ use regex_automata::meta;
 use smallvec::SmallVec;
 
 use crate::anchors::derive_anchors;
+use crate::compat::RuleSet;
 use crate::deferred::Deferred;
 use crate::rules::{builtin_rules, Confidence, RuleError, RuleSpec};
 use crate::utf16::Variant;
@@ -189,6 +190,8 @@ pub enum DatabaseCache {
 pub struct EngineBuilder {
     skip_builtin: bool,
     rules: Vec<RuleSpec>,
+    /// Origins whose invalid rules `build_with_skipped` leaves out.
+    lenient: BTreeSet<String>,
     tuning: Tuning,
     min_confidence: Confidence,
     cache_dir: Option<PathBuf>,
@@ -220,6 +223,18 @@ impl EngineBuilder {
     /// Include the built-in rules (default `true`).
     pub fn builtin_rules(mut self, include: bool) -> Self {
         self.skip_builtin = !include;
+        self
+    }
+
+    /// Uses the rules of `set` (which holds the built-in rules only if they
+    /// were added to it: this leaves out the builder's own), remembering
+    /// which of its sources are lenient for
+    /// [`EngineBuilder::build_with_skipped`].
+    pub fn rule_set(mut self, set: RuleSet) -> Self {
+        let (rules, lenient) = set.into_parts();
+        self.skip_builtin = true;
+        self.rules.extend(rules);
+        self.lenient.extend(lenient);
         self
     }
 
@@ -260,6 +275,24 @@ impl EngineBuilder {
     /// left or the database itself cannot be built.
     pub fn build_skipping_invalid(self) -> Result<(Engine, Vec<RuleError>), RuleError> {
         self.compile(true)
+    }
+
+    /// Compiles the rules with the strictness of their sources (see
+    /// [`RuleSet`]): an invalid rule of a lenient source is left out and
+    /// its error returned with the engine, in load order; an invalid rule
+    /// of any other source (strict, built-in, added with
+    /// [`EngineBuilder::rules`]) fails the build, as with
+    /// [`EngineBuilder::build`].
+    pub fn build_with_skipped(self) -> Result<(Engine, Vec<RuleError>), RuleError> {
+        if self.lenient.is_empty() {
+            return self.build().map(|e| (e, Vec::new()));
+        }
+        let lenient = self.lenient.clone();
+        let (engine, skipped) = self.compile(true)?;
+        if let Some(e) = skipped.iter().find(|e| !lenient.contains(e.origin())) {
+            return Err(e.clone());
+        }
+        Ok((engine, skipped))
     }
 }
 
