@@ -354,3 +354,29 @@ mod rule_sets {
         assert!(set.warnings().is_empty());
     }
 }
+
+/// Every public error type is a `std::error::Error` that can cross threads
+/// (and so go into `Box<dyn Error + Send + Sync>` or `anyhow::Error`), with
+/// a message that says what is wrong.
+#[test]
+fn public_errors_are_std_errors_with_messages() {
+    fn boxed<E: std::error::Error + Send + Sync + 'static>(
+        e: E,
+    ) -> Box<dyn std::error::Error + Send + Sync> {
+        Box::new(e)
+    }
+    let rule = scanner_engine::parse_rules_toml("[[rules]]\nid = 1\n", "bad.toml").unwrap_err();
+    assert!(boxed(rule)
+        .to_string()
+        .starts_with("bad.toml: invalid rule file:"));
+    let unsupported = scanner_engine::compat::translate("(?<=a)b").unwrap_err();
+    assert!(!boxed(unsupported).to_string().is_empty());
+    let decode = scanner_engine::transform::stream_decode(
+        &scanner_engine::TransformConfig::base64_default(),
+        b"QUJD!",
+        &mut Vec::new(),
+        |_| std::ops::ControlFlow::Continue(()),
+    )
+    .unwrap_err();
+    assert!(!boxed(decode).to_string().is_empty());
+}
