@@ -379,6 +379,7 @@ impl Finding {
 ///
 /// let engine = Engine::builtin();
 /// let input = b"a = AKIAQ3EGRTXP4W7ZC2NB\nb = AKIAQ3EGRTXP4W7ZC2NC\n";
+/// assert_eq!(engine.scan_bytes(input).len(), 2);
 /// let mut first = None;
 /// engine.scan_bytes_with(&mut engine.new_scratch(), input, &mut |f| {
 ///     first = Some(f);
