@@ -46,8 +46,10 @@
 //! assert_eq!(from_reader[0].secret, b"AKIAQ3EGRTXP4W7ZC2NB");
 //! ```
 //!
-//! See `docs/architecture.md` for the data flow and `docs/rules.md` for the
-//! rule format.
+//! See `docs/api.md` for what an embedder can rely on (sinks that stop a
+//! scan, reusable stream scanners, loading rules with [`RuleSet`], the
+//! `serde` feature), `docs/architecture.md` for the data flow and
+//! `docs/rules.md` for the rule format.
 #![warn(missing_docs)]
 
 mod anchors;
