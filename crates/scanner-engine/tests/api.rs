@@ -281,6 +281,19 @@ mod rule_sets {
             .rule_set(both)
             .build_with_skipped()
             .is_err());
+        // Also across two sets given to one builder.
+        let first = set(&[(GOOD, "good.toml", Strict), (NO_ANCHOR, "y.toml", Lenient)]);
+        let other = GOOD.replace("acme", "acme2");
+        let second = set(&[(&other, "y.toml", Strict)]);
+        assert!(Engine::builder()
+            .rule_set(first.clone())
+            .build_with_skipped()
+            .is_ok());
+        assert!(Engine::builder()
+            .rule_set(first)
+            .rule_set(second)
+            .build_with_skipped()
+            .is_err());
     }
 
     #[test]

@@ -168,13 +168,9 @@ impl RuleSet {
         self.lenient.contains(origin) && !self.strict.contains(origin)
     }
 
-    /// The rules and the origins of the lenient sources.
-    pub(crate) fn into_parts(self) -> (Vec<RuleSpec>, BTreeSet<String>) {
-        let lenient = self
-            .lenient
-            .into_iter()
-            .filter(|o| !self.strict.contains(o))
-            .collect();
-        (self.rules, lenient)
+    /// The rules, the origins of the strict sources and those of the
+    /// lenient ones.
+    pub(crate) fn into_parts(self) -> (Vec<RuleSpec>, BTreeSet<String>, BTreeSet<String>) {
+        (self.rules, self.strict, self.lenient)
     }
 }

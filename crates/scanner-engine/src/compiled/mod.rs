@@ -190,7 +190,10 @@ pub enum DatabaseCache {
 pub struct EngineBuilder {
     skip_builtin: bool,
     rules: Vec<RuleSpec>,
-    /// Origins whose invalid rules `build_with_skipped` leaves out.
+    /// Origins of rule-set sources added strict, and lenient: invalid
+    /// rules of an origin only in `lenient` are left out by
+    /// `build_with_skipped`.
+    strict: BTreeSet<String>,
     lenient: BTreeSet<String>,
     tuning: Tuning,
     min_confidence: Confidence,
@@ -231,9 +234,10 @@ impl EngineBuilder {
     /// which of its sources are lenient for
     /// [`EngineBuilder::build_with_skipped`].
     pub fn rule_set(mut self, set: RuleSet) -> Self {
-        let (rules, lenient) = set.into_parts();
+        let (rules, strict, lenient) = set.into_parts();
         self.skip_builtin = true;
         self.rules.extend(rules);
+        self.strict.extend(strict);
         self.lenient.extend(lenient);
         self
     }
@@ -284,10 +288,10 @@ impl EngineBuilder {
     /// [`EngineBuilder::rules`]) fails the build, as with
     /// [`EngineBuilder::build`].
     pub fn build_with_skipped(self) -> Result<(Engine, Vec<RuleError>), RuleError> {
-        if self.lenient.is_empty() {
+        let lenient: BTreeSet<String> = self.lenient.difference(&self.strict).cloned().collect();
+        if lenient.is_empty() {
             return self.build().map(|e| (e, Vec::new()));
         }
-        let lenient = self.lenient.clone();
         let (engine, skipped) = self.compile(true)?;
         if let Some(e) = skipped.iter().find(|e| !lenient.contains(e.origin())) {
             return Err(e.clone());
