@@ -66,10 +66,7 @@ fn secret_dense() -> Vec<u8> {
 fn raw_pass(c: &mut Criterion) {
     // Raw pass only: decoding is measured by the `decode` benchmark.
     let engine = Engine::builder()
-        .tuning(Tuning {
-            max_transform_depth: 0,
-            ..Tuning::default()
-        })
+        .tuning(Tuning::default().with_max_transform_depth(0))
         .build()
         .expect("built-in rules compile");
     let mut scratch = engine.new_scratch();

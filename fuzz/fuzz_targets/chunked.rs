@@ -38,11 +38,7 @@ fn engine() -> &'static Engine {
         Engine::builder()
             .builtin_rules(false)
             .rules(parse_rules_toml(RULES, "fuzz.toml").expect("fuzz rules parse"))
-            .tuning(Tuning {
-                stream_step: 16,
-                stream_overlap: 0,
-                ..Tuning::default()
-            })
+            .tuning(Tuning::default().with_stream_step(16).with_stream_overlap(0))
             .build()
             .expect("fuzz rules compile")
     })

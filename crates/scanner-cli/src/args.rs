@@ -150,14 +150,12 @@ pub struct DecodeArgs {
 impl DecodeArgs {
     /// The engine budgets these flags select.
     pub fn tuning(&self) -> scanner_engine::Tuning {
-        scanner_engine::Tuning {
-            max_transform_depth: if self.no_decode {
-                0
-            } else {
-                self.max_decode_depth
-            },
-            ..scanner_engine::Tuning::default()
-        }
+        let depth = if self.no_decode {
+            0
+        } else {
+            self.max_decode_depth
+        };
+        scanner_engine::Tuning::default().with_max_transform_depth(depth)
     }
 }
 

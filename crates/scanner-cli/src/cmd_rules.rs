@@ -24,8 +24,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::io::{self, Write};
 
 use clap::ValueEnum;
-use scanner_engine::compat::RuleFormat;
-use scanner_engine::{builtin_rules, Confidence, Engine, RuleInfo, RuleSpec, Tuning};
+use scanner_engine::{builtin_rules, Confidence, Engine, RuleInfo, RuleSet, RuleSpec, Tuning};
 
 use crate::args::{RulesArgs, RulesCommand, RulesFormatArg};
 use crate::{load, EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
@@ -249,16 +248,14 @@ fn check(files: &[std::path::PathBuf], format: RulesFormatArg) -> Result<u8, Str
         check_rules(&engine, &specs, &mut tally, &mut out)?;
     } else {
         for path in files {
-            let result = load::load_file(path, format).and_then(|(fmt, loaded)| {
-                if loaded.rules.is_empty() {
+            let mut set = RuleSet::new();
+            let result = load::add_file(&mut set, path, format).and_then(|_| {
+                if set.rules().is_empty() {
                     return Ok(None);
                 }
-                let lenient = fmt != RuleFormat::Secretscan;
-                let builder = Engine::builder()
-                    .builtin_rules(false)
-                    .rules(loaded.rules.clone());
-                let engine = load::build(builder, lenient, &HashSet::new())?;
-                Ok(Some((engine, loaded.rules)))
+                let specs = set.rules().to_vec();
+                let engine = load::build(Engine::builder().rule_set(set))?;
+                Ok(Some((engine, specs)))
             });
             match result {
                 Ok(Some((engine, specs))) => check_rules(&engine, &specs, &mut tally, &mut out)?,

@@ -11,20 +11,23 @@
 //!   rules below it are never compiled, so an invalid foreign rule below the
 //!   level is not reported either.
 
-use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use scanner_engine::compat::{load_rules, LoadedRules, RuleFormat};
-use scanner_engine::{
-    builtin_rules, Confidence, Engine, EngineBuilder, RuleError, RuleSpec, Tuning,
-};
+use scanner_engine::compat::RuleFormat;
+use scanner_engine::{Confidence, Engine, EngineBuilder, RuleError, RuleSet, Strictness, Tuning};
 
 use crate::args::{RuleArgs, RulesFormatArg};
 use crate::config::Config;
 
-/// Reads and parses one rule file, printing its warnings to stderr.
-pub fn load_file(path: &Path, format: RulesFormatArg) -> Result<(RuleFormat, LoadedRules), String> {
+/// Reads one rule file into `set`, strict for the secretscan format and
+/// lenient for foreign ones, printing its warnings to stderr. Returns the
+/// format it was read as.
+pub fn add_file(
+    set: &mut RuleSet,
+    path: &Path,
+    format: RulesFormatArg,
+) -> Result<RuleFormat, String> {
     let text = fs::read_to_string(path)
         .map_err(|e| format!("cannot read rule file {}: {e}", path.display()))?;
     let format = match format {
@@ -33,12 +36,17 @@ pub fn load_file(path: &Path, format: RulesFormatArg) -> Result<(RuleFormat, Loa
         RulesFormatArg::Noseyparker => RuleFormat::NoseyParkerYaml,
         RulesFormatArg::Gitleaks => RuleFormat::Gitleaks,
     };
-    let loaded =
-        load_rules(&text, &path.display().to_string(), format).map_err(|e| e.to_string())?;
-    for w in &loaded.warnings {
+    let added = set.add_text(
+        &text,
+        &path.display().to_string(),
+        format,
+        format.default_strictness(),
+    );
+    for w in set.take_warnings() {
         eprintln!("secretscan: warning: {w}");
     }
-    Ok((format, loaded))
+    added.map_err(|e| e.to_string())?;
+    Ok(format)
 }
 
 /// The engine for `args`, scanning with `tuning`.
@@ -50,33 +58,31 @@ pub fn engine(args: &RuleArgs, tuning: Tuning) -> Result<Engine, String> {
 /// `config`, scanning with `tuning`. A disabled id no loaded rule has is an
 /// error naming the configuration file.
 pub fn engine_with(args: &RuleArgs, config: &Config, tuning: Tuning) -> Result<Engine, String> {
-    rule_set(args, config)?.compile(tuning)
+    rules(args, config)?.compile(tuning)
 }
 
 /// The rules a scan will use, read and checked but not compiled (so that
 /// a scan that finds everything in its store need not compile them).
-pub struct RuleSet {
-    /// The rules, disabled ones removed; `min_confidence` applies at build.
-    pub specs: Vec<RuleSpec>,
+pub struct Rules {
+    /// The rules, disabled ones removed, each source strict or lenient;
+    /// `min_confidence` applies at build.
+    pub set: RuleSet,
     pub min_confidence: Confidence,
     /// Where compiled rule sets are cached (`None`: not cached).
     pub cache_dir: Option<PathBuf>,
-    lenient: bool,
-    strict: HashSet<String>,
 }
 
-impl RuleSet {
+impl Rules {
     /// Compiles the engine, scanning with `tuning`.
     pub fn compile(&self, tuning: Tuning) -> Result<Engine, String> {
         let mut builder = Engine::builder()
-            .builtin_rules(false)
-            .rules(self.specs.iter().cloned())
+            .rule_set(self.set.clone())
             .min_confidence(self.min_confidence)
             .tuning(tuning);
         if let Some(dir) = &self.cache_dir {
             builder = builder.database_cache(dir);
         }
-        build(builder, self.lenient, &self.strict)
+        build(builder)
     }
 }
 
@@ -97,68 +103,41 @@ pub fn default_cache_dir() -> Option<PathBuf> {
 /// Reads the rules for `args` plus the rules, rule files and disabled rules
 /// of `config`. A disabled id no loaded rule has is an error naming the
 /// configuration file.
-pub fn rule_set(args: &RuleArgs, config: &Config) -> Result<RuleSet, String> {
-    let mut specs = if args.no_builtin_rules {
-        Vec::new()
+pub fn rules(args: &RuleArgs, config: &Config) -> Result<Rules, String> {
+    let mut set = if args.no_builtin_rules {
+        RuleSet::new()
     } else {
-        builtin_rules().map_err(|e| e.to_string())?
+        RuleSet::builtin().map_err(|e| e.to_string())?
     };
-    let mut strict: HashSet<String> = HashSet::new();
-    let mut lenient = false;
     for path in args.rule_files.iter().chain(&config.rule_files) {
-        let (format, loaded) = load_file(path, args.rules_format)?;
-        if format == RuleFormat::Secretscan {
-            strict.insert(path.display().to_string());
-        } else {
-            lenient = true;
-        }
-        specs.extend(loaded.rules);
+        add_file(&mut set, path, args.rules_format)?;
     }
-    if !config.rules.is_empty() {
-        strict.insert(config.origin.clone());
-        specs.extend(config.rules.iter().cloned());
-    }
+    set.add_rules(config.rules.iter().cloned(), Strictness::Strict);
     for id in &config.disable_rules {
-        if !specs.iter().any(|r| &r.id == id) {
+        if !set.rules().iter().any(|r| &r.id == id) {
             return Err(format!(
                 "{}: disable_rules: no loaded rule has the id `{id}`",
                 config.origin
             ));
         }
     }
-    specs.retain(|r| !config.disable_rules.contains(&r.id));
-    Ok(RuleSet {
-        specs,
+    set.retain(|r| !config.disable_rules.contains(&r.id));
+    Ok(Rules {
+        set,
         min_confidence: args.min_confidence,
         cache_dir: if args.no_rule_cache {
             None
         } else {
             default_cache_dir()
         },
-        lenient,
-        strict,
     })
 }
 
-/// Builds strictly, or (when `lenient`) skipping invalid rules of foreign
-/// files while still failing on invalid built-in or `strict`-origin rules.
-pub fn build(
-    builder: EngineBuilder,
-    lenient: bool,
-    strict: &HashSet<String>,
-) -> Result<Engine, String> {
-    if !lenient {
-        return builder.build().map_err(|e| e.to_string());
-    }
-    let (engine, skipped) = builder
-        .build_skipping_invalid()
-        .map_err(|e| e.to_string())?;
-    for e in &skipped {
-        let origin = e.origin();
-        if origin.starts_with("builtin:") || strict.contains(origin) {
-            return Err(e.to_string());
-        }
-    }
+/// Builds with the strictness of each rule's source: invalid rules of
+/// foreign files are skipped, each named on stderr; any other invalid rule
+/// is the error.
+pub fn build(builder: EngineBuilder) -> Result<Engine, String> {
+    let (engine, skipped) = builder.build_with_skipped().map_err(|e| e.to_string())?;
     for e in &skipped {
         eprintln!("secretscan: warning: {}", skipped_message(e));
     }

@@ -15,7 +15,7 @@ use crate::load;
 /// Everything a scanning command needs, built from its flags.
 pub struct ScanSetup {
     pub config: Config,
-    pub rules: load::RuleSet,
+    pub rules: load::Rules,
     pub tuning: Tuning,
     engine: OnceLock<Engine>,
     pub suppressions: Suppressions,
@@ -31,7 +31,7 @@ impl ScanSetup {
         roots: &[PathBuf],
     ) -> Result<ScanSetup, String> {
         let config = Config::find(suppress.config.as_deref(), suppress.no_config, roots)?;
-        let rule_set = load::rule_set(rules, &config)?;
+        let rule_set = load::rules(rules, &config)?;
         let mut markers = vec![DEFAULT_MARKER.to_string()];
         for m in suppress
             .ignore_comments

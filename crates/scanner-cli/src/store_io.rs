@@ -9,7 +9,6 @@
 use std::collections::HashSet;
 use std::io;
 use std::path::Path;
-use std::sync::Arc;
 
 use scanner_engine::{DecodePath, DecodeStep, Finding};
 use scanner_fs::ScanSummary;
@@ -36,7 +35,7 @@ pub fn ruleset_hash(setup: &ScanSetup, policy: &str) -> String {
         setup.tuning.max_transform_depth,
         setup.rules.min_confidence,
     );
-    for spec in &setup.rules.specs {
+    for spec in setup.rules.set.rules() {
         text.push_str(&format!("{spec:?}\n"));
     }
     if !setup.config.origin.is_empty() {
@@ -65,22 +64,17 @@ pub fn to_finding(sf: &StoredFinding, at: usize) -> Finding {
             _ => None,
         })
         .collect();
-    Finding {
-        rule_id: Arc::from(sf.rule_id.as_str()),
-        rule_name: Arc::from(sf.rule_name.as_str()),
-        start: loc.start,
-        end: loc.end,
-        encoded_start: loc.start,
-        encoded_end: loc.end,
-        line: loc.line,
-        column: loc.column,
-        secret: secret.clone(),
-        matched: secret.clone(),
-        encoded: secret,
-        entropy: sf.entropy,
-        decode_path,
-        fingerprint: sf.fingerprint,
-    }
+    let mut f = Finding::for_secret(&sf.rule_id, &sf.rule_name, &secret);
+    f.start = loc.start;
+    f.end = loc.end;
+    f.encoded_start = loc.start;
+    f.encoded_end = loc.end;
+    f.line = loc.line;
+    f.column = loc.column;
+    f.entropy = sf.entropy;
+    f.decode_path = decode_path;
+    f.fingerprint = sf.fingerprint;
+    f
 }
 
 /// The store's provenance record as the output shows it.

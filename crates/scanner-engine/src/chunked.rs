@@ -27,11 +27,19 @@
 //!   to `overlap` bytes. A longer span still open at the buffer's end is
 //!   counted in [`StreamStats::spans_split`] and decoded in pieces, so a
 //!   secret across a piece boundary can be missed.
+//! - Once the sink returns `ControlFlow::Break`, the scanner is stopped: it
+//!   delivers no further finding and scans nothing more until `finish` or
+//!   `reset` starts a new stream.
+//! - After `finish` or `reset` the scanner is in the state of a new one
+//!   (offsets, lines, counters from zero), keeping only the capacity of its
+//!   buffers and its scratch: reusing it reports what a new scanner would.
 
+use std::borrow::Borrow;
 use std::io::{self, Read};
+use std::ops::ControlFlow;
 
 use crate::compiled::Engine;
-use crate::finding::{DecodeStep, Finding};
+use crate::finding::{DecodeStep, Finding, SinkFlow};
 use crate::scratch::Scratch;
 use crate::stats::ScanStats;
 use crate::transform::base64::is_base64_char;
@@ -90,7 +98,11 @@ pub struct StreamStats {
     pub scan: ScanStats,
 }
 
-/// Scans a stream fed in chunks. Create with [`Engine::stream`].
+/// Scans a stream fed in chunks. Create with [`Engine::stream`] (borrowing
+/// the engine) or [`StreamScanner::new`] (with any `E: Borrow<Engine>`,
+/// e.g. an `Arc<Engine>`, so the scanner can be kept beside it or moved to
+/// another thread). [`StreamScanner::finish`] ends a stream and readies the
+/// scanner for the next one, reusing its buffers and scratch.
 ///
 /// ```
 /// use scanner_engine::Engine;
@@ -104,8 +116,8 @@ pub struct StreamStats {
 /// assert_eq!(found.len(), 1);
 /// assert_eq!((found[0].line, found[0].column, found[0].start), (2, 8, 13));
 /// ```
-pub struct StreamScanner<'e> {
-    engine: &'e Engine,
+pub struct StreamScanner<E> {
+    engine: E,
     scratch: Scratch,
     buf: Vec<u8>,
     /// Absolute offset of `buf[0]`.
@@ -123,9 +135,11 @@ pub struct StreamScanner<'e> {
     stats: StreamStats,
     /// Findings passed to the caller's sink.
     delivered: u64,
+    /// The sink returned `Break`: nothing more is scanned or reported.
+    stopped: bool,
 }
 
-impl std::fmt::Debug for StreamScanner<'_> {
+impl<E> std::fmt::Debug for StreamScanner<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StreamScanner")
             .field("base", &self.base)
@@ -144,35 +158,21 @@ impl Engine {
     }
 
     /// A scanner for input that arrives in chunks (see [`StreamScanner`]).
-    pub fn stream(&self) -> StreamScanner<'_> {
-        let overlap = self.stream_overlap();
-        StreamScanner {
-            engine: self,
-            scratch: self.new_scratch(),
-            buf: Vec::new(),
-            base: 0,
-            emitted: 0,
-            lines_before: 0,
-            column_before: 0,
-            overlap,
-            step: self.tuning.stream_step.max(1),
-            spans: Vec::new(),
-            round: Vec::new(),
-            stats: StreamStats::default(),
-            delivered: 0,
-        }
+    pub fn stream(&self) -> StreamScanner<&Engine> {
+        StreamScanner::new(self)
     }
 
     /// Scans everything `reader` yields, in blocks of `Tuning::stream_step`
-    /// bytes, passing findings to `sink`.
-    pub fn scan_reader(
+    /// bytes, passing findings to `sink`. When the sink returns
+    /// [`ControlFlow::Break`] (see [`SinkFlow`]), reading stops there.
+    pub fn scan_reader<R: SinkFlow>(
         &self,
         mut reader: impl Read,
-        sink: &mut impl FnMut(Finding),
+        sink: &mut impl FnMut(Finding) -> R,
     ) -> io::Result<StreamStats> {
         let mut scanner = self.stream();
         let mut block = vec![0u8; scanner.step.min(1 << 20)];
-        loop {
+        while !scanner.is_stopped() {
             match reader.read(&mut block) {
                 Ok(0) => break,
                 Ok(n) => scanner.feed(&block[..n], sink),
@@ -196,22 +196,105 @@ impl Engine {
     }
 }
 
-impl StreamScanner<'_> {
+impl<E: Borrow<Engine>> StreamScanner<E> {
+    /// A scanner for input that arrives in chunks, scanning with `engine`
+    /// (`&Engine`, `Arc<Engine>`, ...).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use scanner_engine::{Engine, StreamScanner};
+    ///
+    /// let engine = Arc::new(Engine::builtin());
+    /// let mut scanner = StreamScanner::new(Arc::clone(&engine));
+    /// let worker = std::thread::spawn(move || {
+    ///     let mut found = 0;
+    ///     for input in [&b"id = AKIAQ3EGRTXP4W7ZC2NB\n"[..], b"nothing\n"] {
+    ///         scanner.feed(input, &mut |_| found += 1);
+    ///         scanner.finish(&mut |_| found += 1); // ready for the next input
+    ///     }
+    ///     found
+    /// });
+    /// assert_eq!(worker.join().unwrap(), 1);
+    /// ```
+    pub fn new(engine: E) -> StreamScanner<E> {
+        let e: &Engine = engine.borrow();
+        let overlap = e.stream_overlap();
+        let step = e.tuning.stream_step.max(1);
+        let scratch = e.new_scratch();
+        StreamScanner {
+            engine,
+            scratch,
+            buf: Vec::new(),
+            base: 0,
+            emitted: 0,
+            lines_before: 0,
+            column_before: 0,
+            overlap,
+            step,
+            spans: Vec::new(),
+            round: Vec::new(),
+            stats: StreamStats::default(),
+            delivered: 0,
+            stopped: false,
+        }
+    }
+
+    /// The engine this scanner scans with.
+    pub fn engine(&self) -> &Engine {
+        self.engine.borrow()
+    }
+
+    /// Drops the current stream (its unreported findings included) and
+    /// starts a new one: offsets, lines and counters from zero. Buffers and
+    /// scratch keep their capacity.
+    pub fn reset(&mut self) {
+        self.buf.clear();
+        self.base = 0;
+        self.emitted = 0;
+        self.lines_before = 0;
+        self.column_before = 0;
+        self.round.clear();
+        self.stats = StreamStats::default();
+        self.delivered = 0;
+        self.stopped = false;
+        self.scratch.reset_stats();
+    }
+
     /// Adds `chunk` to the stream, reporting the findings that became stable.
-    pub fn feed(&mut self, chunk: &[u8], sink: &mut impl FnMut(Finding)) {
+    /// Once the sink has returned [`ControlFlow::Break`] the scanner is
+    /// stopped ([`StreamScanner::is_stopped`]) and ignores further input.
+    pub fn feed<R: SinkFlow>(&mut self, chunk: &[u8], sink: &mut impl FnMut(Finding) -> R) {
+        if self.stopped {
+            return;
+        }
         self.stats.bytes_fed += chunk.len() as u64;
         for piece in chunk.chunks(self.step) {
             self.buf.extend_from_slice(piece);
             if self.buf.len() >= 2 * self.overlap + self.step {
                 self.round(false, sink);
+                if self.stopped {
+                    return;
+                }
             }
         }
     }
 
-    /// Ends the stream, reporting the remaining findings; returns the counters.
-    pub fn finish(mut self, sink: &mut impl FnMut(Finding)) -> StreamStats {
-        self.round(true, sink);
-        self.stats()
+    /// Ends the stream, reporting the remaining findings (none if the
+    /// scanner is stopped); returns the stream's counters. The scanner is
+    /// then [reset](StreamScanner::reset), ready for another stream.
+    pub fn finish<R: SinkFlow>(&mut self, sink: &mut impl FnMut(Finding) -> R) -> StreamStats {
+        if !self.stopped {
+            self.round(true, sink);
+        }
+        let stats = self.stats();
+        self.reset();
+        stats
+    }
+
+    /// Whether a sink returned [`ControlFlow::Break`]: the scanner then
+    /// reports nothing more and ignores further input.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
     }
 
     /// Counters so far. `scan.findings` counts the findings passed to the
@@ -222,13 +305,14 @@ impl StreamScanner<'_> {
         StreamStats { scan, ..self.stats }
     }
 
-    fn round(&mut self, last: bool, sink: &mut impl FnMut(Finding)) {
+    fn round<R: SinkFlow>(&mut self, last: bool, sink: &mut impl FnMut(Finding) -> R) {
         self.stats.rounds += 1;
         let len = self.buf.len();
         let stable_end = if last { len } else { self.stable_end() };
         let mut round = std::mem::take(&mut self.round);
         round.clear();
         self.engine
+            .borrow()
             .scan_bytes_with(&mut self.scratch, &self.buf, &mut |f| round.push(f));
         let stable_abs = self.base + stable_end as u64;
         for mut f in round.drain(..) {
@@ -248,9 +332,17 @@ impl StreamScanner<'_> {
             f.encoded_start += self.base;
             f.encoded_end += self.base;
             self.delivered += 1;
-            sink(f);
+            if let ControlFlow::Break(()) = sink(f).into_flow() {
+                self.stopped = true;
+                break;
+            }
         }
+        round.clear();
         self.round = round;
+        if self.stopped {
+            self.buf.clear();
+            return;
+        }
         self.emitted = stable_abs;
         if !last {
             let keep_from = self.drop_point(stable_end.saturating_sub(self.overlap));
@@ -268,7 +360,7 @@ impl StreamScanner<'_> {
     fn drop_point(&mut self, at: usize) -> usize {
         let region = at.saturating_sub(self.overlap);
         let mut cut = at;
-        for cfg in &self.engine.tuning.transforms {
+        for cfg in &self.engine.borrow().tuning.transforms {
             // Cut points must consider every span.
             let cfg = cfg.uncapped();
             find_spans(&cfg, &self.buf[region..], &mut self.spans);
@@ -310,7 +402,7 @@ impl StreamScanner<'_> {
         let tail = len - self.overlap;
         let region = tail.saturating_sub(self.overlap);
         let mut stable = tail;
-        for cfg in &self.engine.tuning.transforms {
+        for cfg in &self.engine.borrow().tuning.transforms {
             find_spans(&cfg.uncapped(), &self.buf[region..], &mut self.spans);
             for s in &self.spans {
                 let (start, end) = (region + s.start as usize, region + s.end as usize);

@@ -46,8 +46,10 @@
 //! assert_eq!(from_reader[0].secret, b"AKIAQ3EGRTXP4W7ZC2NB");
 //! ```
 //!
-//! See `docs/architecture.md` for the data flow and `docs/rules.md` for the
-//! rule format.
+//! See `docs/api.md` for what an embedder can rely on (sinks that stop a
+//! scan, reusable stream scanners, loading rules with [`RuleSet`], the
+//! `serde` feature), `docs/architecture.md` for the data flow and
+//! `docs/rules.md` for the rule format.
 #![warn(missing_docs)]
 
 mod anchors;
@@ -67,7 +69,11 @@ mod rules;
 mod scan_types;
 mod scratch;
 mod stats;
+// Internals exposed for the fuzz targets, benchmarks and tests only: no
+// stability promise, hidden from the documentation.
+#[doc(hidden)]
 pub mod structures;
+#[doc(hidden)]
 pub mod transform;
 mod utf16;
 mod value_gate;
@@ -77,14 +83,17 @@ mod vectorscan;
 
 pub use checksum::Checksum;
 pub use chunked::{StreamScanner, StreamStats};
+pub use compat::{RuleSet, Strictness};
 pub use compiled::{DatabaseCache, Engine, EngineBuilder, RuleInfo, Tuning};
-pub use finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint};
+pub use finding::{shannon_entropy, DecodePath, DecodeStep, Finding, Fingerprint, SinkFlow};
 pub use rules::{
     builtin_rules, parse_rules_toml, Confidence, RuleError, RuleSpec, BUILTIN_CATEGORIES,
     DEFAULT_CATEGORY,
 };
 pub use scratch::Scratch;
 pub use stats::{BudgetHit, ScanStats};
+// The settings of one encoding in `Tuning::transforms`.
+pub use transform::{TransformConfig, TransformKind};
 
 /// The version of the Vectorscan (or Hyperscan) library linked into this
 /// build: the system's `libhs` by default, a source build with the

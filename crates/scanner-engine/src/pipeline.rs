@@ -11,13 +11,16 @@
 //! Invariants:
 //! - Findings reach the sink ordered by position in the root input, at
 //!   most `max_findings_per_scan` of them (all for `scan_bytes`); the rest
-//!   are counted in `findings_dropped`.
+//!   are counted in `findings_dropped`; none after the sink returns
+//!   `ControlFlow::Break`.
 //! - All per-scan state lives in the [`Scratch`] and is left empty
 //!   afterwards, except its capacity.
 
 use crate::compiled::Engine;
 use crate::decode::scan_decoded;
-use crate::finding::{DecodePath, DecodeStep, Finding};
+use std::ops::ControlFlow;
+
+use crate::finding::{DecodePath, DecodeStep, Finding, SinkFlow};
 use crate::location::LineCursor;
 use crate::raw_pass::{confirm_buffer, Prefilter, MAX_BLOCK};
 use crate::scan_types::PendingFinding;
@@ -44,11 +47,14 @@ impl Engine {
     /// Scans `input` reusing `scratch`, passing findings (ordered by
     /// position) to `sink`. After the scratch has warmed up, a scan allocates
     /// nothing except the findings it reports.
-    pub fn scan_bytes_with(
+    ///
+    /// A sink returning [`ControlFlow::Break`] (see [`SinkFlow`]) receives
+    /// no further finding of this scan.
+    pub fn scan_bytes_with<R: SinkFlow>(
         &self,
         scratch: &mut Scratch,
         input: &[u8],
-        sink: &mut impl FnMut(Finding),
+        sink: &mut impl FnMut(Finding) -> R,
     ) {
         scan(self, scratch, input, sink);
     }
@@ -78,11 +84,11 @@ impl Engine {
     }
 }
 
-pub(crate) fn scan(
+pub(crate) fn scan<R: SinkFlow>(
     engine: &Engine,
     scratch: &mut Scratch,
     input: &[u8],
-    sink: &mut impl FnMut(Finding),
+    sink: &mut impl FnMut(Finding) -> R,
 ) {
     scan_with(
         engine,
@@ -95,12 +101,12 @@ pub(crate) fn scan(
     )
 }
 
-pub(crate) fn scan_with(
+pub(crate) fn scan_with<R: SinkFlow>(
     engine: &Engine,
     scratch: &mut Scratch,
     input: &[u8],
     prefilter: Prefilter,
-    sink: &mut impl FnMut(Finding),
+    sink: &mut impl FnMut(Finding) -> R,
 ) {
     // A scratch last used with another engine drops its decoding state
     // (sized for that engine); the per-buffer state is rebuilt by
@@ -142,13 +148,14 @@ pub(crate) fn scan_with(
 }
 
 /// Reports the root matches and the decoded findings merged in order of
-/// position in the root input, with line and column, up to the findings cap.
-fn emit(
+/// position in the root input, with line and column, up to the findings cap
+/// or until the sink breaks.
+fn emit<R: SinkFlow>(
     engine: &Engine,
     scratch: &mut Scratch,
     input: &[u8],
     root: &mut Vec<PendingFinding>,
-    sink: &mut impl FnMut(Finding),
+    sink: &mut impl FnMut(Finding) -> R,
 ) {
     root.sort_unstable();
     root.dedup();
@@ -195,7 +202,9 @@ fn emit(
             _ => column,
         };
         scratch.buf.stats.findings += 1;
-        sink(finding);
+        if let ControlFlow::Break(()) = sink(finding).into_flow() {
+            break;
+        }
     }
     drop(decs);
     if let Some(ds) = scratch.decode.as_mut() {

@@ -9,8 +9,8 @@
 //!   cover all of them, and a counter missing from the list is a compile
 //!   error.
 
-/// Counters describing what scans did. Cumulative for a [`Scratch`] until
-/// [`Scratch::reset_stats`]; add two with `+=` to merge threads' stats.
+/// Counters describing what scans did. Cumulative for a [`Scratch`](crate::Scratch) until
+/// [`Scratch::reset_stats`](crate::Scratch::reset_stats); add two with `+=` to merge threads' stats.
 /// New counters may be added: read the fields, or list them all with
 /// [`ScanStats::counters`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -32,11 +32,11 @@ max_width = 60
         Engine::builder()
             .builtin_rules(false)
             .rules(rules)
-            .tuning(Tuning {
-                stream_step: 32,
-                stream_overlap: 0,
-                ..Tuning::default()
-            })
+            .tuning(
+                Tuning::default()
+                    .with_stream_step(32)
+                    .with_stream_overlap(0),
+            )
             .build()
             .unwrap()
     })
@@ -46,10 +46,7 @@ fn builtin_small_step() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| {
         Engine::builder()
-            .tuning(Tuning {
-                stream_step: 4096,
-                ..Tuning::default()
-            })
+            .tuning(Tuning::default().with_stream_step(4096))
             .build()
             .unwrap()
     })

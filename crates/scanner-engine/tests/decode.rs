@@ -151,19 +151,13 @@ fn depth_limit_and_disabling() {
         "depth 4 is beyond the default 3"
     );
     let deep = Engine::builder()
-        .tuning(Tuning {
-            max_transform_depth: 4,
-            ..Tuning::default()
-        })
+        .tuning(Tuning::default().with_max_transform_depth(4))
         .build()
         .unwrap();
     assert_eq!(token_findings(&deep, &input).len(), 1);
 
     let off = Engine::builder()
-        .tuning(Tuning {
-            max_transform_depth: 0,
-            ..Tuning::default()
-        })
+        .tuning(Tuning::default().with_max_transform_depth(0))
         .build()
         .unwrap();
     let enc = b64(format!("token={TOKEN}").as_bytes());
@@ -173,10 +167,7 @@ fn depth_limit_and_disabling() {
 #[test]
 fn budgets_are_counted() {
     let engine = Engine::builder()
-        .tuning(Tuning {
-            max_total_decoded_bytes: 40,
-            ..Tuning::default()
-        })
+        .tuning(Tuning::default().with_max_total_decoded_bytes(40))
         .build()
         .unwrap();
     let enc = b64(format!("token={TOKEN} and padding to exceed the budget").as_bytes());
@@ -189,10 +180,7 @@ fn budgets_are_counted() {
     assert!(scratch.stats().decode_aborted >= 1, "{:?}", scratch.stats());
 
     let engine = Engine::builder()
-        .tuning(Tuning {
-            max_decode_queue: 1,
-            ..Tuning::default()
-        })
+        .tuning(Tuning::default().with_max_decode_queue(1))
         .build()
         .unwrap();
     // A full queue of root spans is drained, not truncated: both blobs are

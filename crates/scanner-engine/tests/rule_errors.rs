@@ -140,10 +140,7 @@ fn window_cap_falls_back_to_whole_buffer() {
             )
             .unwrap(),
         )
-        .tuning(scanner_engine::Tuning {
-            max_windows_per_rule: 3,
-            ..Default::default()
-        })
+        .tuning(scanner_engine::Tuning::default().with_max_windows_per_rule(3))
         .build()
         .unwrap();
     // Hits far enough apart that their windows do not merge.
@@ -167,10 +164,7 @@ fn findings_cap_counts_the_rest() {
             )
             .unwrap(),
         )
-        .tuning(scanner_engine::Tuning {
-            max_findings_per_scan: 4,
-            ..Default::default()
-        })
+        .tuning(scanner_engine::Tuning::default().with_max_findings_per_scan(4))
         .build()
         .unwrap();
     let mut scratch = engine.new_scratch();

@@ -16,23 +16,13 @@ fn engine_with(tuning: Tuning) -> Engine {
 /// Every span decoded whole: the reference.
 fn full_decode() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| {
-        engine_with(Tuning {
-            stream_decode_min_len: usize::MAX,
-            ..Tuning::default()
-        })
-    })
+    E.get_or_init(|| engine_with(Tuning::default().with_stream_decode_min_len(usize::MAX)))
 }
 
 /// Every span streamed with the default ring.
 fn streaming() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(|| {
-        engine_with(Tuning {
-            stream_decode_min_len: 0,
-            ..Tuning::default()
-        })
-    })
+    E.get_or_init(|| engine_with(Tuning::default().with_stream_decode_min_len(0)))
 }
 
 /// Every span streamed through a ring and wheel so small that windows are
@@ -40,13 +30,13 @@ fn streaming() -> &'static Engine {
 fn streaming_tiny() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
     E.get_or_init(|| {
-        engine_with(Tuning {
-            stream_decode_min_len: 0,
-            decode_ring_bytes: 96,
-            max_pending_windows: 3,
-            max_windows_per_rule: 4,
-            ..Tuning::default()
-        })
+        engine_with(
+            Tuning::default()
+                .with_stream_decode_min_len(0)
+                .with_decode_ring_bytes(96)
+                .with_max_pending_windows(3)
+                .with_max_windows_per_rule(4),
+        )
     })
 }
 

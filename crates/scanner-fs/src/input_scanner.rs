@@ -13,14 +13,15 @@
 //!
 //! Invariants: every call ends in exactly one [`InputReport`], after all the
 //! input's findings; the counters in it agree with the findings passed on;
-//! memory per thread is one whole-input buffer, one block and at most
+//! memory per thread is one whole-input buffer, one block, one
+//! `StreamScanner` (reused from one large input to the next) and at most
 //! [`MAX_HELD`] findings waiting for their line to end.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use scanner_engine::{Engine, Finding, Scratch};
+use scanner_engine::{Engine, Finding, Scratch, StreamScanner};
 
 use crate::archive::{self, ArchiveError, ArchiveKind, ArchiveLimits, DETECT_HEAD_LEN};
 use crate::markers::LineMarkers;
@@ -85,6 +86,9 @@ pub struct InputScanner<'e> {
     policy: InputPolicy,
     known: Option<&'e KnownInput>,
     scratch: Scratch,
+    /// Scans the inputs too large to read whole, one after the other (its
+    /// buffer and scratch are reused from one to the next).
+    stream: StreamScanner<&'e Engine>,
     buf: Vec<u8>,
     block: Vec<u8>,
     gate: Gate,
@@ -111,6 +115,7 @@ impl<'e> InputScanner<'e> {
             policy,
             known: None,
             scratch: engine.new_scratch(),
+            stream: engine.stream(),
             buf: Vec::new(),
             block: Vec::new(),
             gate: Gate {
@@ -258,7 +263,9 @@ impl<'e> InputScanner<'e> {
             gate.scanned.stats = self.scratch.stats().since(&before);
             gate.scanned.bytes = self.buf.len() as u64;
         } else {
-            let mut stream = self.engine.stream();
+            let stream = &mut self.stream;
+            // A stream left unfinished (a panic in a sink) is dropped.
+            stream.reset();
             gate.markers.feed(&self.buf);
             stream.feed(&self.buf, &mut |f| {
                 gate.take(self.suppressions, f, input, out)

@@ -225,22 +225,18 @@ mod tests {
     }
 
     fn finding(rule_id: &str) -> Finding {
-        Finding {
-            rule_id: rule_id.into(),
-            rule_name: format!("{rule_id} name").into(),
-            start: 4,
-            end: 12,
-            encoded_start: 0,
-            encoded_end: 16,
-            line: 1,
-            column: 5,
-            secret: b"s3cr3t".to_vec(),
-            matched: b"k=s3cr3t".to_vec(),
-            encoded: b"czNjcjN0".to_vec(),
-            entropy: 2.5,
-            decode_path: [DecodeStep::Base64].into_iter().collect(),
-            fingerprint: Fingerprint(0xabc),
-        }
+        let mut f = Finding::for_secret(rule_id, &format!("{rule_id} name"), b"s3cr3t");
+        f.start = 4;
+        f.end = 12;
+        f.encoded_end = 16;
+        f.line = 1;
+        f.column = 5;
+        f.matched = b"k=s3cr3t".to_vec();
+        f.encoded = b"czNjcjN0".to_vec();
+        f.entropy = 2.5;
+        f.decode_path = [DecodeStep::Base64].into_iter().collect();
+        f.fingerprint = Fingerprint(0xabc);
+        f
     }
 
     /// Everything `format` writes for two findings of rule `b` in an

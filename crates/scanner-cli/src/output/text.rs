@@ -122,22 +122,16 @@ mod tests {
     use scanner_engine::Fingerprint;
 
     fn finding(encoded: &[u8], path: &[DecodeStep], line: u64, column: u64) -> Finding {
-        Finding {
-            rule_id: "r".into(),
-            rule_name: "R".into(),
-            start: 0,
-            end: encoded.len() as u64,
-            encoded_start: 0,
-            encoded_end: encoded.len() as u64,
-            line,
-            column,
-            secret: b"s".to_vec(),
-            matched: b"s".to_vec(),
-            encoded: encoded.to_vec(),
-            entropy: 0.0,
-            decode_path: path.iter().copied().collect(),
-            fingerprint: Fingerprint(0),
-        }
+        let mut f = Finding::for_secret("r", "R", b"s");
+        f.end = encoded.len() as u64;
+        f.encoded_end = encoded.len() as u64;
+        f.line = line;
+        f.column = column;
+        f.encoded = encoded.to_vec();
+        f.entropy = 0.0;
+        f.decode_path = path.iter().copied().collect();
+        f.fingerprint = Fingerprint(0);
+        f
     }
 
     #[test]

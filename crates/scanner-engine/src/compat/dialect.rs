@@ -17,7 +17,8 @@
 //!   classes too.
 
 /// Why a pattern cannot be translated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct Unsupported(pub String);
 
 /// A translated pattern and the notes worth telling the user.

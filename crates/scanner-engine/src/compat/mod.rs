@@ -22,10 +22,14 @@
 mod dialect;
 mod gitleaks;
 mod noseyparker;
+mod rule_set;
 
 use std::path::Path;
 
+// The pattern translator is public for the tests and fuzz targets only.
+#[doc(hidden)]
 pub use dialect::{translate, Translated, Unsupported};
+pub use rule_set::{RuleSet, Strictness};
 
 use crate::anchors::{derive_anchors, MIN_ANCHOR_LEN};
 use crate::rules::{parse_rules_toml, Confidence, RuleError, RuleSpec};
@@ -116,6 +120,7 @@ fn detect_toml(text: &str) -> Option<RuleFormat> {
 
 /// Rules loaded from one file, with everything the user should be told.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[non_exhaustive]
 pub struct LoadedRules {
     /// The rules that could be mapped, in file order.
     pub rules: Vec<RuleSpec>,
@@ -123,6 +128,9 @@ pub struct LoadedRules {
     /// rules (``ORIGIN: rule `ID`: skipped: ...``), ignored constructs and
     /// translations that widen a pattern.
     pub warnings: Vec<String>,
+    /// The rules skipped, as [`RuleError::InvalidRule`]s in file order
+    /// (each also has its warning).
+    pub skipped: Vec<RuleError>,
 }
 
 impl LoadedRules {
@@ -132,6 +140,11 @@ impl LoadedRules {
     }
 
     fn skip(&mut self, origin: &str, id: &str, reason: impl std::fmt::Display) {
+        self.skipped.push(RuleError::InvalidRule {
+            origin: origin.to_string(),
+            rule_id: id.to_string(),
+            message: reason.to_string(),
+        });
         self.warn_rule(origin, id, format_args!("skipped: {reason}"));
     }
 
@@ -170,7 +183,7 @@ pub fn load_rules(text: &str, origin: &str, format: RuleFormat) -> Result<Loaded
     match format {
         RuleFormat::Secretscan => Ok(LoadedRules {
             rules: parse_rules_toml(text, origin)?,
-            warnings: Vec::new(),
+            ..LoadedRules::default()
         }),
         RuleFormat::NoseyParkerYaml => noseyparker::load(text, origin),
         RuleFormat::Gitleaks => gitleaks::load(text, origin),

@@ -310,10 +310,7 @@ mod tests {
         let mut other = specs.clone();
         other[0].regex = "abc_[0-9]{5}".into();
         assert_ne!(key(&specs, &t), key(&other, &t));
-        let t2 = Tuning {
-            scan_utf16: false,
-            ..Tuning::default()
-        };
+        let t2 = Tuning::default().with_scan_utf16(false);
         assert_ne!(key(&specs, &t), key(&specs, &t2));
     }
 

@@ -17,7 +17,7 @@
 //! - `window_radius` of a rule is an upper bound on its match length, so a
 //!   window of that radius around an anchor hit contains the whole match.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -26,6 +26,7 @@ use regex_automata::meta;
 use smallvec::SmallVec;
 
 use crate::anchors::derive_anchors;
+use crate::compat::RuleSet;
 use crate::deferred::Deferred;
 use crate::rules::{builtin_rules, Confidence, RuleError, RuleSpec};
 use crate::utf16::Variant;
@@ -189,6 +190,11 @@ pub enum DatabaseCache {
 pub struct EngineBuilder {
     skip_builtin: bool,
     rules: Vec<RuleSpec>,
+    /// Origins of rule-set sources added strict, and lenient: invalid
+    /// rules of an origin only in `lenient` are left out by
+    /// `build_with_skipped`.
+    strict: BTreeSet<String>,
+    lenient: BTreeSet<String>,
     tuning: Tuning,
     min_confidence: Confidence,
     cache_dir: Option<PathBuf>,
@@ -220,6 +226,19 @@ impl EngineBuilder {
     /// Include the built-in rules (default `true`).
     pub fn builtin_rules(mut self, include: bool) -> Self {
         self.skip_builtin = !include;
+        self
+    }
+
+    /// Uses the rules of `set` (which holds the built-in rules only if they
+    /// were added to it: this leaves out the builder's own), remembering
+    /// which of its sources are lenient for
+    /// [`EngineBuilder::build_with_skipped`].
+    pub fn rule_set(mut self, set: RuleSet) -> Self {
+        let (rules, strict, lenient) = set.into_parts();
+        self.skip_builtin = true;
+        self.rules.extend(rules);
+        self.strict.extend(strict);
+        self.lenient.extend(lenient);
         self
     }
 
@@ -261,24 +280,57 @@ impl EngineBuilder {
     pub fn build_skipping_invalid(self) -> Result<(Engine, Vec<RuleError>), RuleError> {
         self.compile(true)
     }
+
+    /// Compiles the rules with the strictness of their sources (see
+    /// [`RuleSet`]): an invalid rule of a lenient source is left out and
+    /// its error returned with the engine, in load order; an invalid rule
+    /// of any other source (strict, built-in, added with
+    /// [`EngineBuilder::rules`]) fails the build, as with
+    /// [`EngineBuilder::build`].
+    pub fn build_with_skipped(self) -> Result<(Engine, Vec<RuleError>), RuleError> {
+        let lenient: BTreeSet<String> = self.lenient.difference(&self.strict).cloned().collect();
+        if lenient.is_empty() {
+            return self.build().map(|e| (e, Vec::new()));
+        }
+        let (engine, skipped) = self.compile(true)?;
+        if let Some(e) = skipped.iter().find(|e| !lenient.contains(e.origin())) {
+            return Err(e.clone());
+        }
+        Ok((engine, skipped))
+    }
 }
 
 impl Engine {
     /// The engine with all built-in rules and default tuning.
     ///
-    /// Compiling the built-in rules takes about half a second and 100 MiB
-    /// at peak; build once and share the engine (it is `Send + Sync`), or
-    /// use [`EngineBuilder::database_cache`] so later processes load the
-    /// compiled rules in milliseconds. For a `Result` instead of a panic,
-    /// use `Engine::builder().build()`.
+    /// Compiling the built-in rules takes about 0.6 s and 100 MiB at peak
+    /// (without a database cache); build once and share the engine (it is
+    /// `Send + Sync`), or use [`EngineBuilder::database_cache`] so later
+    /// processes load the compiled rules in milliseconds. For a `Result`
+    /// instead of a panic, use [`Engine::try_builtin`].
     ///
     /// # Panics
     /// Only if the embedded rule files are broken, which the test suite
-    /// rules out, or the linked Vectorscan library fails its self-test.
+    /// rules out, or the linked Vectorscan library fails its self-test
+    /// ([`RuleError::Library`]).
     pub fn builtin() -> Engine {
-        Engine::builder()
-            .build()
-            .unwrap_or_else(|e| panic!("built-in rules failed to compile: {e}"))
+        Engine::try_builtin().unwrap_or_else(|e| panic!("built-in rules failed to compile: {e}"))
+    }
+
+    /// The engine with all built-in rules and default tuning, or why it
+    /// cannot be built: in practice only [`RuleError::Library`], when the
+    /// linked Vectorscan library fails its known-answer self-test. A
+    /// service that must not panic at start-up uses this instead of
+    /// [`Engine::builtin`]. Same cost: about 0.6 s without a database
+    /// cache (see [`EngineBuilder::database_cache`]).
+    ///
+    /// ```
+    /// let engine = scanner_engine::Engine::try_builtin()?;
+    /// assert_eq!(engine.rules().len(), scanner_engine::builtin_rules()?.len());
+    /// # Ok::<(), scanner_engine::RuleError>(())
+    /// ```
+    pub fn try_builtin() -> Result<Engine, RuleError> {
+        Engine::builder().build()
     }
 
     /// A builder to choose rules and tuning.
@@ -889,10 +941,7 @@ mod tests {
         // Other tuning is another entry.
         let other = Engine::builder()
             .database_cache(dir.path())
-            .tuning(Tuning {
-                scan_utf16: false,
-                ..Tuning::default()
-            })
+            .tuning(Tuning::default().with_scan_utf16(false))
             .build()
             .unwrap();
         assert_eq!(other.database_cache(), &DatabaseCache::Stored);

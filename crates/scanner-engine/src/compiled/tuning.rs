@@ -7,7 +7,21 @@ use crate::transform::{default_transforms, TransformConfig};
 
 /// Budgets and limits of a scan. Every buffer the engine grows is capped by
 /// one of these.
+///
+/// New settings may be added, so a `Tuning` is built from
+/// [`Tuning::default()`] and changed with the `with_*` methods (or by
+/// assigning its public fields):
+///
+/// ```
+/// use scanner_engine::Tuning;
+/// let tuning = Tuning::default()
+///     .with_max_transform_depth(1)
+///     .with_max_findings_per_scan(100);
+/// assert_eq!(tuning.max_transform_depth, 1);
+/// assert_eq!(tuning.stream_step, Tuning::default().stream_step);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct Tuning {
     /// Most candidate windows kept per rule per scanned buffer. A rule whose
     /// anchors hit more often is confirmed by one regex pass over the whole
@@ -83,5 +97,83 @@ impl Default for Tuning {
             stream_overlap: 64 << 10,
             stream_step: 4 << 20,
         }
+    }
+}
+
+/// `with_FIELD(value)`: this tuning with `FIELD` set to `value`.
+macro_rules! setters {
+    ($($field:ident: $ty:ty => $setter:ident;)*) => {
+        impl Tuning {
+            $(
+                #[doc = concat!("This tuning with [`Tuning::", stringify!($field), "`] set to `value`.")]
+                #[must_use]
+                pub fn $setter(mut self, value: $ty) -> Self {
+                    self.$field = value;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+setters! {
+    max_windows_per_rule: usize => with_max_windows_per_rule;
+    default_max_width: usize => with_default_max_width;
+    max_findings_per_scan: usize => with_max_findings_per_scan;
+    transforms: Vec<TransformConfig> => with_transforms;
+    max_transform_depth: usize => with_max_transform_depth;
+    max_total_decoded_bytes: usize => with_max_total_decoded_bytes;
+    max_decode_queue: usize => with_max_decode_queue;
+    dedupe_capacity: usize => with_dedupe_capacity;
+    stream_decode_min_len: usize => with_stream_decode_min_len;
+    decode_ring_bytes: usize => with_decode_ring_bytes;
+    max_pending_windows: usize => with_max_pending_windows;
+    scan_utf16: bool => with_scan_utf16;
+    stream_overlap: usize => with_stream_overlap;
+    stream_step: usize => with_stream_step;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_setter_changes_its_field_only() {
+        let d = Tuning::default();
+        let mut expected = d.clone();
+        expected.max_windows_per_rule = 1;
+        expected.default_max_width = 2;
+        expected.max_findings_per_scan = 3;
+        expected.transforms = Vec::new();
+        expected.max_transform_depth = 4;
+        expected.max_total_decoded_bytes = 5;
+        expected.max_decode_queue = 6;
+        expected.dedupe_capacity = 7;
+        expected.stream_decode_min_len = 8;
+        expected.decode_ring_bytes = 9;
+        expected.max_pending_windows = 10;
+        expected.scan_utf16 = false;
+        expected.stream_overlap = 11;
+        expected.stream_step = 12;
+        let built = d
+            .with_max_windows_per_rule(1)
+            .with_default_max_width(2)
+            .with_max_findings_per_scan(3)
+            .with_transforms(Vec::new())
+            .with_max_transform_depth(4)
+            .with_max_total_decoded_bytes(5)
+            .with_max_decode_queue(6)
+            .with_dedupe_capacity(7)
+            .with_stream_decode_min_len(8)
+            .with_decode_ring_bytes(9)
+            .with_max_pending_windows(10)
+            .with_scan_utf16(false)
+            .with_stream_overlap(11)
+            .with_stream_step(12);
+        assert_eq!(built, expected);
+        assert_eq!(
+            Tuning::default().with_max_decode_queue(6).dedupe_capacity,
+            Tuning::default().dedupe_capacity
+        );
     }
 }
