@@ -23,6 +23,11 @@ use crate::raw_pass::{confirm_buffer, Prefilter, MAX_BLOCK};
 use crate::scan_types::PendingFinding;
 use crate::scratch::Scratch;
 
+/// Most bytes of [`Finding::encoded`] kept for a secret inside a compressed
+/// stream, which is located at the whole (possibly megabytes long) Base64
+/// span around the stream.
+pub(crate) const MAX_INFLATED_ENCODED: usize = 64;
+
 impl Engine {
     /// A fresh scratch space for [`Engine::scan_bytes_with`].
     pub fn new_scratch(&self) -> Scratch {
@@ -185,7 +190,15 @@ fn emit(
             decs.next().expect("peeked")
         };
         let start = (finding.start as usize).min(input.len());
-        let end = (finding.end as usize).clamp(start, input.len());
+        let mut end = (finding.end as usize).clamp(start, input.len());
+        if finding
+            .decode_path
+            .iter()
+            .any(|s| matches!(s, DecodeStep::Gzip | DecodeStep::Zlib))
+        {
+            // Located at a whole compressed stream's span: keep its start.
+            end = end.min(start.saturating_add(MAX_INFLATED_ENCODED));
+        }
         finding.encoded = input[start..end].to_vec();
         let (line, column) = cursor.locate(input, finding.start as usize);
         finding.line = line;

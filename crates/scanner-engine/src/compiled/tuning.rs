@@ -36,6 +36,17 @@ pub struct Tuning {
     /// are counted in [`ScanStats::spans_dropped`](crate::ScanStats::spans_dropped).
     /// Default 4096.
     pub max_decode_queue: usize,
+    /// Inflate gzip and zlib streams found at the start of decoded Base64
+    /// output and scan the inflated bytes (decode path `base64 > gzip` or
+    /// `base64 > zlib`; the inflation counts as one level of
+    /// `max_transform_depth`). Default true.
+    pub inflate: bool,
+    /// Most inflated bytes produced for one compressed stream; a stream
+    /// that inflates to more is scanned up to this point and counted in
+    /// [`ScanStats::inflate_budget_hits`](crate::ScanStats::inflate_budget_hits).
+    /// Inflated bytes also count toward `max_total_decoded_bytes`.
+    /// Default 16 MiB.
+    pub max_inflated_bytes: usize,
     /// Capacity of the set of decoded-output digests used to skip repeats.
     /// Default 4096.
     pub dedupe_capacity: usize,
@@ -75,6 +86,8 @@ impl Default for Tuning {
             max_transform_depth: 3,
             max_total_decoded_bytes: 64 << 20,
             max_decode_queue: 4096,
+            inflate: true,
+            max_inflated_bytes: 16 << 20,
             dedupe_capacity: 4096,
             stream_decode_min_len: 4096,
             decode_ring_bytes: 64 << 10,

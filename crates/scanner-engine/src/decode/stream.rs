@@ -20,6 +20,11 @@
 //!   a UTF-16 anchor hit, whose windows need transcoding)
 //!   the result is [`Outcome::Fallback`]: the caller discards what this span
 //!   staged and decodes it fully instead. Nothing is lost.
+//! - An inflated item (a compressed stream inside Base64) flows through the
+//!   same machinery: its decoder is the Base64 decoder followed by the
+//!   inflater, re-decoding inflates again from the stream's start (with a
+//!   second inflater, as the first is mid-stream), and its output stops at
+//!   its inflation budget, so [`Outcome::Budget`] never ends it.
 
 use std::ops::ControlFlow;
 
@@ -28,11 +33,12 @@ use crate::confirm::{confirm_rule, Region};
 use crate::scan_types::{PendingFinding, RegexState};
 use crate::stats::ScanStats;
 use crate::structures::{ByteRing, Push, TimingWheel};
-use crate::transform::{stream_decode, Span, SpanFinder, TransformConfig};
+use crate::transform::{Span, SpanFinder};
 use crate::utf16::Variant;
 use crate::vectorscan::{VsScratch, VsStream};
 
 use super::digest::DecodedDigest;
+use super::inflate::{InflateEnd, Inflater, ItemDecoder};
 
 /// Look-behind context copied before a window.
 const BEFORE: u64 = 4;
@@ -50,8 +56,12 @@ struct Window {
 /// How streaming one span ended.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
-    /// Decoded and scanned completely; `decoded_len` bytes.
-    Finished { decoded_len: u64 },
+    /// Decoded and scanned completely; `decoded_len` bytes; for an inflated
+    /// item, how its stream ended.
+    Finished {
+        decoded_len: u64,
+        inflate: Option<InflateEnd>,
+    },
     /// A cap was hit or data could not be materialised: decode fully instead.
     Fallback,
     /// The decoded-bytes budget ran out.
@@ -81,6 +91,8 @@ pub(crate) struct StreamingPath {
     touched: Vec<u32>,
     window_buf: Vec<u8>,
     redecode_chunk: Vec<u8>,
+    inflater: Inflater,
+    reinflater: Inflater,
     /// Child spans found in the current span.
     pub(crate) children: Vec<Child>,
 }
@@ -105,6 +117,8 @@ impl StreamingPath {
             touched: Vec::new(),
             window_buf: Vec::new(),
             redecode_chunk: Vec::new(),
+            inflater: Inflater::default(),
+            reinflater: Inflater::default(),
             children: Vec::new(),
         }
     }
@@ -146,7 +160,7 @@ pub(crate) fn stream_span(
     engine: &Engine,
     sd: &mut StreamingPath,
     parts: ScanParts<'_>,
-    cfg: &TransformConfig,
+    dec: ItemDecoder<'_>,
     encoded: &[u8],
     limit: usize,
     chunk_buf: &mut Vec<u8>,
@@ -180,6 +194,8 @@ pub(crate) fn stream_span(
         touched,
         window_buf,
         redecode_chunk,
+        inflater,
+        reinflater,
         children,
     } = sd;
     let stream = stream.as_mut().expect("opened above");
@@ -195,6 +211,7 @@ pub(crate) fn stream_span(
                     decoded_end: u64,
                     ring: &ByteRing,
                     redecode_chunk: &mut Vec<u8>,
+                    reinflater: &mut Inflater,
                     stats: &mut ScanStats|
      -> bool {
         let r = w.rule as usize;
@@ -206,7 +223,8 @@ pub(crate) fn stream_span(
         let ctx_hi = (w.hi + AFTER).min(decoded_end);
         window_buf.clear();
         if !ring.copy_range(ctx_lo, ctx_hi, window_buf) {
-            if !redecode(cfg, encoded, ctx_lo, ctx_hi, window_buf, redecode_chunk) {
+            let again = (encoded, &mut *redecode_chunk, &mut *reinflater);
+            if !redecode(dec, again, ctx_lo, ctx_hi, window_buf) {
                 return false;
             }
             stats.windows_redecoded += 1;
@@ -265,56 +283,57 @@ pub(crate) fn stream_span(
         }
     };
 
-    let decode_result = stream_decode(cfg, encoded, chunk_buf, |chunk: &[u8]| {
-        if decoded_end as usize + chunk.len() > limit {
-            outcome = Some(Outcome::Budget);
-            return ControlFlow::Break(());
-        }
-        digest.update(chunk);
-        ring.push(chunk);
-        let chunk_start = decoded_end;
-        decoded_end += chunk.len() as u64;
-
-        let mut capped = false;
-        let scanned = vs.scan_stream(stream, chunk, |id, end| {
-            stats.anchor_hits += 1;
-            capped = !schedule(id, end, wheel, touched, windows_per_rule);
-            !capped
-        });
-        if scanned.is_err() || capped {
-            outcome = Some(Outcome::Fallback);
-            return ControlFlow::Break(());
-        }
-
-        if find_children {
-            let mut lost = false;
-            for (t, finder) in finders.iter_mut().enumerate() {
-                let _ = finder.feed(chunk, chunk_start, &mut |span: Span| {
-                    if !take_child(t, span, ring, slab, budgets, children) {
-                        lost = true;
-                        return ControlFlow::Break(());
-                    }
-                    ControlFlow::Continue(())
-                });
+    let (decode_result, inflate_end) =
+        dec.decode(inflater, encoded, chunk_buf, |chunk: &[u8]| {
+            if decoded_end as usize + chunk.len() > limit {
+                outcome = Some(Outcome::Budget);
+                return ControlFlow::Break(());
             }
-            if lost {
+            digest.update(chunk);
+            ring.push(chunk);
+            let chunk_start = decoded_end;
+            decoded_end += chunk.len() as u64;
+
+            let mut capped = false;
+            let scanned = vs.scan_stream(stream, chunk, |id, end| {
+                stats.anchor_hits += 1;
+                capped = !schedule(id, end, wheel, touched, windows_per_rule);
+                !capped
+            });
+            if scanned.is_err() || capped {
                 outcome = Some(Outcome::Fallback);
                 return ControlFlow::Break(());
             }
-        }
 
-        let mut ok = true;
-        wheel.advance(decoded_end, |_, w| {
-            if ok {
-                ok = fire(w, decoded_end, ring, redecode_chunk, stats);
+            if find_children {
+                let mut lost = false;
+                for (t, finder) in finders.iter_mut().enumerate() {
+                    let _ = finder.feed(chunk, chunk_start, &mut |span: Span| {
+                        if !take_child(t, span, ring, slab, budgets, children) {
+                            lost = true;
+                            return ControlFlow::Break(());
+                        }
+                        ControlFlow::Continue(())
+                    });
+                }
+                if lost {
+                    outcome = Some(Outcome::Fallback);
+                    return ControlFlow::Break(());
+                }
             }
+
+            let mut ok = true;
+            wheel.advance(decoded_end, |_, w| {
+                if ok {
+                    ok = fire(w, decoded_end, ring, redecode_chunk, reinflater, stats);
+                }
+            });
+            if !ok {
+                outcome = Some(Outcome::Fallback);
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
         });
-        if !ok {
-            outcome = Some(Outcome::Fallback);
-            return ControlFlow::Break(());
-        }
-        ControlFlow::Continue(())
-    });
 
     // End of data: end-of-data matches, the finders' last spans, the windows
     // still pending. The stream is reset either way, ready for the next span.
@@ -350,7 +369,7 @@ pub(crate) fn stream_span(
     let mut ok = true;
     wheel.drain_all(|_, w| {
         if ok {
-            ok = fire(w, decoded_end, ring, redecode_chunk, stats);
+            ok = fire(w, decoded_end, ring, redecode_chunk, reinflater, stats);
         }
     });
     if !ok {
@@ -358,6 +377,7 @@ pub(crate) fn stream_span(
     }
     Outcome::Finished {
         decoded_len: decoded_end,
+        inflate: inflate_end,
     }
 }
 
@@ -400,19 +420,20 @@ fn take_child(
     true
 }
 
-/// Decodes `encoded` again and keeps only decoded bytes `[lo, hi)` in `out`;
-/// true when all of them were produced.
+/// Decodes `encoded` again (with the reusable chunk buffer and inflater in
+/// `again`) and keeps only decoded bytes `[lo, hi)` in `out`; true when all
+/// of them were produced.
 fn redecode(
-    cfg: &TransformConfig,
-    encoded: &[u8],
+    dec: ItemDecoder<'_>,
+    again: (&[u8], &mut Vec<u8>, &mut Inflater),
     lo: u64,
     hi: u64,
     out: &mut Vec<u8>,
-    chunk: &mut Vec<u8>,
 ) -> bool {
+    let (encoded, chunk, inflater) = again;
     out.clear();
     let mut offset = 0u64;
-    let _ = stream_decode(cfg, encoded, chunk, |c: &[u8]| {
+    let _ = dec.decode(inflater, encoded, chunk, |c: &[u8]| {
         let start = offset;
         offset += c.len() as u64;
         if offset > lo && start < hi {
