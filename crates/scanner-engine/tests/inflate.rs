@@ -188,6 +188,30 @@ fn base64_inside_gzip_inside_base64() {
 }
 
 #[test]
+fn generic_and_vendor_secrets_in_one_stream_are_both_reported() {
+    // All findings in one stream share its span as location: the generic
+    // rule yields to a vendor rule only for the same secret.
+    let text = format!(
+        "database:\n  password: Tz8kL2mQ9vRx4pW1\napi_key: \"{TOKEN}\"\n{}",
+        words(15, 2000)
+    );
+    let input = format!("release: {}\n", b64(&gzip(text.as_bytes())));
+    let found = builtin().scan_bytes(input.as_bytes());
+    let got: Vec<(&str, &[u8])> = found
+        .iter()
+        .map(|f| (&*f.rule_id, f.secret.as_slice()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("generic-secret-assignment", &b"Tz8kL2mQ9vRx4pW1"[..]),
+            ("github-pat-classic", TOKEN.as_bytes()),
+        ],
+        "{found:#?}"
+    );
+}
+
+#[test]
 fn inflation_can_be_turned_off() {
     // Text long enough to be Huffman-coded, not stored.
     let enc = b64(&gzip(
