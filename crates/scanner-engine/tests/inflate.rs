@@ -327,7 +327,9 @@ fn long_spans_are_streamed_and_agree_with_the_full_decode() {
         (sa.spans_inflated, sa.decoded_bytes),
         (sb.spans_inflated, sb.decoded_bytes)
     );
-    // A tiny ring forces windows to be inflated again from the start.
+    // With a tiny ring, windows leave it before they fire: an inflated
+    // stream is then inflated whole by the full-decode path instead (never
+    // re-inflated from its start once per window).
     let tiny = engine_with(Tuning {
         stream_decode_min_len: 0,
         decode_ring_bytes: 96,
@@ -341,7 +343,7 @@ fn long_spans_are_streamed_and_agree_with_the_full_decode() {
     let input = format!("k: {}\n", b64(&gzip(text.as_bytes())));
     let (c, sc) = scan(&tiny, input.as_bytes());
     assert_eq!(tokens(&c).len(), 1, "{sc:?}");
-    assert!(sc.windows_redecoded >= 1, "{sc:?}");
+    assert!(sc.decode_fallbacks >= 1, "{sc:?}");
     assert_eq!(c, scan(&full, input.as_bytes()).0);
 }
 

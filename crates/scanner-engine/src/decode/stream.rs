@@ -21,10 +21,12 @@
 //!   the result is [`Outcome::Fallback`]: the caller discards what this span
 //!   staged and decodes it fully instead. Nothing is lost.
 //! - An inflated item (a compressed stream inside Base64) flows through the
-//!   same machinery: its decoder is the Base64 decoder followed by the
-//!   inflater, re-decoding inflates again from the stream's start (with a
-//!   second inflater, as the first is mid-stream), and its output stops at
-//!   its inflation budget, so [`Outcome::Budget`] never ends it.
+//!   same machinery, its decoder being the Base64 decoder followed by the
+//!   inflater, with two differences: its output stops at its inflation
+//!   budget, so [`Outcome::Budget`] never ends it; and a window whose bytes
+//!   left the ring is a fallback, not a re-decode (re-inflating from the
+//!   stream's start for each such window would cost the whole stream each
+//!   time).
 
 use std::ops::ControlFlow;
 
@@ -33,7 +35,7 @@ use crate::confirm::{confirm_rule, Region};
 use crate::scan_types::{PendingFinding, RegexState};
 use crate::stats::ScanStats;
 use crate::structures::{ByteRing, Push, TimingWheel};
-use crate::transform::{Span, SpanFinder};
+use crate::transform::{stream_decode, Span, SpanFinder, TransformConfig};
 use crate::utf16::Variant;
 use crate::vectorscan::{VsScratch, VsStream};
 
@@ -92,7 +94,6 @@ pub(crate) struct StreamingPath {
     window_buf: Vec<u8>,
     redecode_chunk: Vec<u8>,
     inflater: Inflater,
-    reinflater: Inflater,
     /// Child spans found in the current span.
     pub(crate) children: Vec<Child>,
 }
@@ -118,7 +119,6 @@ impl StreamingPath {
             window_buf: Vec::new(),
             redecode_chunk: Vec::new(),
             inflater: Inflater::default(),
-            reinflater: Inflater::default(),
             children: Vec::new(),
         }
     }
@@ -195,7 +195,6 @@ pub(crate) fn stream_span(
         window_buf,
         redecode_chunk,
         inflater,
-        reinflater,
         children,
     } = sd;
     let stream = stream.as_mut().expect("opened above");
@@ -211,7 +210,6 @@ pub(crate) fn stream_span(
                     decoded_end: u64,
                     ring: &ByteRing,
                     redecode_chunk: &mut Vec<u8>,
-                    reinflater: &mut Inflater,
                     stats: &mut ScanStats|
      -> bool {
         let r = w.rule as usize;
@@ -223,8 +221,9 @@ pub(crate) fn stream_span(
         let ctx_hi = (w.hi + AFTER).min(decoded_end);
         window_buf.clear();
         if !ring.copy_range(ctx_lo, ctx_hi, window_buf) {
-            let again = (encoded, &mut *redecode_chunk, &mut *reinflater);
-            if !redecode(dec, again, ctx_lo, ctx_hi, window_buf) {
+            if dec.inflate.is_some()
+                || !redecode(dec.cfg, encoded, ctx_lo, ctx_hi, window_buf, redecode_chunk)
+            {
                 return false;
             }
             stats.windows_redecoded += 1;
@@ -325,7 +324,7 @@ pub(crate) fn stream_span(
             let mut ok = true;
             wheel.advance(decoded_end, |_, w| {
                 if ok {
-                    ok = fire(w, decoded_end, ring, redecode_chunk, reinflater, stats);
+                    ok = fire(w, decoded_end, ring, redecode_chunk, stats);
                 }
             });
             if !ok {
@@ -369,7 +368,7 @@ pub(crate) fn stream_span(
     let mut ok = true;
     wheel.drain_all(|_, w| {
         if ok {
-            ok = fire(w, decoded_end, ring, redecode_chunk, reinflater, stats);
+            ok = fire(w, decoded_end, ring, redecode_chunk, stats);
         }
     });
     if !ok {
@@ -420,20 +419,19 @@ fn take_child(
     true
 }
 
-/// Decodes `encoded` again (with the reusable chunk buffer and inflater in
-/// `again`) and keeps only decoded bytes `[lo, hi)` in `out`; true when all
-/// of them were produced.
+/// Decodes `encoded` again and keeps only decoded bytes `[lo, hi)` in `out`;
+/// true when all of them were produced.
 fn redecode(
-    dec: ItemDecoder<'_>,
-    again: (&[u8], &mut Vec<u8>, &mut Inflater),
+    cfg: &TransformConfig,
+    encoded: &[u8],
     lo: u64,
     hi: u64,
     out: &mut Vec<u8>,
+    chunk: &mut Vec<u8>,
 ) -> bool {
-    let (encoded, chunk, inflater) = again;
     out.clear();
     let mut offset = 0u64;
-    let _ = dec.decode(inflater, encoded, chunk, |c: &[u8]| {
+    let _ = stream_decode(cfg, encoded, chunk, |c: &[u8]| {
         let start = offset;
         offset += c.len() as u64;
         if offset > lo && start < hi {
