@@ -120,6 +120,59 @@ fn max_inflated_bytes_cuts_a_stream_with_a_warning() {
     );
 }
 
+/// Deterministic lowercase words (xorshift), compressible like text.
+fn words(seed: u64, n: usize) -> String {
+    let mut x = seed | 1;
+    let mut out = String::with_capacity(n + 16);
+    while out.len() < n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        for i in 0..2 + (x % 9) as usize {
+            out.push((b'a' + ((x >> (8 + 5 * i)) % 26) as u8) as char);
+        }
+        out.push(if x.is_multiple_of(11) { '\n' } else { ' ' });
+    }
+    out
+}
+
+/// `secretscan stdin --format jsonl --stats` on `content`.
+fn scan_stdin(content: Vec<u8>) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_secretscan"))
+        .args(["stdin", "--format", "jsonl", "--stats"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&content).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+#[test]
+fn a_long_compressed_blob_in_streamed_input_is_inflated_whole() {
+    // 6 MB of text around a gzip blob of about 1 MB of Base64, the token
+    // at the end of its 1.5 MB of text: standard input is scanned in
+    // rounds, and the blob is held whole, not cut into pieces.
+    let text = format!("{}\ngithub_token: {TOKEN}\n", words(1, 1_500_000));
+    let blob = b64(&gzip(text.as_bytes()));
+    assert!(blob.len() > 900_000, "{}", blob.len());
+    let content = format!(
+        "{}\nrelease: {blob}\n{}\n",
+        words(2, 4_000_000),
+        words(3, 2_000_000)
+    );
+    let o = scan_stdin(content.into_bytes());
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert_eq!(findings(&stdout(&o)), [token(&["base64", "gzip"])]);
+    assert_eq!(stat(&err, "spans_split"), Some(0), "{err}");
+    assert!(!err.contains("warning"), "{err}");
+}
+
 /// A gzip of 1 GiB of zeros (about 1 MiB compressed), in Base64 on one
 /// line of a 1.4 MB file, with a token on the next line.
 fn bomb_file() -> Vec<u8> {
@@ -164,19 +217,15 @@ fn a_decompression_bomb_is_cut_at_its_budget() {
         content.len()
     );
 
-    // Standard input: the span is longer than the stream overlap and
-    // decoded in pieces; the token after it is still found.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_secretscan"))
-        .args(["stdin", "--format", "jsonl"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(&content).unwrap());
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    // Standard input: the bomb is cut at its budget there too, and the
+    // token after it found.
+    let out = scan_stdin(content);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(findings(&stdout(&out)), [token(&[])]);
+    assert_eq!(stat(&err, "inflate_budget_hits"), Some(1), "{err}");
+    assert!(
+        err.contains("compressed streams inflated only in part"),
+        "{err}"
+    );
 }

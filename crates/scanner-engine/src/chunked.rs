@@ -4,7 +4,8 @@
 //! holding only a bounded buffer.
 //!
 //! How: the buffer holds the bytes from `base` on. Once it holds
-//! `2 * overlap + step` bytes, it is scanned whole; findings that start in
+//! `2 * overlap + step` bytes (or `step` more than the last round kept), it
+//! is scanned whole; findings that start in
 //! the *stable* region `[emitted, stable_end)` are reported, where
 //! `stable_end = len - overlap`, moved back to the start of an encoded span
 //! that reaches into the last `overlap` bytes (that span may continue in the
@@ -27,10 +28,16 @@
 //!   to `overlap` bytes. A longer span still open at the buffer's end is
 //!   counted in [`StreamStats::spans_split`] and decoded in pieces, so a
 //!   secret across a piece boundary can be missed.
+//! - Except a Base64 span holding a compressed stream (which cannot be
+//!   inflated from a piece): it is held whole, its findings deferred, up to
+//!   `Tuning::max_inflated_bytes` of encoded bytes (the buffer then grows by
+//!   that much at most); a longer one is split and counted in
+//!   `ScanStats::inflate_budget_hits`, once.
 
 use std::io::{self, Read};
 
 use crate::compiled::Engine;
+use crate::decode::root_span_inflates;
 use crate::finding::{DecodeStep, Finding};
 use crate::scratch::Scratch;
 use crate::stats::ScanStats;
@@ -119,6 +126,18 @@ pub struct StreamScanner<'e> {
     overlap: usize,
     step: usize,
     spans: Vec<Span>,
+    /// The spans of one transform over the whole buffer, found by
+    /// `stable_end` for that transform (index) and reused by `drop_point`
+    /// in the same round.
+    whole_for: Option<usize>,
+    whole: Vec<Span>,
+    /// Buffer length that starts the next round: `2 * overlap + step`, or
+    /// `step` more than a round kept (a held compressed span).
+    next_round_at: usize,
+    /// Absolute start of the last compressed span found too long to hold
+    /// (counted once).
+    cut_compressed: Option<u64>,
+    head_chunk: Vec<u8>,
     round: Vec<Finding>,
     stats: StreamStats,
     /// Findings passed to the caller's sink.
@@ -157,6 +176,11 @@ impl Engine {
             overlap,
             step: self.tuning.stream_step.max(1),
             spans: Vec::new(),
+            whole_for: None,
+            whole: Vec::new(),
+            next_round_at: 2 * overlap + self.tuning.stream_step.max(1),
+            cut_compressed: None,
+            head_chunk: Vec::new(),
             round: Vec::new(),
             stats: StreamStats::default(),
             delivered: 0,
@@ -202,8 +226,9 @@ impl StreamScanner<'_> {
         self.stats.bytes_fed += chunk.len() as u64;
         for piece in chunk.chunks(self.step) {
             self.buf.extend_from_slice(piece);
-            if self.buf.len() >= 2 * self.overlap + self.step {
+            if self.buf.len() >= self.next_round_at {
                 self.round(false, sink);
+                self.next_round_at = (2 * self.overlap).max(self.buf.len()) + self.step;
             }
         }
     }
@@ -225,6 +250,7 @@ impl StreamScanner<'_> {
     fn round(&mut self, last: bool, sink: &mut impl FnMut(Finding)) {
         self.stats.rounds += 1;
         let len = self.buf.len();
+        self.whole_for = None;
         let stable_end = if last { len } else { self.stable_end() };
         let mut round = std::mem::take(&mut self.round);
         round.clear();
@@ -268,7 +294,7 @@ impl StreamScanner<'_> {
     fn drop_point(&mut self, at: usize) -> usize {
         let region = at.saturating_sub(self.overlap);
         let mut cut = at;
-        for cfg in &self.engine.tuning.transforms {
+        for (t, cfg) in self.engine.tuning.transforms.iter().enumerate() {
             // Cut points must consider every span.
             let cfg = cfg.uncapped();
             find_spans(&cfg, &self.buf[region..], &mut self.spans);
@@ -289,8 +315,13 @@ impl StreamScanner<'_> {
             // The span may have started before `region`: find its true start
             // (the buffer itself starts at a resumable point) to cut it where
             // its decoding can resume.
-            find_spans(&cfg, &self.buf, &mut self.spans);
-            for s in &self.spans {
+            let spans = if self.whole_for == Some(t) {
+                &self.whole
+            } else {
+                find_spans(&cfg, &self.buf, &mut self.spans);
+                &self.spans
+            };
+            for s in spans {
                 let (start, end) = (s.start as usize, s.end as usize);
                 if start <= region && at < end {
                     self.stats.spans_split += 1;
@@ -304,26 +335,77 @@ impl StreamScanner<'_> {
     /// `len - overlap`, moved back to the start of an encoded span that
     /// reaches into the last `overlap` bytes and may continue, when that span
     /// starts within the `overlap` bytes before: it is then scanned whole in
-    /// the next round. Spans starting earlier are counted as split.
+    /// the next round. Spans starting earlier are counted as split, unless
+    /// they hold a compressed stream short enough to hold whole (then the
+    /// stable end moves back to its start too).
     fn stable_end(&mut self) -> usize {
         let len = self.buf.len();
         let tail = len - self.overlap;
         let region = tail.saturating_sub(self.overlap);
         let mut stable = tail;
-        for cfg in &self.engine.tuning.transforms {
-            find_spans(&cfg.uncapped(), &self.buf[region..], &mut self.spans);
+        for (t, cfg) in self.engine.tuning.transforms.iter().enumerate() {
+            let cfg = cfg.uncapped();
+            find_spans(&cfg, &self.buf[region..], &mut self.spans);
+            let mut open_long = false;
             for s in &self.spans {
                 let (start, end) = (region + s.start as usize, region + s.end as usize);
                 if end > tail {
                     if start > region {
                         stable = stable.min(start);
                     } else if end == len {
-                        self.stats.spans_split += 1;
+                        open_long = true;
                     }
+                }
+            }
+            if open_long {
+                if let Some(start) = self.open_compressed_span(t, &cfg, region) {
+                    stable = stable.min(start);
+                } else {
+                    self.stats.spans_split += 1;
                 }
             }
         }
         stable.max(self.emitted.saturating_sub(self.base) as usize)
+    }
+
+    /// The start of the span of transform `t` that begins at or before
+    /// `region` and is open at the buffer's end, when it holds a compressed
+    /// stream (its Base64 decodes to a gzip or zlib header) that is held
+    /// whole: at most `max_inflated_bytes` long so far. A longer one is
+    /// counted in `inflate_budget_hits` (once) and `None` returned: it is
+    /// split like any long span.
+    fn open_compressed_span(
+        &mut self,
+        t: usize,
+        cfg: &TransformConfig,
+        region: usize,
+    ) -> Option<usize> {
+        let tuning = &self.engine.tuning;
+        if !(tuning.inflate && tuning.max_transform_depth >= 2 && cfg.kind == TransformKind::Base64)
+        {
+            return None;
+        }
+        let len = self.buf.len();
+        find_spans(cfg, &self.buf, &mut self.whole);
+        self.whole_for = Some(t);
+        let span = self
+            .whole
+            .iter()
+            .find(|s| s.start as usize <= region && s.end as usize == len)
+            .copied();
+        let start = span?.start as usize;
+        if !root_span_inflates(tuning, cfg, &self.buf[start..], &mut self.head_chunk) {
+            return None;
+        }
+        if len - start <= tuning.max_inflated_bytes {
+            return Some(start);
+        }
+        let abs = self.base + start as u64;
+        if self.cut_compressed != Some(abs) {
+            self.cut_compressed = Some(abs);
+            self.scratch.buf.stats.inflate_budget_hits += 1;
+        }
+        None
     }
 
     /// Drops `buf[..n]`, keeping the line and column bookkeeping.

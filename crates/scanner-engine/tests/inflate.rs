@@ -434,3 +434,80 @@ proptest! {
         prop_assert_eq!(stream_scan(small_step(), input.as_bytes(), &cuts), found);
     }
 }
+
+/// Stream rounds every 256 KiB of new input.
+fn step_256k(max_inflated_bytes: usize) -> Engine {
+    engine_with(Tuning {
+        stream_step: 256 << 10,
+        max_inflated_bytes,
+        ..Tuning::default()
+    })
+}
+
+fn stream_scan_stats(
+    engine: &Engine,
+    input: &[u8],
+    chunk: usize,
+) -> (Vec<Finding>, scanner_engine::StreamStats) {
+    let mut s = engine.stream();
+    let mut found = Vec::new();
+    for piece in input.chunks(chunk) {
+        s.feed(piece, &mut |f| found.push(f));
+    }
+    let stats = s.finish(&mut |f| found.push(f));
+    (found, stats)
+}
+
+#[test]
+fn stream_scanner_holds_a_long_compressed_span_whole() {
+    // About 1 MB of Base64, far over the overlap: a piece of it could not
+    // be inflated, so the span is held whole and the token near the end of
+    // the stream is found.
+    let text = format!(
+        "{}\ntoken={TOKEN}\n{}",
+        words(16, 1_200_000),
+        words(17, 500)
+    );
+    let enc = b64(&gzip(text.as_bytes()));
+    assert!(enc.len() > 700_000, "{}", enc.len());
+    let input = format!(
+        "{}\nblob: {enc}\n{}\n",
+        words(18, 300_000),
+        words(19, 100_000)
+    );
+    let engine = step_256k(16 << 20);
+    let expected = engine.scan_bytes(input.as_bytes());
+    assert_eq!(tokens(&expected).len(), 1, "{expected:#?}");
+    let (found, stats) = stream_scan_stats(&engine, input.as_bytes(), 4096);
+    assert_eq!(found, expected);
+    assert_eq!(stats.spans_split, 0, "{stats:?}");
+    assert_eq!(stats.scan.inflate_budget_hits, 0, "{stats:?}");
+    // Small feeds do not start a round each while the span is held: a
+    // round per step of new input.
+    let bound = input.len() as u64 / (256 << 10) + 2;
+    assert!(stats.rounds <= bound, "{} rounds > {bound}", stats.rounds);
+}
+
+#[test]
+fn stream_scanner_splits_a_compressed_span_over_the_budget_and_counts_it() {
+    let words_before = words(20, 1_000_000);
+    let early = format!("token={TOKEN}\n{words_before}");
+    let late = format!("{words_before}\ntoken={TOKEN}\n");
+    let engine = step_256k(400_000);
+    for (text, expected_tokens) in [(early, 1), (late, 0)] {
+        let enc = b64(&gzip(text.as_bytes()));
+        let input = format!("{}\nblob: {enc}\n{}\n", words(21, 300_000), words(22, 1000));
+        let (found, stats) = stream_scan_stats(&engine, input.as_bytes(), 65_536);
+        assert_eq!(tokens(&found).len(), expected_tokens, "{stats:?}");
+        assert!(stats.spans_split >= 1, "{stats:?}");
+        assert!(stats.scan.inflate_budget_hits >= 1, "{stats:?}");
+        assert!(
+            stats
+                .scan
+                .budgets_hit()
+                .iter()
+                .any(|h| h.counter == "inflate_budget_hits"),
+            "{stats:?}"
+        );
+    }
+}

@@ -839,6 +839,21 @@ fn count_inflate(stats: &mut crate::stats::ScanStats, end: Option<InflateEnd>) {
     }
 }
 
+/// Whether the decoded-data pass would inflate the Base64 span `encoded`
+/// found in the root input: its output begins with a gzip or zlib header,
+/// and inflation is on and deep enough. `chunk` is a reusable buffer.
+pub(crate) fn root_span_inflates(
+    tuning: &crate::compiled::Tuning,
+    cfg: &TransformConfig,
+    encoded: &[u8],
+    chunk: &mut Vec<u8>,
+) -> bool {
+    tuning.inflate
+        && tuning.max_transform_depth >= 2
+        && cfg.kind == TransformKind::Base64
+        && sniff(&peek_head(cfg, encoded, chunk)).is_some()
+}
+
 /// The first decoded bytes of a (long) span, enough to recognise a
 /// compressed stream's header: only the span's first 256 encoded bytes are
 /// decoded.
