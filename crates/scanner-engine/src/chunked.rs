@@ -37,7 +37,7 @@
 use std::io::{self, Read};
 
 use crate::compiled::Engine;
-use crate::decode::root_span_inflates;
+use crate::decode::{root_span_inflates, Inflater};
 use crate::finding::{DecodeStep, Finding};
 use crate::scratch::Scratch;
 use crate::stats::ScanStats;
@@ -137,7 +137,11 @@ pub struct StreamScanner<'e> {
     /// Absolute start of the last compressed span found too long to hold
     /// (counted once).
     cut_compressed: Option<u64>,
+    /// Absolute offset where the buffer was last cut inside a long span:
+    /// a span found starting there is a piece, not a stream's start.
+    piece_start: Option<u64>,
     head_chunk: Vec<u8>,
+    inflater: Inflater,
     round: Vec<Finding>,
     stats: StreamStats,
     /// Findings passed to the caller's sink.
@@ -180,7 +184,9 @@ impl Engine {
             whole: Vec::new(),
             next_round_at: 2 * overlap + self.tuning.stream_step.max(1),
             cut_compressed: None,
+            piece_start: None,
             head_chunk: Vec::new(),
+            inflater: Inflater::default(),
             round: Vec::new(),
             stats: StreamStats::default(),
             delivered: 0,
@@ -279,7 +285,12 @@ impl StreamScanner<'_> {
         self.round = round;
         self.emitted = stable_abs;
         if !last {
+            let split = self.stats.spans_split;
             let keep_from = self.drop_point(stable_end.saturating_sub(self.overlap));
+            if self.stats.spans_split > split {
+                // The buffer now starts inside a long span.
+                self.piece_start = Some(self.base + keep_from as u64);
+            }
             self.drop_before(keep_from);
         }
     }
@@ -394,13 +405,23 @@ impl StreamScanner<'_> {
             .find(|s| s.start as usize <= region && s.end as usize == len)
             .copied();
         let start = span?.start as usize;
-        if !root_span_inflates(tuning, cfg, &self.buf[start..], &mut self.head_chunk) {
+        let abs = self.base + start as u64;
+        if self.piece_start == Some(abs) {
+            return None;
+        }
+        let encoded = &self.buf[start..];
+        if !root_span_inflates(
+            tuning,
+            cfg,
+            encoded,
+            &mut self.head_chunk,
+            &mut self.inflater,
+        ) {
             return None;
         }
         if len - start <= tuning.max_inflated_bytes {
             return Some(start);
         }
-        let abs = self.base + start as u64;
         if self.cut_compressed != Some(abs) {
             self.cut_compressed = Some(abs);
             self.scratch.buf.stats.inflate_budget_hits += 1;

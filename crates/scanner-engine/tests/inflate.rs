@@ -511,3 +511,26 @@ fn stream_scanner_splits_a_compressed_span_over_the_budget_and_counts_it() {
         );
     }
 }
+
+#[test]
+fn random_data_behind_a_zlib_header_is_not_held_nor_warned_about() {
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let mut data = vec![0x78, 0x9c];
+    data.extend((0..1_000_000).map(|_| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x as u8
+    }));
+    let input = format!(
+        "{}\nblob: {}\n{}\n",
+        words(23, 300_000),
+        b64(&data),
+        words(24, 1000)
+    );
+    let (found, stats) = stream_scan_stats(&step_256k(400_000), input.as_bytes(), 65_536);
+    assert!(found.is_empty(), "{found:#?}");
+    assert!(stats.spans_split >= 1, "{stats:?}");
+    assert_eq!(stats.scan.inflate_budget_hits, 0, "{stats:?}");
+    assert!(stats.scan.budgets_hit().is_empty(), "{stats:?}");
+}

@@ -166,6 +166,24 @@ impl Inflater {
         }
     }
 
+    /// Whether `encoded` (Base64 with `cfg`, usually a prefix of a span)
+    /// plausibly starts a `container` stream: inflating it hits no error
+    /// (running out of input is fine). Rejects almost all random data
+    /// behind a lucky header within a few hundred bytes.
+    pub(crate) fn plausible(
+        &mut self,
+        container: Container,
+        cfg: &TransformConfig,
+        encoded: &[u8],
+        chunk: &mut Vec<u8>,
+    ) -> bool {
+        let r = self.run(container, cfg, encoded, chunk, 1 << 16, &mut |_| {
+            ControlFlow::Continue(())
+        });
+        // `end` is only `None` when the input ran out mid-stream.
+        r.end != InflateEnd::Corrupt || self.end.is_none()
+    }
+
     fn start(&mut self, container: Container, max_out: usize) {
         let zlib = container == Container::Zlib;
         match &mut self.state {
@@ -499,6 +517,40 @@ mod tests {
         assert_eq!((got.len(), r.end), (1 << 20, InflateEnd::Complete));
         let (got, r) = run(&mut inf, &zlib(&data[..1000]), 1000);
         assert_eq!((got.len(), r.end), (1000, InflateEnd::Complete));
+    }
+
+    #[test]
+    fn random_data_behind_a_header_is_not_plausible() {
+        let cfg = TransformConfig::base64_default();
+        let mut inf = Inflater::default();
+        let mut chunk = Vec::new();
+        let data = text(100_000);
+        for c in [gzip(&data), zlib(&data)] {
+            let enc = b64(&c);
+            let container = sniff(&c).unwrap();
+            for cut in [enc.len(), 1024.min(enc.len()), 100] {
+                assert!(inf.plausible(container, &cfg, &enc[..cut], &mut chunk));
+            }
+        }
+        // Pseudo-random bytes behind each header: all but a few rejected.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut accepted = 0;
+        for i in 0..400 {
+            let mut c = match i % 3 {
+                0 => vec![0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 3],
+                1 => vec![0x78, 0x9c],
+                _ => vec![0x78, 0x01],
+            };
+            c.extend((0..768).map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            }));
+            let container = sniff(&c).unwrap();
+            accepted += usize::from(inf.plausible(container, &cfg, &b64(&c), &mut chunk));
+        }
+        assert!(accepted <= 4, "{accepted} of 400 random streams accepted");
     }
 
     #[test]

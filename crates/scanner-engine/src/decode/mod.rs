@@ -56,7 +56,8 @@ use crate::transform::{
 use smallvec::SmallVec;
 
 use digest::DecodedDigest;
-use inflate::{sniff, Container, InflateEnd, Inflater, ItemDecoder};
+pub(crate) use inflate::Inflater;
+use inflate::{sniff, Container, InflateEnd, ItemDecoder};
 use stream::{stream_span, Outcome, ScanParts, StreamingPath};
 
 /// Where a work item's encoded bytes are.
@@ -840,18 +841,27 @@ fn count_inflate(stats: &mut crate::stats::ScanStats, end: Option<InflateEnd>) {
 }
 
 /// Whether the decoded-data pass would inflate the Base64 span `encoded`
-/// found in the root input: its output begins with a gzip or zlib header,
-/// and inflation is on and deep enough. `chunk` is a reusable buffer.
+/// found in the root input: inflation is on and deep enough, and its output
+/// begins with a gzip or zlib header followed by data that inflates without
+/// error as far as its first 1 KiB of encoded bytes go (random data behind
+/// a lucky header is rejected). `chunk` and `inflater` are reusable.
 pub(crate) fn root_span_inflates(
     tuning: &crate::compiled::Tuning,
     cfg: &TransformConfig,
     encoded: &[u8],
     chunk: &mut Vec<u8>,
+    inflater: &mut Inflater,
 ) -> bool {
-    tuning.inflate
-        && tuning.max_transform_depth >= 2
-        && cfg.kind == TransformKind::Base64
-        && sniff(&peek_head(cfg, encoded, chunk)).is_some()
+    if !(tuning.inflate && tuning.max_transform_depth >= 2 && cfg.kind == TransformKind::Base64) {
+        return false;
+    }
+    let Some(container) = sniff(&peek_head(cfg, encoded, chunk)) else {
+        return false;
+    };
+    // Cut at a quantum boundary of alphabet characters is not needed: a
+    // prefix ending mid-quantum still hands on every complete quantum.
+    let prefix = &encoded[..encoded.len().min(1024)];
+    inflater.plausible(container, cfg, prefix, chunk)
 }
 
 /// The first decoded bytes of a (long) span, enough to recognise a
