@@ -129,6 +129,25 @@ fn gzip_in_base64() {
 }
 
 #[test]
+fn compressed_bytes_are_not_scanned_as_such() {
+    // A short, incompressible payload is kept in a stored DEFLATE block:
+    // the token stands literally in the compressed bytes, and is reported
+    // once, as found in the inflated data.
+    let gz = gzip(format!("token={TOKEN}").as_bytes());
+    assert!(
+        gz.windows(TOKEN.len()).any(|w| w == TOKEN.as_bytes()),
+        "a stored block"
+    );
+    let enc = b64(&gz);
+    found_at_span(
+        builtin(),
+        &format!("v: {enc}\n"),
+        &enc,
+        &[DecodeStep::Base64, DecodeStep::Gzip],
+    );
+}
+
+#[test]
 fn zlib_in_base64() {
     let enc = b64(&zlib(format!("{{\"token\":\"{TOKEN}\"}}").as_bytes()));
     assert!(enc.starts_with("eJ"), "{enc}");

@@ -29,9 +29,10 @@
 //!   error, nested spans beyond the slab budget, and dedupe hits are
 //!   counted in `ScanStats`.
 //! - Identical decoded output under the same root span is scanned once.
-//! - A Base64 span whose output begins with a gzip or zlib header is
-//!   decoded again at once, through the inflater (`inflate.rs`), as an item
-//!   one level deeper; findings in inflated data are located at the whole
+//! - A Base64 span whose output begins with a gzip or zlib header is not
+//!   scanned as bytes: its output is digested (dedupe) and the span decoded
+//!   again at once, through the inflater (`inflate.rs`), as an item one
+//!   level deeper; findings in inflated data are located at the whole
 //!   Base64 span. Inflation stops at `max_inflated_bytes` (and the scan's
 //!   total budget), counted; a corrupt stream is counted; both keep what
 //!   was inflated.
@@ -342,12 +343,33 @@ impl Run<'_> {
             scratch.stats.spans_decoded += 1;
             let mark = findings.len();
 
+            // A compressed stream is not scanned as bytes: its Base64 output
+            // is only digested (for the dedupe), then inflated at once.
+            if let Some(c) = may_inflate
+                .then(|| sniff(&peek_head(cfg, encoded, chunk)))
+                .flatten()
+            {
+                let mut digest = DecodedDigest::new();
+                match digest_span(cfg, encoded, limit, chunk, &mut digest) {
+                    Ok((len, used)) => {
+                        if let Source::Root(r) = &own.source {
+                            item.root_end = (r.start + used) as u64;
+                        }
+                        *budget -= len;
+                        scratch.stats.decoded_bytes += len as u64;
+                        if seen.insert(digest.finish(item.root_start, item.root_end)) {
+                            inflate_next = Some(item.inflated(c));
+                        } else {
+                            scratch.stats.dedupe_hits += 1;
+                        }
+                    }
+                    Err(SpanFailure::Budget) => scratch.stats.decode_aborted += 1,
+                    Err(SpanFailure::Invalid) => scratch.stats.decode_errors += 1,
+                }
+                continue;
+            }
+
             if encoded.len() >= tuning.stream_decode_min_len {
-                // A compressed output is searched for nested spans once
-                // inflated, not as compressed bytes.
-                let compressed = may_inflate
-                    .then(|| sniff(&peek_head(cfg, encoded, chunk)))
-                    .flatten();
                 let sd = streamer.get_or_insert_with(|| StreamingPath::new(engine));
                 staged.clear();
                 let mut digest = DecodedDigest::new();
@@ -391,7 +413,7 @@ impl Run<'_> {
                     limit,
                     chunk,
                     &mut digest,
-                    want_children && compressed.is_none(),
+                    want_children,
                     staged,
                     slab_budget,
                     room,
@@ -423,9 +445,6 @@ impl Run<'_> {
                                 child.at,
                                 bytes,
                             );
-                        }
-                        if let Some(c) = compressed {
-                            inflate_next = Some(item.inflated(c));
                         }
                         continue;
                     }
@@ -508,10 +527,7 @@ impl Run<'_> {
                 );
             }
             scratch.pending = pending;
-            if let Some(c) = may_inflate.then(|| sniff(decoded)).flatten() {
-                // Nested spans are looked for in the inflated output.
-                inflate_next = Some(item.inflated(c));
-            } else if want_children {
+            if want_children {
                 let parent = Decoded::Scratch(decoded);
                 queue_children(engine, scratch, queue, slab, &item, parent, 0, 0);
             }
@@ -824,6 +840,38 @@ fn decode_span(
         Err(_) if !out.is_empty() => {
             let (_, end) = encoded_range(cfg, encoded, 0, out.len() as u64);
             Ok((end as usize, None))
+        }
+        Err(_) => Err(SpanFailure::Invalid),
+    }
+}
+
+/// Decodes `encoded` into `digest` only, like [`decode_span`] (same
+/// budget, same partial output before an invalid byte); returns the decoded
+/// length and how many encoded bytes were decoded.
+fn digest_span(
+    cfg: &TransformConfig,
+    encoded: &[u8],
+    limit: usize,
+    chunk: &mut Vec<u8>,
+    digest: &mut DecodedDigest,
+) -> Result<(usize, usize), SpanFailure> {
+    let mut len = 0usize;
+    let mut over = false;
+    let result = stream_decode(cfg, encoded, chunk, |c: &[u8]| {
+        if len + c.len() > limit {
+            over = true;
+            return ControlFlow::Break(());
+        }
+        digest.update(c);
+        len += c.len();
+        ControlFlow::Continue(())
+    });
+    match result {
+        Ok(o) if o.truncated || over => Err(SpanFailure::Budget),
+        Ok(_) => Ok((len, encoded.len())),
+        Err(_) if len > 0 => {
+            let (_, end) = encoded_range(cfg, encoded, 0, len as u64);
+            Ok((len, end as usize))
         }
         Err(_) => Err(SpanFailure::Invalid),
     }
