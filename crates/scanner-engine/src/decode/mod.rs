@@ -339,7 +339,8 @@ impl Run<'_> {
             let may_inflate = tuning.inflate
                 && want_children
                 && own.inflate.is_none()
-                && cfg.kind == TransformKind::Base64;
+                && cfg.kind == TransformKind::Base64
+                && could_be_compressed(encoded);
             scratch.stats.spans_decoded += 1;
             let mark = findings.len();
 
@@ -903,6 +904,9 @@ pub(crate) fn root_span_inflates(
     if !(tuning.inflate && tuning.max_transform_depth >= 2 && cfg.kind == TransformKind::Base64) {
         return false;
     }
+    if !could_be_compressed(encoded) {
+        return false;
+    }
     let Some(container) = sniff(&peek_head(cfg, encoded, chunk)) else {
         return false;
     };
@@ -910,6 +914,15 @@ pub(crate) fn root_span_inflates(
     // prefix ending mid-quantum still hands on every complete quantum.
     let prefix = &encoded[..encoded.len().min(1024)];
     inflater.plausible(container, cfg, prefix, chunk)
+}
+
+/// Whether Base64 text can decode to a gzip or zlib header: its first
+/// character is `H` (`1f 8b 08` is `H4sI`) or `e` (`78 ..` is `e...`).
+fn could_be_compressed(encoded: &[u8]) -> bool {
+    matches!(
+        encoded.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'H' | b'e')
+    )
 }
 
 /// The first decoded bytes of a (long) span, enough to recognise a
