@@ -18,6 +18,9 @@
 //!   Adler-32 checked by the inflater) is recognised; raw DEFLATE has no
 //!   header and is never guessed. Data after the end of the first stream
 //!   (a second gzip member) is ignored.
+//! - [`Inflater::plausible`] tells a real stream from random data behind a
+//!   lucky header by inflating a prefix (used where a wrong guess costs
+//!   more than one failed inflation: `StreamScanner` holding a span whole).
 
 use std::ops::ControlFlow;
 
