@@ -148,6 +148,24 @@ fn compressed_bytes_are_not_scanned_as_such() {
 }
 
 #[test]
+fn gzip_in_unpadded_base64url() {
+    // As in web tokens and cookies: URL-safe alphabet, no padding.
+    let mut text = format!("{{\"sub\":\"ci\",\"tok\":\"{TOKEN}\"}}");
+    // Three lengths: the last quantum partial or whole.
+    for _ in 0..3 {
+        let enc = base64_simd::URL_SAFE_NO_PAD.encode_to_string(gzip(text.as_bytes()));
+        let input = format!("Cookie: session={enc}; path=/\n");
+        found_at_span(
+            builtin(),
+            &input,
+            &enc,
+            &[DecodeStep::Base64, DecodeStep::Gzip],
+        );
+        text.push('x');
+    }
+}
+
+#[test]
 fn zlib_in_base64() {
     let enc = b64(&zlib(format!("{{\"token\":\"{TOKEN}\"}}").as_bytes()));
     assert!(enc.starts_with("eJ"), "{enc}");
