@@ -44,7 +44,9 @@ pub struct Tuning {
     /// Most inflated bytes produced for one compressed stream; a stream
     /// that inflates to more is scanned up to this point and counted in
     /// [`ScanStats::inflate_budget_hits`](crate::ScanStats::inflate_budget_hits).
-    /// Inflated bytes also count toward `max_total_decoded_bytes`.
+    /// Inflated bytes also count toward `max_total_decoded_bytes`. It also
+    /// caps the encoded bytes of a compressed Base64 span that a
+    /// [`crate::StreamScanner`] holds whole rather than cut into pieces.
     /// Default 16 MiB.
     pub max_inflated_bytes: usize,
     /// Capacity of the set of decoded-output digests used to skip repeats.
