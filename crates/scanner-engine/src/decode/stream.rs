@@ -282,57 +282,57 @@ pub(crate) fn stream_span(
         }
     };
 
-    let (decode_result, inflate_end) =
-        dec.decode(inflater, encoded, chunk_buf, |chunk: &[u8]| {
-            if decoded_end as usize + chunk.len() > limit {
-                outcome = Some(Outcome::Budget);
-                return ControlFlow::Break(());
-            }
-            digest.update(chunk);
-            ring.push(chunk);
-            let chunk_start = decoded_end;
-            decoded_end += chunk.len() as u64;
+    let decoded = dec.decode(inflater, encoded, chunk_buf, |chunk: &[u8]| {
+        if decoded_end as usize + chunk.len() > limit {
+            outcome = Some(Outcome::Budget);
+            return ControlFlow::Break(());
+        }
+        digest.update(chunk);
+        ring.push(chunk);
+        let chunk_start = decoded_end;
+        decoded_end += chunk.len() as u64;
 
-            let mut capped = false;
-            let scanned = vs.scan_stream(stream, chunk, |id, end| {
-                stats.anchor_hits += 1;
-                capped = !schedule(id, end, wheel, touched, windows_per_rule);
-                !capped
-            });
-            if scanned.is_err() || capped {
-                outcome = Some(Outcome::Fallback);
-                return ControlFlow::Break(());
-            }
-
-            if find_children {
-                let mut lost = false;
-                for (t, finder) in finders.iter_mut().enumerate() {
-                    let _ = finder.feed(chunk, chunk_start, &mut |span: Span| {
-                        if !take_child(t, span, ring, slab, budgets, children) {
-                            lost = true;
-                            return ControlFlow::Break(());
-                        }
-                        ControlFlow::Continue(())
-                    });
-                }
-                if lost {
-                    outcome = Some(Outcome::Fallback);
-                    return ControlFlow::Break(());
-                }
-            }
-
-            let mut ok = true;
-            wheel.advance(decoded_end, |_, w| {
-                if ok {
-                    ok = fire(w, decoded_end, ring, redecode_chunk, stats);
-                }
-            });
-            if !ok {
-                outcome = Some(Outcome::Fallback);
-                return ControlFlow::Break(());
-            }
-            ControlFlow::Continue(())
+        let mut capped = false;
+        let scanned = vs.scan_stream(stream, chunk, |id, end| {
+            stats.anchor_hits += 1;
+            capped = !schedule(id, end, wheel, touched, windows_per_rule);
+            !capped
         });
+        if scanned.is_err() || capped {
+            outcome = Some(Outcome::Fallback);
+            return ControlFlow::Break(());
+        }
+
+        if find_children {
+            let mut lost = false;
+            for (t, finder) in finders.iter_mut().enumerate() {
+                let _ = finder.feed(chunk, chunk_start, &mut |span: Span| {
+                    if !take_child(t, span, ring, slab, budgets, children) {
+                        lost = true;
+                        return ControlFlow::Break(());
+                    }
+                    ControlFlow::Continue(())
+                });
+            }
+            if lost {
+                outcome = Some(Outcome::Fallback);
+                return ControlFlow::Break(());
+            }
+        }
+
+        let mut ok = true;
+        wheel.advance(decoded_end, |_, w| {
+            if ok {
+                ok = fire(w, decoded_end, ring, redecode_chunk, stats);
+            }
+        });
+        if !ok {
+            outcome = Some(Outcome::Fallback);
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    });
+    let (decode_result, inflate_end) = decoded;
 
     // End of data: end-of-data matches, the finders' last spans, the windows
     // still pending. The stream is reset either way, ready for the next span.
