@@ -1,16 +1,17 @@
 #![no_main]
 //! Context invariance under fuzzing: a GitHub token line, raw, Base64- or
-//! URL-encoded, is planted in about 1-4 MiB of context grown from the
+//! URL-encoded, or gzip'd behind Base64, is planted in about 1-4 MiB of context grown from the
 //! fuzzer's bytes; `scan_bytes` and a `StreamScanner` fed in chunks of a
 //! fuzzer-chosen size must both report it inside the planted piece with
 //! the expected decode path, and count exactly what they deliver.
 //!
-//! Input layout: byte 0 = shape (mod 3: raw, Base64, URL); byte 1 = size
+//! Input layout: byte 0 = shape (mod 4: raw, Base64, URL, gzip in Base64); byte 1 = size
 //! (1 + b % 4 MiB); byte 2 = where the piece goes (in 256ths of the
 //! context); byte 3 = chunk size (in KiB, 1 + b); the rest is the context
 //! pattern, repeated. The piece is fenced by `"` and spaces so no encoded
 //! run of the context can swallow it.
 
+use std::io::Write;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
@@ -51,6 +52,12 @@ fn url_all(data: &[u8]) -> String {
         .collect()
 }
 
+fn gzip(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).expect("writing to a Vec");
+    e.finish().expect("writing to a Vec")
+}
+
 fn check(found: &[Finding], lo: u64, hi: u64, path: &[DecodeStep], what: &str) {
     let hit = found.iter().any(|f| {
         &*f.rule_id == "github-pat-classic"
@@ -70,10 +77,11 @@ fuzz_target!(|data: &[u8]| {
     let engine = ENGINE.get_or_init(Engine::builtin);
     let size = (1 + usize::from(*size) % 4) << 20;
     let line = format!("\n token = {TOKEN} \n");
-    let (piece, path): (String, &[DecodeStep]) = match shape % 3 {
+    let (piece, path): (String, &[DecodeStep]) = match shape % 4 {
         0 => (line, &[]),
         1 => (b64(line.as_bytes()), &[DecodeStep::Base64]),
-        _ => (url_all(line.as_bytes()), &[DecodeStep::Url]),
+        2 => (url_all(line.as_bytes()), &[DecodeStep::Url]),
+        _ => (b64(&gzip(line.as_bytes())), &[DecodeStep::Base64, DecodeStep::Gzip]),
     };
     let context: Vec<u8> = pattern.iter().copied().cycle().take(size).collect();
     let at = context.len() * usize::from(*place) / 256;

@@ -138,13 +138,20 @@ pub struct OutputArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct DecodeArgs {
-    /// Do not look inside Base64 or URL-encoded text (raw bytes only).
+    /// Do not look inside Base64 or URL-encoded text, nor inflate gzip /
+    /// zlib data behind Base64 (raw bytes only).
     #[arg(long)]
     pub no_decode: bool,
     /// Deepest nesting of encodings to decode, e.g. 2 for Base64 inside a
-    /// URL-encoded string. 0 is the same as --no-decode.
+    /// URL-encoded string; inflating gzip / zlib data behind Base64 counts
+    /// as one level. 0 is the same as --no-decode.
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub max_decode_depth: usize,
+    /// Most bytes inflated from one gzip / zlib stream found behind Base64
+    /// (decompression bombs stop here: what was inflated is scanned and the
+    /// cut is warned about on stderr).
+    #[arg(long, value_name = "BYTES", default_value_t = scanner_engine::Tuning::default().max_inflated_bytes)]
+    pub max_inflated_bytes: usize,
 }
 
 impl DecodeArgs {
@@ -155,7 +162,10 @@ impl DecodeArgs {
         } else {
             self.max_decode_depth
         };
-        scanner_engine::Tuning::default().with_max_transform_depth(depth)
+        scanner_engine::Tuning::default()
+            .with_max_transform_depth(depth)
+            .with_inflate(!self.no_decode)
+            .with_max_inflated_bytes(self.max_inflated_bytes)
     }
 }
 

@@ -61,6 +61,8 @@ pub fn to_finding(sf: &StoredFinding, at: usize) -> Finding {
             "url" => Some(DecodeStep::Url),
             "utf16le" => Some(DecodeStep::Utf16Le),
             "utf16be" => Some(DecodeStep::Utf16Be),
+            "gzip" => Some(DecodeStep::Gzip),
+            "zlib" => Some(DecodeStep::Zlib),
             _ => None,
         })
         .collect();

@@ -4,7 +4,8 @@
 //! holding only a bounded buffer.
 //!
 //! How: the buffer holds the bytes from `base` on. Once it holds
-//! `2 * overlap + step` bytes, it is scanned whole; findings that start in
+//! `2 * overlap + step` bytes (or `step` more than the last round kept), it
+//! is scanned whole; findings that start in
 //! the *stable* region `[emitted, stable_end)` are reported, where
 //! `stable_end = len - overlap`, moved back to the start of an encoded span
 //! that reaches into the last `overlap` bytes (that span may continue in the
@@ -33,12 +34,18 @@
 //! - After `finish` or `reset` the scanner is in the state of a new one
 //!   (offsets, lines, counters from zero), keeping only the capacity of its
 //!   buffers and its scratch: reusing it reports what a new scanner would.
+//! - Except a Base64 span holding a compressed stream (which cannot be
+//!   inflated from a piece): it is held whole, its findings deferred, up to
+//!   `Tuning::max_inflated_bytes` of encoded bytes (the buffer then grows by
+//!   that much at most); a longer one is split and counted in
+//!   `ScanStats::inflate_budget_hits`, once.
 
 use std::borrow::Borrow;
 use std::io::{self, Read};
 use std::ops::ControlFlow;
 
 use crate::compiled::Engine;
+use crate::decode::{root_span_inflates, Inflater};
 use crate::finding::{DecodeStep, Finding, SinkFlow};
 use crate::scratch::Scratch;
 use crate::stats::ScanStats;
@@ -131,6 +138,22 @@ pub struct StreamScanner<E> {
     overlap: usize,
     step: usize,
     spans: Vec<Span>,
+    /// The spans of one transform over the whole buffer, found by
+    /// `stable_end` for that transform (index) and reused by `drop_point`
+    /// in the same round.
+    whole_for: Option<usize>,
+    whole: Vec<Span>,
+    /// Buffer length that starts the next round: `2 * overlap + step`, or
+    /// `step` more than a round kept (a held compressed span).
+    next_round_at: usize,
+    /// Absolute start of the last compressed span found too long to hold
+    /// (counted once).
+    cut_compressed: Option<u64>,
+    /// Absolute offset where the buffer was last cut inside a long span:
+    /// a span found starting there is a piece, not a stream's start.
+    piece_start: Option<u64>,
+    head_chunk: Vec<u8>,
+    inflater: Inflater,
     round: Vec<Finding>,
     stats: StreamStats,
     /// Findings passed to the caller's sink.
@@ -232,6 +255,13 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
             overlap,
             step,
             spans: Vec::new(),
+            whole_for: None,
+            whole: Vec::new(),
+            next_round_at: 2 * overlap + step,
+            cut_compressed: None,
+            piece_start: None,
+            head_chunk: Vec::new(),
+            inflater: Inflater::default(),
             round: Vec::new(),
             stats: StreamStats::default(),
             delivered: 0,
@@ -253,6 +283,12 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
         self.emitted = 0;
         self.lines_before = 0;
         self.column_before = 0;
+        self.whole_for = None;
+        self.whole.clear();
+        self.next_round_at = 2 * self.overlap + self.step;
+        self.cut_compressed = None;
+        self.piece_start = None;
+        self.head_chunk.clear();
         self.round.clear();
         self.stats = StreamStats::default();
         self.delivered = 0;
@@ -270,8 +306,9 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
         self.stats.bytes_fed += chunk.len() as u64;
         for piece in chunk.chunks(self.step) {
             self.buf.extend_from_slice(piece);
-            if self.buf.len() >= 2 * self.overlap + self.step {
+            if self.buf.len() >= self.next_round_at {
                 self.round(false, sink);
+                self.next_round_at = (2 * self.overlap).max(self.buf.len()) + self.step;
                 if self.stopped {
                     return;
                 }
@@ -308,6 +345,7 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
     fn round<R: SinkFlow>(&mut self, last: bool, sink: &mut impl FnMut(Finding) -> R) {
         self.stats.rounds += 1;
         let len = self.buf.len();
+        self.whole_for = None;
         let stable_end = if last { len } else { self.stable_end() };
         let mut round = std::mem::take(&mut self.round);
         round.clear();
@@ -345,7 +383,12 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
         }
         self.emitted = stable_abs;
         if !last {
+            let split = self.stats.spans_split;
             let keep_from = self.drop_point(stable_end.saturating_sub(self.overlap));
+            if self.stats.spans_split > split {
+                // The buffer now starts inside a long span.
+                self.piece_start = Some(self.base + keep_from as u64);
+            }
             self.drop_before(keep_from);
         }
     }
@@ -360,7 +403,7 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
     fn drop_point(&mut self, at: usize) -> usize {
         let region = at.saturating_sub(self.overlap);
         let mut cut = at;
-        for cfg in &self.engine.borrow().tuning.transforms {
+        for (t, cfg) in self.engine.borrow().tuning.transforms.iter().enumerate() {
             // Cut points must consider every span.
             let cfg = cfg.uncapped();
             find_spans(&cfg, &self.buf[region..], &mut self.spans);
@@ -381,8 +424,13 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
             // The span may have started before `region`: find its true start
             // (the buffer itself starts at a resumable point) to cut it where
             // its decoding can resume.
-            find_spans(&cfg, &self.buf, &mut self.spans);
-            for s in &self.spans {
+            let spans = if self.whole_for == Some(t) {
+                &self.whole
+            } else {
+                find_spans(&cfg, &self.buf, &mut self.spans);
+                &self.spans
+            };
+            for s in spans {
                 let (start, end) = (s.start as usize, s.end as usize);
                 if start <= region && at < end {
                     self.stats.spans_split += 1;
@@ -396,26 +444,87 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
     /// `len - overlap`, moved back to the start of an encoded span that
     /// reaches into the last `overlap` bytes and may continue, when that span
     /// starts within the `overlap` bytes before: it is then scanned whole in
-    /// the next round. Spans starting earlier are counted as split.
+    /// the next round. Spans starting earlier are counted as split, unless
+    /// they hold a compressed stream short enough to hold whole (then the
+    /// stable end moves back to its start too).
     fn stable_end(&mut self) -> usize {
         let len = self.buf.len();
         let tail = len - self.overlap;
         let region = tail.saturating_sub(self.overlap);
         let mut stable = tail;
-        for cfg in &self.engine.borrow().tuning.transforms {
-            find_spans(&cfg.uncapped(), &self.buf[region..], &mut self.spans);
+        for t in 0..self.engine.borrow().tuning.transforms.len() {
+            let cfg = self.engine.borrow().tuning.transforms[t].uncapped();
+            find_spans(&cfg, &self.buf[region..], &mut self.spans);
+            let mut open_long = false;
             for s in &self.spans {
                 let (start, end) = (region + s.start as usize, region + s.end as usize);
                 if end > tail {
                     if start > region {
                         stable = stable.min(start);
                     } else if end == len {
-                        self.stats.spans_split += 1;
+                        open_long = true;
                     }
+                }
+            }
+            if open_long {
+                if let Some(start) = self.open_compressed_span(t, &cfg, region) {
+                    stable = stable.min(start);
+                } else {
+                    self.stats.spans_split += 1;
                 }
             }
         }
         stable.max(self.emitted.saturating_sub(self.base) as usize)
+    }
+
+    /// The start of the span of transform `t` that begins at or before
+    /// `region` and is open at the buffer's end, when it holds a compressed
+    /// stream (its Base64 decodes to a gzip or zlib header) that is held
+    /// whole: at most `max_inflated_bytes` long so far. A longer one is
+    /// counted in `inflate_budget_hits` (once) and `None` returned: it is
+    /// split like any long span.
+    fn open_compressed_span(
+        &mut self,
+        t: usize,
+        cfg: &TransformConfig,
+        region: usize,
+    ) -> Option<usize> {
+        let tuning = &self.engine.borrow().tuning;
+        if !(tuning.inflate && tuning.max_transform_depth >= 2 && cfg.kind == TransformKind::Base64)
+        {
+            return None;
+        }
+        let len = self.buf.len();
+        find_spans(cfg, &self.buf, &mut self.whole);
+        self.whole_for = Some(t);
+        let span = self
+            .whole
+            .iter()
+            .find(|s| s.start as usize <= region && s.end as usize == len)
+            .copied();
+        let start = span?.start as usize;
+        let abs = self.base + start as u64;
+        if self.piece_start == Some(abs) {
+            return None;
+        }
+        let encoded = &self.buf[start..];
+        if !root_span_inflates(
+            tuning,
+            cfg,
+            encoded,
+            &mut self.head_chunk,
+            &mut self.inflater,
+        ) {
+            return None;
+        }
+        if len - start <= tuning.max_inflated_bytes {
+            return Some(start);
+        }
+        if self.cut_compressed != Some(abs) {
+            self.cut_compressed = Some(abs);
+            self.scratch.buf.stats.inflate_budget_hits += 1;
+        }
+        None
     }
 
     /// Drops `buf[..n]`, keeping the line and column bookkeeping.

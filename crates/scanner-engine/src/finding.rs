@@ -31,16 +31,23 @@ pub enum DecodeStep {
     Utf16Le,
     /// UTF-16, big-endian.
     Utf16Be,
+    /// A gzip stream, inflated (found at the start of decoded Base64).
+    Gzip,
+    /// A zlib stream, inflated (found at the start of decoded Base64).
+    Zlib,
 }
 
 impl DecodeStep {
-    /// Lowercase name used in reports (`base64`, `url`, `utf16le`, `utf16be`).
+    /// Lowercase name used in reports (`base64`, `url`, `utf16le`,
+    /// `utf16be`, `gzip`, `zlib`).
     pub fn as_str(self) -> &'static str {
         match self {
             DecodeStep::Base64 => "base64",
             DecodeStep::Url => "url",
             DecodeStep::Utf16Le => "utf16le",
             DecodeStep::Utf16Be => "utf16be",
+            DecodeStep::Gzip => "gzip",
+            DecodeStep::Zlib => "zlib",
         }
     }
 }
@@ -218,7 +225,8 @@ pub struct Finding {
     pub matched: Vec<u8>,
     /// The bytes `start..end` as they stand in the root input: the encoded
     /// text that decodes to the secret (equal to `secret` for a raw finding;
-    /// UTF-16 bytes for a secret found in UTF-16 text).
+    /// UTF-16 bytes for a secret found in UTF-16 text; for a secret inside
+    /// a compressed stream, only the span's first 64 bytes).
     #[cfg_attr(feature = "serde", serde(serialize_with = "serialize_bytes"))]
     pub encoded: Vec<u8>,
     /// Shannon entropy of the secret, in bits per byte.

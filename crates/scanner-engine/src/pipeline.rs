@@ -26,6 +26,11 @@ use crate::raw_pass::{confirm_buffer, Prefilter, MAX_BLOCK};
 use crate::scan_types::PendingFinding;
 use crate::scratch::Scratch;
 
+/// Most bytes of [`Finding::encoded`] kept for a secret inside a compressed
+/// stream, which is located at the whole (possibly megabytes long) Base64
+/// span around the stream.
+pub(crate) const MAX_INFLATED_ENCODED: usize = 64;
+
 impl Engine {
     /// A fresh scratch space for [`Engine::scan_bytes_with`].
     pub fn new_scratch(&self) -> Scratch {
@@ -192,7 +197,11 @@ fn emit<R: SinkFlow>(
             decs.next().expect("peeked")
         };
         let start = (finding.start as usize).min(input.len());
-        let end = (finding.end as usize).clamp(start, input.len());
+        let mut end = (finding.end as usize).clamp(start, input.len());
+        if inflated(&finding) {
+            // Located at a whole compressed stream's span: keep its start.
+            end = end.min(start.saturating_add(MAX_INFLATED_ENCODED));
+        }
         finding.encoded = input[start..end].to_vec();
         let (line, column) = cursor.locate(input, finding.start as usize);
         finding.line = line;
@@ -215,7 +224,9 @@ fn emit<R: SinkFlow>(
 
 /// Removes findings of generic rules whose secret overlaps a specific rule's
 /// finding: in the root input by the secrets' byte spans; in decoded data by
-/// the encoded bytes the secrets were located at.
+/// the encoded bytes the secrets were located at, and, where one of them is
+/// inside a compressed stream (located at the stream's whole span), only
+/// when one secret holds the other.
 fn drop_generic_overlaps(
     engine: &Engine,
     root: &mut Vec<PendingFinding>,
@@ -240,14 +251,32 @@ fn drop_generic_overlaps(
     if !decoded.iter().any(|f| is_generic_id(&f.rule_id)) {
         return;
     }
-    let snapshot: Vec<(u64, u64)> = decoded
+    let snapshot: Vec<(u64, u64, bool, Vec<u8>)> = decoded
         .iter()
         .filter(|f| !is_generic_id(&f.rule_id))
-        .map(|f| (f.start, f.end))
+        .map(|f| (f.start, f.end, inflated(f), f.secret.clone()))
         .collect();
     decoded.retain(|f| {
-        !is_generic_id(&f.rule_id) || !snapshot.iter().any(|&(s, e)| s < f.end && f.start < e)
+        !is_generic_id(&f.rule_id)
+            || !snapshot.iter().any(|(s, e, coarse, secret)| {
+                // Findings inside one compressed stream all share its whole
+                // span as location: there, only the same secret (one
+                // holding the other) counts as an overlap.
+                let same_text = || {
+                    memchr::memmem::find(secret, &f.secret).is_some()
+                        || memchr::memmem::find(&f.secret, secret).is_some()
+                };
+                *s < f.end && f.start < *e && (!(*coarse || inflated(f)) || same_text())
+            })
     });
+}
+
+/// Whether `f` was found in inflated data (located at a whole compressed
+/// stream's span).
+fn inflated(f: &Finding) -> bool {
+    f.decode_path
+        .iter()
+        .any(|s| matches!(s, DecodeStep::Gzip | DecodeStep::Zlib))
 }
 
 /// A finding for a match in the root input (line and column filled by the caller).

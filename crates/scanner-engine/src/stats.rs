@@ -62,6 +62,14 @@ pub struct ScanStats {
     pub decode_fallbacks: u64,
     /// Windows whose bytes had left the ring and were decoded again.
     pub windows_redecoded: u64,
+    /// gzip / zlib streams inflated (at any depth).
+    pub spans_inflated: u64,
+    /// Compressed streams that inflate to more than `max_inflated_bytes`
+    /// (or the rest of `max_total_decoded_bytes`): scanned up to there.
+    pub inflate_budget_hits: u64,
+    /// Compressed streams that were corrupt or truncated, or failed their
+    /// checksum: scanned up to the fault.
+    pub inflate_errors: u64,
     /// Findings reported.
     pub findings: u64,
     /// Findings not reported because `max_findings_per_scan` was reached.
@@ -98,6 +106,12 @@ impl ScanStats {
                 count: self.spans_dropped,
                 what: "nested encoded spans not decoded",
                 limit: "max_decode_queue / max_total_decoded_bytes",
+            },
+            BudgetHit {
+                counter: "inflate_budget_hits",
+                count: self.inflate_budget_hits,
+                what: "compressed streams inflated only in part",
+                limit: "max_inflated_bytes / max_total_decoded_bytes",
             },
             BudgetHit {
                 counter: "decode_aborted",
@@ -159,6 +173,9 @@ zip_counters!(
     decoded_bytes,
     decode_fallbacks,
     windows_redecoded,
+    spans_inflated,
+    inflate_budget_hits,
+    inflate_errors,
     findings,
     findings_dropped,
 );

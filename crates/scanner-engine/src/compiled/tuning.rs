@@ -50,6 +50,19 @@ pub struct Tuning {
     /// are counted in [`ScanStats::spans_dropped`](crate::ScanStats::spans_dropped).
     /// Default 4096.
     pub max_decode_queue: usize,
+    /// Inflate gzip and zlib streams found at the start of decoded Base64
+    /// output and scan the inflated bytes (decode path `base64 > gzip` or
+    /// `base64 > zlib`; the inflation counts as one level of
+    /// `max_transform_depth`). Default true.
+    pub inflate: bool,
+    /// Most inflated bytes produced for one compressed stream; a stream
+    /// that inflates to more is scanned up to this point and counted in
+    /// [`ScanStats::inflate_budget_hits`](crate::ScanStats::inflate_budget_hits).
+    /// Inflated bytes also count toward `max_total_decoded_bytes`. It also
+    /// caps the encoded bytes of a compressed Base64 span that a
+    /// [`crate::StreamScanner`] holds whole rather than cut into pieces.
+    /// Default 16 MiB.
+    pub max_inflated_bytes: usize,
     /// Capacity of the set of decoded-output digests used to skip repeats.
     /// Default 4096.
     pub dedupe_capacity: usize,
@@ -89,6 +102,8 @@ impl Default for Tuning {
             max_transform_depth: 3,
             max_total_decoded_bytes: 64 << 20,
             max_decode_queue: 4096,
+            inflate: true,
+            max_inflated_bytes: 16 << 20,
             dedupe_capacity: 4096,
             stream_decode_min_len: 4096,
             decode_ring_bytes: 64 << 10,
@@ -131,6 +146,8 @@ setters! {
     scan_utf16: bool => with_scan_utf16;
     stream_overlap: usize => with_stream_overlap;
     stream_step: usize => with_stream_step;
+    inflate: bool => with_inflate;
+    max_inflated_bytes: usize => with_max_inflated_bytes;
 }
 
 #[cfg(test)]
@@ -155,6 +172,8 @@ mod tests {
         expected.scan_utf16 = false;
         expected.stream_overlap = 11;
         expected.stream_step = 12;
+        expected.inflate = false;
+        expected.max_inflated_bytes = 13;
         let built = d
             .with_max_windows_per_rule(1)
             .with_default_max_width(2)
@@ -169,7 +188,9 @@ mod tests {
             .with_max_pending_windows(10)
             .with_scan_utf16(false)
             .with_stream_overlap(11)
-            .with_stream_step(12);
+            .with_stream_step(12)
+            .with_inflate(false)
+            .with_max_inflated_bytes(13);
         assert_eq!(built, expected);
         assert_eq!(
             Tuning::default().with_max_decode_queue(6).dedupe_capacity,

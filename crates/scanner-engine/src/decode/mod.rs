@@ -1,6 +1,7 @@
 //! The decoded-data pass: finds Base64 and URL-encoded spans in the root
-//! input, decodes each one fully (bounded by budgets), scans the decoded
-//! bytes with the same prefilter and confirmation as the raw pass, and looks
+//! input (and gzip / zlib streams behind Base64), decodes each one fully
+//! (bounded by budgets), scans the decoded bytes with the same prefilter
+//! and confirmation as the raw pass, and looks
 //! for nested spans in the decoded bytes, breadth first, down to
 //! `Tuning::max_transform_depth`.
 //!
@@ -28,8 +29,16 @@
 //!   error, nested spans beyond the slab budget, and dedupe hits are
 //!   counted in `ScanStats`.
 //! - Identical decoded output under the same root span is scanned once.
+//! - A Base64 span whose output begins with a gzip or zlib header is not
+//!   scanned as bytes: its output is digested (dedupe) and the span decoded
+//!   again at once, through the inflater (`inflate.rs`), as an item one
+//!   level deeper; findings in inflated data are located at the whole
+//!   Base64 span. Inflation stops at `max_inflated_bytes` (and the scan's
+//!   total budget), counted; a corrupt stream is counted; both keep what
+//!   was inflated.
 
 mod digest;
+mod inflate;
 mod stream;
 
 use std::collections::VecDeque;
@@ -48,6 +57,8 @@ use crate::transform::{
 use smallvec::SmallVec;
 
 use digest::DecodedDigest;
+pub(crate) use inflate::Inflater;
+use inflate::{sniff, Container, InflateEnd, ItemDecoder};
 use stream::{stream_span, Outcome, ScanParts, StreamingPath};
 
 /// Where a work item's encoded bytes are.
@@ -67,6 +78,9 @@ struct Level {
     /// Offset of this level's encoded bytes in the decoded output of the
     /// level above it; for the outermost level, in the root input.
     at: u64,
+    /// The level's decoded bytes are a compressed stream, inflated: its
+    /// decoded offsets map to no finer range than its whole encoded span.
+    inflate: Option<Container>,
 }
 
 /// Where the search for an item's nested spans resumes when the queue was
@@ -114,11 +128,35 @@ impl WorkItem {
                 Source::Root(r) => &input[r.clone()],
                 Source::Slab(r) => &slab[r.clone()],
             };
-            let (s, e) = encoded_range(&transforms[level.transform], encoded, lo, hi);
+            let (s, e) = match level.inflate {
+                // A compressed stream cannot be mapped byte by byte.
+                Some(_) => (0, encoded.len() as u64),
+                None => encoded_range(&transforms[level.transform], encoded, lo, hi),
+            };
             lo = level.at + s;
             hi = level.at + e;
         }
         (lo, hi)
+    }
+
+    /// The item that inflates this (Base64) item's decoded output as
+    /// `container`: the same encoded bytes, decoded again and inflated, one
+    /// step deeper. A root span keeps only the part that decoded.
+    fn inflated(&self, container: Container) -> WorkItem {
+        let mut item = self.clone();
+        item.resume = None;
+        item.path.push(container.step());
+        let root_end = self.root_end;
+        let own = item
+            .levels
+            .last_mut()
+            .expect("a work item has at least one level");
+        own.inflate = Some(container);
+        if let Source::Root(r) = &mut own.source {
+            r.end = r.end.min(usize::try_from(root_end).unwrap_or(usize::MAX));
+            r.start = r.start.min(r.end);
+        }
+        item
     }
 }
 
@@ -138,6 +176,7 @@ pub(crate) struct DecodeScratch {
     /// at emission.
     pub(crate) findings: Vec<Finding>,
     streamer: Option<StreamingPath>,
+    inflater: Inflater,
 }
 
 impl DecodeScratch {
@@ -152,6 +191,7 @@ impl DecodeScratch {
             seen: FixedSet128::with_capacity(dedupe_capacity.max(1)),
             findings: Vec::new(),
             streamer: None,
+            inflater: Inflater::default(),
         }
     }
 }
@@ -260,8 +300,12 @@ impl Run<'_> {
             seen,
             findings,
             streamer,
+            inflater,
         } = ds;
-        while let Some(mut item) = queue.pop_front() {
+        // A compressed stream found in a span's output is inflated right
+        // after it, without taking room in the queue.
+        let mut inflate_next: Option<WorkItem> = None;
+        while let Some(mut item) = inflate_next.take().or_else(|| queue.pop_front()) {
             if let Some(resume) = item.resume.take() {
                 let parent = Decoded::InSlab(resume.decoded);
                 queue_children(
@@ -283,9 +327,48 @@ impl Run<'_> {
                 Source::Root(r) => &input[r.clone()],
                 Source::Slab(r) => &slab[r.clone()],
             };
-            let limit = cfg.max_decoded_bytes.min(*budget);
+            let limit = match own.inflate {
+                Some(_) => tuning.max_inflated_bytes.min(*budget),
+                None => cfg.max_decoded_bytes.min(*budget),
+            };
+            let dec = ItemDecoder {
+                cfg,
+                inflate: own.inflate.map(|c| (c, limit)),
+            };
+            // This span's output may be a compressed stream to inflate next.
+            let may_inflate = tuning.inflate
+                && want_children
+                && own.inflate.is_none()
+                && cfg.kind == TransformKind::Base64
+                && could_be_compressed(encoded);
             scratch.stats.spans_decoded += 1;
             let mark = findings.len();
+
+            // A compressed stream is not scanned as bytes: its Base64 output
+            // is only digested (for the dedupe), then inflated at once.
+            if let Some(c) = may_inflate
+                .then(|| sniff(&peek_head(cfg, encoded, chunk)))
+                .flatten()
+            {
+                let mut digest = DecodedDigest::new();
+                match digest_span(cfg, encoded, limit, chunk, &mut digest) {
+                    Ok((len, used)) => {
+                        if let Source::Root(r) = &own.source {
+                            item.root_end = (r.start + used) as u64;
+                        }
+                        *budget -= len;
+                        scratch.stats.decoded_bytes += len as u64;
+                        if seen.insert(digest.finish(item.root_start, item.root_end)) {
+                            inflate_next = Some(item.inflated(c));
+                        } else {
+                            scratch.stats.dedupe_hits += 1;
+                        }
+                    }
+                    Err(SpanFailure::Budget) => scratch.stats.decode_aborted += 1,
+                    Err(SpanFailure::Invalid) => scratch.stats.decode_errors += 1,
+                }
+                continue;
+            }
 
             if encoded.len() >= tuning.stream_decode_min_len {
                 let sd = streamer.get_or_insert_with(|| StreamingPath::new(engine));
@@ -326,7 +409,7 @@ impl Run<'_> {
                     engine,
                     sd,
                     parts,
-                    cfg,
+                    dec,
                     encoded,
                     limit,
                     chunk,
@@ -338,9 +421,13 @@ impl Run<'_> {
                     &mut on_match,
                 );
                 match outcome {
-                    Outcome::Finished { decoded_len } => {
+                    Outcome::Finished {
+                        decoded_len,
+                        inflate,
+                    } => {
                         *budget -= decoded_len as usize;
                         scratch.stats.decoded_bytes += decoded_len;
+                        count_inflate(&mut scratch.stats, inflate);
                         if !seen.insert(digest.finish(item.root_start, item.root_end)) {
                             findings.truncate(mark);
                             scratch.stats.dedupe_hits += 1;
@@ -376,8 +463,9 @@ impl Run<'_> {
             }
 
             // Full decode: the path for short spans, and the fallback.
-            match decode_span(cfg, encoded, limit, decoded, chunk) {
-                Ok(used) => {
+            match decode_span(dec, inflater, encoded, limit, decoded, chunk) {
+                Ok((used, inflate)) => {
+                    count_inflate(&mut scratch.stats, inflate);
                     if let Source::Root(r) = &own.source {
                         // Report only the part of the root span that decoded.
                         item.root_end = (r.start + used) as u64;
@@ -546,6 +634,7 @@ fn push_child_at(
         transform,
         source: Source::Slab(bytes),
         at,
+        inflate: None,
     });
     queue.push_back(WorkItem {
         root_start: parent.root_start,
@@ -717,19 +806,24 @@ enum SpanFailure {
 }
 
 /// Decodes `encoded` into `out` (cleared first), failing if it would exceed
-/// `limit` bytes; returns how many encoded bytes were decoded. A Base64
-/// span that turns invalid part way keeps the output decoded before the
-/// offending byte; one invalid from its first quantum is an error.
+/// `limit` bytes; returns how many encoded bytes were decoded and, for an
+/// inflated item, how its stream ended. A Base64 span that turns invalid
+/// part way keeps the output decoded before the offending byte; one invalid
+/// from its first quantum is an error. An inflated item never fails: its
+/// output stops at `limit` or at a fault in the stream, and what came
+/// before is kept.
 fn decode_span(
-    cfg: &TransformConfig,
+    dec: ItemDecoder<'_>,
+    inflater: &mut Inflater,
     encoded: &[u8],
     limit: usize,
     out: &mut Vec<u8>,
     chunk: &mut Vec<u8>,
-) -> Result<usize, SpanFailure> {
+) -> Result<(usize, Option<InflateEnd>), SpanFailure> {
+    let cfg = dec.cfg;
     out.clear();
     let mut over = false;
-    let result = stream_decode(cfg, encoded, chunk, |c: &[u8]| {
+    let (result, inflate) = dec.decode(inflater, encoded, chunk, |c: &[u8]| {
         if out.len() + c.len() > limit {
             over = true;
             return ControlFlow::Break(());
@@ -739,17 +833,109 @@ fn decode_span(
     });
     match result {
         Ok(o) if o.truncated || over => Err(SpanFailure::Budget),
-        Ok(_) => Ok(encoded.len()),
+        Ok(_) => Ok((encoded.len(), inflate)),
         // The output of every complete quantum before the offending byte is
         // valid decoded data: keep it (a run cut at a buffer's end, a
         // wrapped block followed by an unrelated line, a stray character).
         // The span then ends with the last quantum decoded.
         Err(_) if !out.is_empty() => {
             let (_, end) = encoded_range(cfg, encoded, 0, out.len() as u64);
-            Ok(end as usize)
+            Ok((end as usize, None))
         }
         Err(_) => Err(SpanFailure::Invalid),
     }
+}
+
+/// Decodes `encoded` into `digest` only, like [`decode_span`] (same
+/// budget, same partial output before an invalid byte); returns the decoded
+/// length and how many encoded bytes were decoded.
+fn digest_span(
+    cfg: &TransformConfig,
+    encoded: &[u8],
+    limit: usize,
+    chunk: &mut Vec<u8>,
+    digest: &mut DecodedDigest,
+) -> Result<(usize, usize), SpanFailure> {
+    let mut len = 0usize;
+    let mut over = false;
+    let result = stream_decode(cfg, encoded, chunk, |c: &[u8]| {
+        if len + c.len() > limit {
+            over = true;
+            return ControlFlow::Break(());
+        }
+        digest.update(c);
+        len += c.len();
+        ControlFlow::Continue(())
+    });
+    match result {
+        Ok(o) if o.truncated || over => Err(SpanFailure::Budget),
+        Ok(_) => Ok((len, encoded.len())),
+        Err(_) if len > 0 => {
+            let (_, end) = encoded_range(cfg, encoded, 0, len as u64);
+            Ok((len, end as usize))
+        }
+        Err(_) => Err(SpanFailure::Invalid),
+    }
+}
+
+/// Counts an inflated stream and how it ended.
+fn count_inflate(stats: &mut crate::stats::ScanStats, end: Option<InflateEnd>) {
+    let Some(end) = end else { return };
+    stats.spans_inflated += 1;
+    match end {
+        InflateEnd::Budget => stats.inflate_budget_hits += 1,
+        InflateEnd::Corrupt => stats.inflate_errors += 1,
+        InflateEnd::Complete | InflateEnd::Stopped => {}
+    }
+}
+
+/// Whether the decoded-data pass would inflate the Base64 span `encoded`
+/// found in the root input: inflation is on and deep enough, and its output
+/// begins with a gzip or zlib header followed by data that inflates without
+/// error as far as its first 1 KiB of encoded bytes go (random data behind
+/// a lucky header is rejected). `chunk` and `inflater` are reusable.
+pub(crate) fn root_span_inflates(
+    tuning: &crate::compiled::Tuning,
+    cfg: &TransformConfig,
+    encoded: &[u8],
+    chunk: &mut Vec<u8>,
+    inflater: &mut Inflater,
+) -> bool {
+    if !(tuning.inflate && tuning.max_transform_depth >= 2 && cfg.kind == TransformKind::Base64) {
+        return false;
+    }
+    if !could_be_compressed(encoded) {
+        return false;
+    }
+    let Some(container) = sniff(&peek_head(cfg, encoded, chunk)) else {
+        return false;
+    };
+    // Cut at a quantum boundary of alphabet characters is not needed: a
+    // prefix ending mid-quantum still hands on every complete quantum.
+    let prefix = &encoded[..encoded.len().min(1024)];
+    inflater.plausible(container, cfg, prefix, chunk)
+}
+
+/// Whether Base64 text can decode to a gzip or zlib header: its first
+/// character is `H` (`1f 8b 08` is `H4sI`) or `e` (`78 ..` is `e...`).
+fn could_be_compressed(encoded: &[u8]) -> bool {
+    matches!(
+        encoded.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'H' | b'e')
+    )
+}
+
+/// The first decoded bytes of a (long) span, enough to recognise a
+/// compressed stream's header: only the span's first 256 encoded bytes are
+/// decoded.
+fn peek_head(cfg: &TransformConfig, encoded: &[u8], chunk: &mut Vec<u8>) -> SmallVec<[u8; 4]> {
+    let mut head = SmallVec::new();
+    let prefix = &encoded[..encoded.len().min(256)];
+    let _ = stream_decode(cfg, prefix, chunk, |c: &[u8]| {
+        head.extend_from_slice(&c[..c.len().min(4)]);
+        ControlFlow::Break(())
+    });
+    head
 }
 
 /// Queues the root spans in `ds.spans`, found by transform `t`.
@@ -769,6 +955,7 @@ fn enqueue_root_spans(
                 transform: t,
                 source: Source::Root(span.start as usize..span.end as usize),
                 at: span.start,
+                inflate: None,
             })
             .collect(),
             resume: None,

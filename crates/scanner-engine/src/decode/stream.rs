@@ -20,6 +20,13 @@
 //!   a UTF-16 anchor hit, whose windows need transcoding)
 //!   the result is [`Outcome::Fallback`]: the caller discards what this span
 //!   staged and decodes it fully instead. Nothing is lost.
+//! - An inflated item (a compressed stream inside Base64) flows through the
+//!   same machinery, its decoder being the Base64 decoder followed by the
+//!   inflater, with two differences: its output stops at its inflation
+//!   budget, so [`Outcome::Budget`] never ends it; and a window whose bytes
+//!   left the ring is a fallback, not a re-decode (re-inflating from the
+//!   stream's start for each such window would cost the whole stream each
+//!   time).
 
 use std::ops::ControlFlow;
 
@@ -33,6 +40,7 @@ use crate::utf16::Variant;
 use crate::vectorscan::{VsScratch, VsStream};
 
 use super::digest::DecodedDigest;
+use super::inflate::{InflateEnd, Inflater, ItemDecoder};
 
 /// Look-behind context copied before a window.
 const BEFORE: u64 = 4;
@@ -50,8 +58,12 @@ struct Window {
 /// How streaming one span ended.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
-    /// Decoded and scanned completely; `decoded_len` bytes.
-    Finished { decoded_len: u64 },
+    /// Decoded and scanned completely; `decoded_len` bytes; for an inflated
+    /// item, how its stream ended.
+    Finished {
+        decoded_len: u64,
+        inflate: Option<InflateEnd>,
+    },
     /// A cap was hit or data could not be materialised: decode fully instead.
     Fallback,
     /// The decoded-bytes budget ran out.
@@ -81,6 +93,7 @@ pub(crate) struct StreamingPath {
     touched: Vec<u32>,
     window_buf: Vec<u8>,
     redecode_chunk: Vec<u8>,
+    inflater: Inflater,
     /// Child spans found in the current span.
     pub(crate) children: Vec<Child>,
 }
@@ -105,6 +118,7 @@ impl StreamingPath {
             touched: Vec::new(),
             window_buf: Vec::new(),
             redecode_chunk: Vec::new(),
+            inflater: Inflater::default(),
             children: Vec::new(),
         }
     }
@@ -146,7 +160,7 @@ pub(crate) fn stream_span(
     engine: &Engine,
     sd: &mut StreamingPath,
     parts: ScanParts<'_>,
-    cfg: &TransformConfig,
+    dec: ItemDecoder<'_>,
     encoded: &[u8],
     limit: usize,
     chunk_buf: &mut Vec<u8>,
@@ -180,6 +194,7 @@ pub(crate) fn stream_span(
         touched,
         window_buf,
         redecode_chunk,
+        inflater,
         children,
     } = sd;
     let stream = stream.as_mut().expect("opened above");
@@ -206,7 +221,9 @@ pub(crate) fn stream_span(
         let ctx_hi = (w.hi + AFTER).min(decoded_end);
         window_buf.clear();
         if !ring.copy_range(ctx_lo, ctx_hi, window_buf) {
-            if !redecode(cfg, encoded, ctx_lo, ctx_hi, window_buf, redecode_chunk) {
+            if dec.inflate.is_some()
+                || !redecode(dec.cfg, encoded, ctx_lo, ctx_hi, window_buf, redecode_chunk)
+            {
                 return false;
             }
             stats.windows_redecoded += 1;
@@ -265,7 +282,7 @@ pub(crate) fn stream_span(
         }
     };
 
-    let decode_result = stream_decode(cfg, encoded, chunk_buf, |chunk: &[u8]| {
+    let decoded = dec.decode(inflater, encoded, chunk_buf, |chunk: &[u8]| {
         if decoded_end as usize + chunk.len() > limit {
             outcome = Some(Outcome::Budget);
             return ControlFlow::Break(());
@@ -315,6 +332,7 @@ pub(crate) fn stream_span(
         }
         ControlFlow::Continue(())
     });
+    let (decode_result, inflate_end) = decoded;
 
     // End of data: end-of-data matches, the finders' last spans, the windows
     // still pending. The stream is reset either way, ready for the next span.
@@ -358,6 +376,7 @@ pub(crate) fn stream_span(
     }
     Outcome::Finished {
         decoded_len: decoded_end,
+        inflate: inflate_end,
     }
 }
 
