@@ -26,8 +26,8 @@ use crate::{EXIT_CLEAN, EXIT_FINDINGS};
 
 /// A hash of everything that decides what a scan finds: the tool version,
 /// every rule as loaded (regex, keywords, filters, origin), the minimum
-/// confidence, the decoding depth, the configuration file's text, and
-/// `policy` (the input settings that matter: binary scanning, size and
+/// confidence, the decoding depth and encodings, the configuration file's
+/// text, and `policy` (the input settings that matter: binary scanning, size and
 /// archive limits). Computed from the rules as read, before compiling.
 pub fn ruleset_hash(setup: &ScanSetup, policy: &str) -> String {
     let mut text = format!(
@@ -36,6 +36,13 @@ pub fn ruleset_hash(setup: &ScanSetup, policy: &str) -> String {
         setup.tuning.max_transform_depth,
         setup.rules.min_confidence,
     );
+    let decoders: Vec<&str> = setup
+        .tuning
+        .transforms
+        .iter()
+        .map(|t| t.kind.name())
+        .collect();
+    text.push_str(&format!("decode {}\n", decoders.join(",")));
     for spec in &setup.rules.specs {
         text.push_str(&format!("{spec:?}\n"));
     }
@@ -62,6 +69,9 @@ pub fn to_finding(sf: &StoredFinding, at: usize) -> Finding {
             "url" => Some(DecodeStep::Url),
             "utf16le" => Some(DecodeStep::Utf16Le),
             "utf16be" => Some(DecodeStep::Utf16Be),
+            "hex" => Some(DecodeStep::Hex),
+            "escape" => Some(DecodeStep::Escape),
+            "html" => Some(DecodeStep::Html),
             _ => None,
         })
         .collect();

@@ -29,18 +29,21 @@
 //!   secret across a piece boundary can be missed.
 
 use std::io::{self, Read};
+use std::ops::ControlFlow;
 
 use crate::compiled::Engine;
 use crate::finding::{DecodeStep, Finding};
 use crate::scratch::Scratch;
 use crate::stats::ScanStats;
 use crate::transform::base64::is_base64_char;
-use crate::transform::{find_spans, Span, TransformConfig, TransformKind};
+use crate::transform::{self, find_spans, Span, TransformConfig, TransformKind};
 
 /// The greatest offset `<= at` in the encoded span `span` from which the
 /// rest of the span decodes to the rest of its decoded bytes: Base64 at a
 /// multiple of four alphabet characters from the span's start, URL encoding
-/// not inside a `%XX` escape.
+/// not inside a `%XX` escape, hex at an even number of digits, escapes and
+/// HTML references between whole units (an escape, a surrogate pair, a
+/// reference).
 fn resumable_cut(cfg: &TransformConfig, span: &[u8], at: usize) -> usize {
     let at = at.min(span.len());
     match cfg.kind {
@@ -71,6 +74,30 @@ fn resumable_cut(cfg: &TransformConfig, span: &[u8], at: usize) -> usize {
             } else {
                 at
             }
+        }
+        TransformKind::Hex => at & !1,
+        TransformKind::Escape => {
+            let mut cut = at;
+            transform::escape::walk_units(span, |i, used, decoded| {
+                if i + used <= at {
+                    return ControlFlow::Continue(());
+                }
+                // The unit holding `at`: a literal run may be cut anywhere.
+                cut = if used == decoded { at } else { i };
+                ControlFlow::Break(())
+            });
+            cut
+        }
+        TransformKind::Html => {
+            let mut cut = at;
+            transform::html::walk_units(span, |i, used, decoded| {
+                if i + used <= at {
+                    return ControlFlow::Continue(());
+                }
+                cut = if decoded.is_none() { at } else { i };
+                ControlFlow::Break(())
+            });
+            cut
         }
     }
 }

@@ -29,16 +29,26 @@ pub enum DecodeStep {
     Utf16Le,
     /// UTF-16, big-endian.
     Utf16Be,
+    /// Hex digit pairs.
+    Hex,
+    /// String-literal escapes (`\uXXXX`, `\xNN`, `\/`, `\n`, ...).
+    Escape,
+    /// HTML/XML character references (`&#103;`, `&#x67;`, `&amp;`, ...).
+    Html,
 }
 
 impl DecodeStep {
-    /// Lowercase name used in reports (`base64`, `url`, `utf16le`, `utf16be`).
+    /// Lowercase name used in reports (`base64`, `url`, `utf16le`, `utf16be`,
+    /// `hex`, `escape`, `html`).
     pub fn as_str(self) -> &'static str {
         match self {
             DecodeStep::Base64 => "base64",
             DecodeStep::Url => "url",
             DecodeStep::Utf16Le => "utf16le",
             DecodeStep::Utf16Be => "utf16be",
+            DecodeStep::Hex => "hex",
+            DecodeStep::Escape => "escape",
+            DecodeStep::Html => "html",
         }
     }
 }

@@ -1,0 +1,691 @@
+//! HTML/XML character references: an incremental span finder and a
+//! streaming decoder.
+//!
+//! **Reference.** `&#` and 1 to 7 decimal digits, or `&#x` / `&#X` and 1 to
+//! 6 hex digits, then `;` (a numeric reference: the code point, written as
+//! UTF-8; 0, a surrogate or a value above U+10FFFF gives U+FFFD); or `&`, a
+//! name from a small table ([`NAMED`]: `amp lt gt quot apos sol colon equals
+//! plus nbsp` and a few more punctuation names), then `;`. The `;` is
+//! required; names are case-sensitive.
+//!
+//! **Span.** A maximal run of printable ASCII other than space and
+//! `< > " '` and backtick (markup and attribute delimiters end a run) that
+//! holds at least `min_len` (default 2) references. Prose with one `&amp;`
+//! is not decoded; `&#103;&#104;&#112;...`, or a URL in an attribute with
+//! `&amp;`-separated parameters, is.
+//!
+//! **Cap.** A run longer than `max_encoded_len` bytes (at least 10, the
+//! longest reference) is cut into consecutive pieces of at most that length,
+//! each judged on its own; a cut falls before a reference in progress, so a
+//! reference is never split.
+//!
+//! **Decoder.** References become their characters; everything else,
+//! including a `&` that starts no reference, is copied. It never fails.
+//!
+//! **Speed.** Between runs, [`HtmlSpanFinder::feed`] jumps with `memchr` to
+//! the next `&` and feeds only the run holding it (and the chunk's trailing
+//! run). `step` on every byte is the reference semantics.
+//!
+//! Invariants: O(1) scalar state (a name in progress is packed into a
+//! `u64`), the same spans however the input is chunked, a report lag of one
+//! byte, every cap counted; [`reference`] is the one definition of a
+//! reference shared by the decoder, [`encoded_range`](super::encoded_range)
+//! and the engine's resumable cuts; nothing panics.
+
+use core::ops::ControlFlow;
+
+use memchr::memchr;
+
+use super::chunked_output::ChunkedOutput;
+use super::escape::Decoded;
+use super::finder::{Finder, Limits, Reporter, SpanGrammar};
+use super::hex::hex_val;
+use super::{to_u64, DecodeOutcome, Span};
+
+/// The named references decoded: name (without `&` and `;`) and character.
+pub const NAMED: &[(&str, char)] = &[
+    ("amp", '&'),
+    ("lt", '<'),
+    ("gt", '>'),
+    ("quot", '"'),
+    ("apos", '\''),
+    ("sol", '/'),
+    ("bsol", '\\'),
+    ("colon", ':'),
+    ("semi", ';'),
+    ("equals", '='),
+    ("plus", '+'),
+    ("nbsp", '\u{a0}'),
+    ("num", '#'),
+    ("excl", '!'),
+    ("quest", '?'),
+    ("period", '.'),
+    ("comma", ','),
+    ("lowbar", '_'),
+    ("commat", '@'),
+    ("dollar", '$'),
+    ("percnt", '%'),
+    ("ast", '*'),
+    ("lpar", '('),
+    ("rpar", ')'),
+    ("Tab", '\t'),
+    ("NewLine", '\n'),
+];
+
+/// Longest name in [`NAMED`].
+const MAX_NAME: usize = 7;
+
+/// The character of named reference `name`.
+fn named(name: &[u8]) -> Option<char> {
+    NAMED
+        .iter()
+        .find(|(n, _)| n.as_bytes() == name)
+        .map(|&(_, c)| c)
+}
+
+/// Whether the name packed in `packed` (bytes in order, big-endian, `len`
+/// of them) is in [`NAMED`].
+fn named_packed(packed: u64, len: u8) -> bool {
+    let bytes = packed.to_be_bytes();
+    let len = usize::from(len).min(8);
+    named(&bytes[8 - len..]).is_some()
+}
+
+/// `RUN_CHAR[b]`: whether `b` may appear in an HTML span.
+static RUN_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] =
+            c > 0x20 && c < 0x7f && c != b'<' && c != b'>' && c != b'"' && c != b'\'' && c != b'`';
+        b += 1;
+    }
+    t
+};
+
+/// The code point of a numeric reference as a character.
+fn code_point(v: u32) -> char {
+    match v {
+        0 => char::REPLACEMENT_CHARACTER,
+        v => char::from_u32(v).unwrap_or(char::REPLACEMENT_CHARACTER),
+    }
+}
+
+/// The reference at the start of `s` (which starts with `&`), if any: its
+/// encoded length (at most 10 bytes) and what it decodes to.
+pub(crate) fn reference(s: &[u8]) -> Option<(usize, Decoded)> {
+    if s.first() != Some(&b'&') {
+        return None;
+    }
+    if s.get(1) == Some(&b'#') {
+        let (hex, from) = match s.get(2) {
+            Some(b'x' | b'X') => (true, 3),
+            _ => (false, 2),
+        };
+        let (radix, most) = if hex { (16, 6) } else { (10, 7) };
+        let digits = s
+            .get(from..)?
+            .iter()
+            .take(most + 1)
+            .take_while(|&&b| {
+                if hex {
+                    hex_val(b).is_some()
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
+            .count();
+        if digits == 0 || digits > most || s.get(from + digits) != Some(&b';') {
+            return None;
+        }
+        let v = s[from..from + digits].iter().fold(0u32, |acc, &b| {
+            acc * radix + u32::from(hex_val(b).unwrap_or(0))
+        });
+        return Some((from + digits + 1, Decoded::char(code_point(v))));
+    }
+    let name = s
+        .get(1..)?
+        .iter()
+        .take(MAX_NAME + 1)
+        .take_while(|b| b.is_ascii_alphabetic())
+        .count();
+    if name == 0 || name > MAX_NAME || s.get(1 + name) != Some(&b';') {
+        return None;
+    }
+    let c = named(&s[1..=name])?;
+    Some((name + 2, Decoded::char(c)))
+}
+
+/// Where the finder is inside a reference.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Ref {
+    #[default]
+    None,
+    /// After `&`.
+    Amp,
+    /// After `&#`.
+    Hash,
+    /// After `&#` and this many decimal digits.
+    Dec(u8),
+    /// After `&#x`.
+    X,
+    /// After `&#x` and this many hex digits.
+    Hex(u8),
+    /// After `&` and this many letters (packed in `name`).
+    Name(u8),
+}
+
+/// Incremental finder of HTML reference spans (see the module docs for the
+/// grammar). Holds no heap memory.
+pub type HtmlSpanFinder = Finder<HtmlGrammar>;
+
+/// The HTML character-reference span grammar (see the module docs), driven
+/// by [`HtmlSpanFinder`].
+#[derive(Clone, Debug, Default)]
+pub struct HtmlGrammar {
+    lim: Limits,
+    in_run: bool,
+    start: u64,
+    len: u64,
+    /// References in the open piece.
+    refs: u64,
+    state: Ref,
+    /// Offset of the `&` of the reference in progress.
+    ref_start: u64,
+    /// The letters of a name in progress, packed.
+    name: u64,
+}
+
+impl HtmlGrammar {
+    fn close(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        if !self.in_run {
+            return ControlFlow::Continue(());
+        }
+        self.in_run = false;
+        self.state = Ref::None;
+        if self.refs >= self.lim.min_len.max(1) {
+            out.report(Span {
+                start: self.start,
+                end: self.start.saturating_add(self.len),
+            })
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    /// Cuts the open piece before `pos` (or before the reference in
+    /// progress) and starts the next piece there.
+    fn cut(&mut self, pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        let at = if self.state != Ref::None && self.ref_start > self.start {
+            self.ref_start
+        } else {
+            self.state = Ref::None;
+            pos
+        };
+        out.count_cuts(1);
+        let piece = Span {
+            start: self.start,
+            end: at,
+        };
+        let qualifies = self.refs >= self.lim.min_len.max(1);
+        self.start = at;
+        self.len = pos.saturating_sub(at);
+        self.refs = 0;
+        if qualifies {
+            out.report(piece)
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    /// In an open run, outside any escape or reference: the leading bytes
+    /// of `bytes` that only lengthen the piece (plain run characters up to
+    /// the next `&`, within the cap), counted at once as `step` would;
+    /// returns how many.
+    #[inline]
+    fn bulk(&mut self, bytes: &[u8]) -> usize {
+        let plain = bytes
+            .iter()
+            .position(|&b| b == b'&' || !RUN_CHAR[usize::from(b)])
+            .unwrap_or(bytes.len());
+        let room = self.lim.max_len.saturating_sub(self.len);
+        let take = usize::try_from(room).map_or(plain, |r| r.min(plain));
+        self.len += to_u64(take);
+        take
+    }
+
+    fn skip_runs(&mut self, bytes: &[u8], out: &mut Reporter<'_>) {
+        if to_u64(bytes.len()) <= self.lim.max_len {
+            return;
+        }
+        for run in bytes.split(|&b| !RUN_CHAR[usize::from(b)]) {
+            let len = to_u64(run.len());
+            if len > self.lim.max_len {
+                out.count_cuts((len - 1) / self.lim.max_len);
+            }
+        }
+    }
+}
+
+/// The start of the run of [`RUN_CHAR`] bytes that ends at `end`, not
+/// before `from`.
+fn run_start(chunk: &[u8], from: usize, end: usize) -> usize {
+    end - chunk[from..end]
+        .iter()
+        .rev()
+        .position(|&b| !RUN_CHAR[usize::from(b)])
+        .unwrap_or(end - from)
+}
+
+impl SpanGrammar for HtmlGrammar {
+    const MIN_PIECE: u64 = 10;
+
+    fn new(lim: Limits) -> Self {
+        Self {
+            lim,
+            ..Self::default()
+        }
+    }
+
+    #[inline]
+    fn step(&mut self, b: u8, pos: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        if !RUN_CHAR[usize::from(b)] {
+            return self.close(out);
+        }
+        if !self.in_run {
+            self.in_run = true;
+            self.start = pos;
+            self.len = 0;
+            self.refs = 0;
+            self.state = Ref::None;
+        }
+        if self.len >= self.lim.max_len {
+            self.cut(pos, out)?;
+        }
+        self.len = self.len.saturating_add(1);
+        if b == b'&' {
+            self.state = Ref::Amp;
+            self.ref_start = pos;
+            return ControlFlow::Continue(());
+        }
+        let hex = hex_val(b).is_some();
+        self.state = match (self.state, b) {
+            (Ref::Amp, b'#') => Ref::Hash,
+            (Ref::Amp, _) if b.is_ascii_alphabetic() => {
+                self.name = u64::from(b);
+                Ref::Name(1)
+            }
+            (Ref::Hash, b'x' | b'X') => Ref::X,
+            (Ref::Hash, _) if b.is_ascii_digit() => Ref::Dec(1),
+            (Ref::Dec(n), _) if b.is_ascii_digit() && n < 7 => Ref::Dec(n + 1),
+            (Ref::X, _) if hex => Ref::Hex(1),
+            (Ref::Hex(n), _) if hex && n < 6 => Ref::Hex(n + 1),
+            (Ref::Name(n), _) if b.is_ascii_alphabetic() && usize::from(n) < MAX_NAME => {
+                self.name = (self.name << 8) | u64::from(b);
+                Ref::Name(n + 1)
+            }
+            (Ref::Dec(_) | Ref::Hex(_), b';') => {
+                self.refs += 1;
+                Ref::None
+            }
+            (Ref::Name(n), b';') => {
+                if named_packed(self.name, n) {
+                    self.refs += 1;
+                }
+                Ref::None
+            }
+            _ => Ref::None,
+        };
+        ControlFlow::Continue(())
+    }
+
+    /// The fast path: `memchr` to the run holding the next `&`; that run
+    /// (and the chunk's trailing run) goes through `step`.
+    fn scan(&mut self, chunk: &[u8], chunk_start: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        let n = chunk.len();
+        let mut i = 0;
+        while i < n {
+            if !self.in_run {
+                let s = match memchr(b'&', &chunk[i..]) {
+                    Some(p) => run_start(chunk, i, i + p),
+                    None => run_start(chunk, i, n),
+                };
+                self.skip_runs(&chunk[i..s], out);
+                if s == n {
+                    break;
+                }
+                i = s;
+            }
+            while i < n {
+                if self.in_run && self.state == Ref::None {
+                    i += self.bulk(&chunk[i..]);
+                    if i == n {
+                        break;
+                    }
+                }
+                self.step(chunk[i], chunk_start.saturating_add(to_u64(i)), out)?;
+                i += 1;
+                if !self.in_run {
+                    break;
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn end_stream(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
+        self.close(out)
+    }
+
+    fn open_start(&self) -> Option<u64> {
+        self.in_run.then_some(self.start)
+    }
+}
+
+/// Decodes an HTML span (see the module docs), handing the output to
+/// `on_chunk` in chunks of [`DECODE_CHUNK_LEN`](super::DECODE_CHUNK_LEN)
+/// bytes, at most `max_decoded` bytes in all. `chunk_out` is the reusable
+/// staging buffer.
+pub fn stream_decode(
+    encoded: &[u8],
+    max_decoded: usize,
+    chunk_out: &mut Vec<u8>,
+    on_chunk: impl FnMut(&[u8]) -> ControlFlow<()>,
+) -> DecodeOutcome {
+    let mut sink = ChunkedOutput::new(chunk_out, max_decoded, on_chunk);
+    walk_units(encoded, |i, used, decoded| {
+        let flow = match decoded {
+            Some(d) => sink.push(d.as_slice()),
+            None => sink.push(&encoded[i..i + used]),
+        };
+        if flow.is_break() {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    });
+    sink.finish()
+}
+
+/// Calls `f(encoded offset, encoded len, decoded)` on each unit of
+/// `encoded` in order — a reference (`Some` with its character) or a run
+/// of literal bytes (`None`: copied) — until it returns `Break`.
+pub(crate) fn walk_units(
+    encoded: &[u8],
+    mut f: impl FnMut(usize, usize, Option<Decoded>) -> ControlFlow<()>,
+) {
+    let mut i = 0;
+    while let Some(rest) = encoded.get(i..).filter(|r| !r.is_empty()) {
+        let (used, decoded) = match reference(rest) {
+            Some((used, d)) => (used, Some(d)),
+            None => {
+                // Literal bytes up to the next `&` (this one included when
+                // it starts no reference).
+                let skip = usize::from(rest[0] == b'&');
+                (
+                    skip + memchr(b'&', &rest[skip..]).unwrap_or(rest.len() - skip),
+                    None,
+                )
+            }
+        };
+        if f(i, used, decoded).is_break() {
+            return;
+        }
+        i += used;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{self, check_chunk_invariance};
+    use super::super::{find_spans, TransformConfig, DECODE_CHUNK_LEN};
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Plain reference decoder, written without [`reference`].
+    fn ref_decode(enc: &[u8], max: usize) -> (Vec<u8>, bool) {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < enc.len() {
+            let mut piece = vec![enc[i]];
+            let mut used = 1;
+            if enc[i] == b'&' {
+                if let Some(semi) = enc[i..].iter().take(12).position(|&b| b == b';') {
+                    let body = std::str::from_utf8(&enc[i + 1..i + semi]).unwrap_or("");
+                    let c = if let Some(h) =
+                        body.strip_prefix("#x").or_else(|| body.strip_prefix("#X"))
+                    {
+                        (h.len() <= 6 && !h.is_empty() && h.bytes().all(|b| b.is_ascii_hexdigit()))
+                            .then(|| u32::from_str_radix(h, 16).unwrap())
+                            .map(code_point)
+                    } else if let Some(d) = body.strip_prefix('#') {
+                        (d.len() <= 7 && !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
+                            .then(|| d.parse::<u32>().unwrap())
+                            .map(code_point)
+                    } else {
+                        named(body.as_bytes())
+                    };
+                    if let Some(c) = c {
+                        piece = c.to_string().into_bytes();
+                        used = semi + 1;
+                    }
+                }
+            }
+            for b in piece {
+                if out.len() == max {
+                    return (out, true);
+                }
+                out.push(b);
+            }
+            i += used;
+        }
+        (out, false)
+    }
+
+    fn decode_all(enc: &[u8], max: usize) -> (Vec<u8>, Vec<usize>, DecodeOutcome) {
+        let mut buf = Vec::new();
+        let mut out = Vec::new();
+        let mut sizes = Vec::new();
+        let o = stream_decode(enc, max, &mut buf, |c| {
+            sizes.push(c.len());
+            out.extend_from_slice(c);
+            ControlFlow::Continue(())
+        });
+        assert!(buf.capacity() <= 2 * DECODE_CHUNK_LEN);
+        (out, sizes, o)
+    }
+
+    /// `text` with every character as a numeric reference (hex or decimal
+    /// by turns).
+    pub(crate) fn encode(text: &str) -> String {
+        text.chars()
+            .enumerate()
+            .map(|(i, c)| {
+                if i % 2 == 0 {
+                    format!("&#x{:x};", c as u32)
+                } else {
+                    format!("&#{};", c as u32)
+                }
+            })
+            .collect()
+    }
+
+    pub(crate) fn soup() -> impl Strategy<Value = Vec<u8>> {
+        let atoms = prop_oneof![
+            Just(b"&amp;".to_vec()),
+            Just(b"&lt;".to_vec()),
+            Just(b"&NewLine;".to_vec()),
+            Just(b"&bogus;".to_vec()),
+            Just(b"&#x67;".to_vec()),
+            Just(b"&#X10FFFF;".to_vec()),
+            Just(b"&#103;".to_vec()),
+            Just(b"&#12345678;".to_vec()),
+            Just(b"&#0;".to_vec()),
+            Just(b"&#;".to_vec()),
+            Just(b"&".to_vec()),
+            Just(b"&#".to_vec()),
+            Just(b";".to_vec()),
+            "[ <>\"'\n]{1,2}".prop_map(String::into_bytes),
+            "[a-zA-Z0-9#x]{1,6}".prop_map(String::into_bytes),
+            "\\PC{1,6}".prop_map(|s| encode(&s).into_bytes()),
+            any::<u8>().prop_map(|b| vec![b]),
+        ];
+        proptest::collection::vec(atoms, 0..60).prop_map(|v| v.concat())
+    }
+
+    /// Reference finder without cuts.
+    fn ref_spans(buf: &[u8], min_len: usize) -> Vec<Span> {
+        let mut spans = Vec::new();
+        let mut i = 0;
+        while i < buf.len() {
+            if !RUN_CHAR[buf[i] as usize] {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i < buf.len() && RUN_CHAR[buf[i] as usize] {
+                i += 1;
+            }
+            let run = &buf[s..i];
+            let refs = (0..run.len())
+                .filter(|&k| reference(&run[k..]).is_some())
+                .count();
+            if refs >= min_len.max(1) {
+                spans.push(Span {
+                    start: s as u64,
+                    end: i as u64,
+                });
+            }
+        }
+        spans
+    }
+
+    #[test]
+    fn reference_table() {
+        for &(name, c) in NAMED {
+            let r = format!("&{name};");
+            assert_eq!(reference(r.as_bytes()), Some((r.len(), Decoded::char(c))));
+            assert!(name.len() <= MAX_NAME);
+        }
+        assert_eq!(reference(b"&AMP;"), None);
+        assert_eq!(reference(b"&amp"), None);
+        assert_eq!(
+            reference(b"&#x110000;").map(|r| r.1),
+            Some(Decoded::char('\u{FFFD}'))
+        );
+        assert_eq!(
+            reference(b"&#xD800;").map(|r| r.1),
+            Some(Decoded::char('\u{FFFD}'))
+        );
+        assert_eq!(reference(b"&#1234567;").map(|r| r.0), Some(10));
+        assert_eq!(reference(b"&#12345678;"), None);
+        assert_eq!(reference(b"&#x1234567;"), None);
+    }
+
+    #[test]
+    fn finder_examples() {
+        let cfg = TransformConfig::html_default();
+        let mut out = Vec::new();
+        let text = b"<p>Tom &amp; Jerry</p><a href=\"/x?a=1&amp;b=2&amp;c=3\">&#103;&#x68;&#112;_x</a> &lt;&bogus;";
+        find_spans(&cfg, text, &mut out);
+        let got: Vec<&[u8]> = out
+            .iter()
+            .map(|s| &text[s.start as usize..s.end as usize])
+            .collect();
+        assert_eq!(
+            got,
+            vec![&b"/x?a=1&amp;b=2&amp;c=3"[..], &b"&#103;&#x68;&#112;_x"[..]]
+        );
+    }
+
+    #[test]
+    fn finder_cuts_before_reference() {
+        let mut cfg = TransformConfig::html_default();
+        cfg.min_len = 1;
+        cfg.max_encoded_len = 10;
+        let mut out = Vec::new();
+        let counts = find_spans(&cfg, b"ab&#65;c&#x42;", &mut out);
+        assert_eq!(
+            out,
+            vec![Span { start: 0, end: 8 }, Span { start: 8, end: 14 }]
+        );
+        assert_eq!(counts.cut, 1);
+    }
+
+    #[test]
+    fn decoder_examples() {
+        let (out, _, _) = decode_all(b"&#103;&#x68;&#X70;&lowbar;&amp&lt;&#;&nbsp;&", usize::MAX);
+        assert_eq!(out, "ghp_&amp<&#;\u{a0}&".as_bytes());
+        let (out, _, o) = decode_all(b"&#65;&#66;&#67;", 2);
+        assert_eq!(out, b"AB");
+        assert!(o.truncated);
+    }
+
+    #[test]
+    fn decoder_chunks_and_early_stop() {
+        let enc = b"&#65;".repeat(DECODE_CHUNK_LEN * 2 + 5);
+        let (out, sizes, _) = decode_all(&enc, usize::MAX);
+        assert_eq!(out.len(), DECODE_CHUNK_LEN * 2 + 5);
+        assert_eq!(sizes, vec![DECODE_CHUNK_LEN, DECODE_CHUNK_LEN, 5]);
+        let mut buf = Vec::new();
+        let o = stream_decode(&enc, usize::MAX, &mut buf, |_| ControlFlow::Break(()));
+        assert!(o.stopped_early && !o.truncated);
+        assert_eq!(o.decoded_len, DECODE_CHUNK_LEN as u64);
+    }
+
+    proptest! {
+        #![proptest_config(testing::proptest_config(256))]
+
+        #[test]
+        fn decoder_matches_reference(
+            enc in prop_oneof![soup(), proptest::collection::vec(any::<u8>(), 0..64)],
+            max in prop_oneof![Just(usize::MAX), 0usize..64],
+        ) {
+            let (want, trunc) = ref_decode(&enc, max);
+            let (got, sizes, o) = decode_all(&enc, max);
+            prop_assert_eq!(&got, &want);
+            prop_assert_eq!(o.truncated, trunc);
+            prop_assert_eq!(o.decoded_len, want.len() as u64);
+            prop_assert!(testing::full_chunks(&sizes));
+        }
+
+        #[test]
+        fn decoder_roundtrip(text in "\\PC{0,200}") {
+            let (got, _, _) = decode_all(encode(&text).as_bytes(), usize::MAX);
+            prop_assert_eq!(got, text.into_bytes());
+        }
+
+        #[test]
+        fn finder_chunk_invariant(
+            buf in soup(),
+            (cuts, base) in testing::chunking(),
+            cfg in testing::limits(TransformConfig::html_default(), 0..5, 0..30),
+        ) {
+            let (whole, _) = check_chunk_invariance(&cfg, &buf, &cuts, base)?;
+            if cfg.max_encoded_len == usize::MAX {
+                prop_assert_eq!(whole, ref_spans(&buf, cfg.min_len));
+            } else {
+                for s in &whole {
+                    prop_assert!(s.len() <= cfg.max_encoded_len.max(10) as u64);
+                }
+            }
+        }
+
+        #[test]
+        fn mapped_range_decodes_to_the_range(
+            text in "[ -~]{1,40}",
+            a in 0usize..40,
+            b in 0usize..40,
+        ) {
+            let enc = encode(&text).into_bytes();
+            let data = text.as_bytes();
+            let lo = a % data.len();
+            let hi = lo + 1 + b % (data.len() - lo);
+            let cfg = TransformConfig::html_default();
+            let (s, e) = super::super::encoded_range(&cfg, &enc, lo as u64, hi as u64);
+            let (piece, _, _) = decode_all(&enc[s as usize..e as usize], usize::MAX);
+            prop_assert_eq!(&piece[..], &data[lo..hi]);
+        }
+    }
+}
