@@ -31,9 +31,12 @@
 //! - Every other byte is copied. It never fails.
 //!
 //! **Speed.** Between runs, [`EscapeSpanFinder::feed`] jumps with `memchr`
-//! to the next backslash and feeds only the run holding it (and the chunk's
-//! trailing run): a run without a backslash cannot qualify. `step` on every
-//! byte is the reference semantics.
+//! to the next backslash that may start a strong escape (followed by `u`,
+//! `x` or `/`) and feeds only the run holding it (found by scanning back,
+//! over escaped quotes too) and the chunk's trailing run: the runs skipped
+//! hold no strong escape, so they cannot qualify (a skipped stretch longer
+//! than the cap is stepped, for its cuts). Inside a run, plain characters
+//! are counted in bulk. `step` on every byte is the reference semantics.
 //!
 //! Invariants: O(1) scalar state, the same spans however the input is
 //! chunked, a report lag of one byte, every cap counted; the decoder's
@@ -192,29 +195,67 @@ impl EscapeGrammar {
         take
     }
 
-    /// Runs of `bytes` (no backslash among them, no run open before them
-    /// nor after them) that are skipped: only their cuts are visible.
-    fn skip_runs(&mut self, bytes: &[u8], out: &mut Reporter<'_>) {
-        if to_u64(bytes.len()) <= self.lim.max_len {
-            return;
+    /// `chunk[from..to]`, with no run open before it and none after it
+    /// and no backslash followed by `u`, `x` or `/` in it: its runs hold no
+    /// strong escape, so stepping it reports nothing; only a cut of a run
+    /// longer than the cap would show, so a gap that long is stepped.
+    fn skip_gap(
+        &mut self,
+        chunk: &[u8],
+        from: usize,
+        to: usize,
+        chunk_start: u64,
+        out: &mut Reporter<'_>,
+    ) -> ControlFlow<()> {
+        if to_u64(to - from) <= self.lim.max_len {
+            return ControlFlow::Continue(());
         }
-        for run in bytes.split(|&b| !RUN_CHAR[usize::from(b)]) {
-            let len = to_u64(run.len());
-            if len > self.lim.max_len {
-                out.count_cuts((len - 1) / self.lim.max_len);
-            }
+        for (i, &b) in chunk.iter().enumerate().take(to).skip(from) {
+            self.step(b, chunk_start.saturating_add(to_u64(i)), out)?;
         }
+        ControlFlow::Continue(())
     }
 }
 
-/// The start of the run of [`RUN_CHAR`] bytes that ends at `end`, not
-/// before `from`.
+/// The first backslash at or after `from` that may start a strong escape
+/// (followed by `u`, `x` or `/`, or last in the chunk).
+fn next_strong(chunk: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(p) = memchr(b'\\', chunk.get(at..)?) {
+        let p = at + p;
+        if matches!(chunk.get(p + 1), None | Some(b'u' | b'x' | b'/')) {
+            return Some(p);
+        }
+        at = p + 1;
+    }
+    None
+}
+
+/// The start of the run that holds `chunk[end - 1]` (or starts at `end`),
+/// with no run open at `from`: scans back over run characters and over
+/// quotes escaped by an odd number of backslashes (which `step` keeps in
+/// the run), not before `from`.
 fn run_start(chunk: &[u8], from: usize, end: usize) -> usize {
-    end - chunk[from..end]
-        .iter()
-        .rev()
-        .position(|&b| !RUN_CHAR[usize::from(b)])
-        .unwrap_or(end - from)
+    let mut s = end;
+    while s > from {
+        let b = chunk[s - 1];
+        if RUN_CHAR[usize::from(b)] {
+            s -= 1;
+            continue;
+        }
+        // A quote escaped by the backslashes before it stays in the run.
+        let slashes = chunk[from..s - 1]
+            .iter()
+            .rev()
+            .take_while(|&&c| c == b'\\')
+            .count();
+        if escapable(b) && slashes % 2 == 1 {
+            s -= 1;
+            continue;
+        }
+        break;
+    }
+    s
 }
 
 impl SpanGrammar for EscapeGrammar {
@@ -276,11 +317,8 @@ impl SpanGrammar for EscapeGrammar {
         let mut i = 0;
         while i < n {
             if !self.in_run {
-                let s = match memchr(b'\\', &chunk[i..]) {
-                    Some(p) => run_start(chunk, i, i + p),
-                    None => run_start(chunk, i, n),
-                };
-                self.skip_runs(&chunk[i..s], out);
+                let s = run_start(chunk, i, next_strong(chunk, i).unwrap_or(n));
+                self.skip_gap(chunk, i, s, chunk_start, out)?;
                 if s == n {
                     break;
                 }

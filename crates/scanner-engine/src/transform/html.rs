@@ -23,8 +23,11 @@
 //! including a `&` that starts no reference, is copied. It never fails.
 //!
 //! **Speed.** Between runs, [`HtmlSpanFinder::feed`] jumps with `memchr` to
-//! the next `&` and feeds only the run holding it (and the chunk's trailing
-//! run). `step` on every byte is the reference semantics.
+//! the next `&` that may start a reference (followed by `#` or a letter)
+//! and feeds only the run holding it and the chunk's trailing run: the runs
+//! skipped hold no reference (a skipped stretch longer than the cap is
+//! stepped, for its cuts). Inside a run, plain characters are counted in
+//! bulk. `step` on every byte is the reference semantics.
 //!
 //! Invariants: O(1) scalar state (a name in progress is packed into a
 //! `u64`), the same spans however the input is chunked, a report lag of one
@@ -255,17 +258,41 @@ impl HtmlGrammar {
         take
     }
 
-    fn skip_runs(&mut self, bytes: &[u8], out: &mut Reporter<'_>) {
-        if to_u64(bytes.len()) <= self.lim.max_len {
-            return;
+    /// `chunk[from..to]`, with no run open before it and none after it
+    /// and no `&` followed by `#` or a letter in it: its runs hold no
+    /// reference, so stepping it reports nothing; only a cut of a run longer
+    /// than the cap would show, so a gap that long is stepped.
+    fn skip_gap(
+        &mut self,
+        chunk: &[u8],
+        from: usize,
+        to: usize,
+        chunk_start: u64,
+        out: &mut Reporter<'_>,
+    ) -> ControlFlow<()> {
+        if to_u64(to - from) <= self.lim.max_len {
+            return ControlFlow::Continue(());
         }
-        for run in bytes.split(|&b| !RUN_CHAR[usize::from(b)]) {
-            let len = to_u64(run.len());
-            if len > self.lim.max_len {
-                out.count_cuts((len - 1) / self.lim.max_len);
-            }
+        for (i, &b) in chunk.iter().enumerate().take(to).skip(from) {
+            self.step(b, chunk_start.saturating_add(to_u64(i)), out)?;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// The first `&` at or after `from` that may start a reference (followed
+/// by `#` or a letter, or last in the chunk).
+fn next_reference(chunk: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(p) = memchr(b'&', chunk.get(at..)?) {
+        let p = at + p;
+        match chunk.get(p + 1) {
+            None | Some(b'#') => return Some(p),
+            Some(c) if c.is_ascii_alphabetic() => return Some(p),
+            _ => at = p + 1,
         }
     }
+    None
 }
 
 /// The start of the run of [`RUN_CHAR`] bytes that ends at `end`, not
@@ -347,11 +374,8 @@ impl SpanGrammar for HtmlGrammar {
         let mut i = 0;
         while i < n {
             if !self.in_run {
-                let s = match memchr(b'&', &chunk[i..]) {
-                    Some(p) => run_start(chunk, i, i + p),
-                    None => run_start(chunk, i, n),
-                };
-                self.skip_runs(&chunk[i..s], out);
+                let s = run_start(chunk, i, next_reference(chunk, i).unwrap_or(n));
+                self.skip_gap(chunk, i, s, chunk_start, out)?;
                 if s == n {
                     break;
                 }
