@@ -235,6 +235,9 @@ impl DecodeArgs {
             ..scanner_engine::Tuning::default()
         };
         if let Some(list) = &self.decode {
+            // A list starts from nothing: whatever a name in DECODE_NAMES
+            // turns on is off first (a flag added to the table is reset
+            // here too).
             tuning.transforms.clear();
             for &i in &list.0 {
                 (DECODE_NAMES[i].1)(&mut tuning);
