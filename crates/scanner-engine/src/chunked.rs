@@ -369,3 +369,69 @@ impl StreamScanner<'_> {
         self.buf.drain(..n);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transform::stream_decode;
+    use proptest::prelude::*;
+
+    fn decode(cfg: &TransformConfig, encoded: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut chunk = Vec::new();
+        let _ = stream_decode(cfg, encoded, &mut chunk, |c: &[u8]| {
+            out.extend_from_slice(c);
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    /// Text pieces in `kind`'s encoding, mixed with literal text where the
+    /// encoding has any.
+    fn encoded(kind: TransformKind) -> impl Strategy<Value = Vec<u8>> {
+        let piece = (0u8..4, "[ -~]{1,6}").prop_map(move |(how, text)| {
+            let t = text.as_bytes();
+            let s: String = match (kind, how) {
+                (TransformKind::Hex, _) => t.iter().map(|b| format!("{b:02x}")).collect(),
+                (TransformKind::Escape, 0) => text
+                    .encode_utf16()
+                    .map(|u| format!("\\u{u:04x}"))
+                    .chain(["\\uD83D\\uDE00".to_string()])
+                    .collect(),
+                (TransformKind::Escape, 1) => t.iter().map(|b| format!("\\x{b:02x}")).collect(),
+                (TransformKind::Escape, 2) => "\\n\\\"\\\\\\/".to_string(),
+                (TransformKind::Html, 0) => t.iter().map(|b| format!("&#{b};")).collect(),
+                (TransformKind::Html, 1) => t.iter().map(|b| format!("&#x{b:X};")).collect(),
+                (TransformKind::Html, 2) => "&amp;&lt;&NewLine;&".to_string(),
+                _ => text.replace(['\\', '&'], "_"),
+            };
+            s.into_bytes()
+        });
+        proptest::collection::vec(piece, 1..20).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// A span cut where `resumable_cut` says decodes, in two pieces, to
+        /// exactly what it decodes to whole.
+        #[test]
+        fn cuts_of_text_encodings_resume(
+            (kind, span) in prop_oneof![
+                encoded(TransformKind::Hex).prop_map(|s| (TransformKind::Hex, s)),
+                encoded(TransformKind::Escape).prop_map(|s| (TransformKind::Escape, s)),
+                encoded(TransformKind::Html).prop_map(|s| (TransformKind::Html, s)),
+            ],
+            at in any::<usize>(),
+        ) {
+            let cfg = TransformConfig::default_for(kind);
+            let at = at % (span.len() + 1);
+            let cut = resumable_cut(&cfg, &span, at);
+            prop_assert!(cut <= at);
+            prop_assert!(at - cut <= 12, "cut {} far before {}", cut, at);
+            let mut two = decode(&cfg, &span[..cut]);
+            two.extend(decode(&cfg, &span[cut..]));
+            prop_assert_eq!(two, decode(&cfg, &span));
+        }
+    }
+}
