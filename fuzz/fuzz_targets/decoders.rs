@@ -218,7 +218,7 @@ fn put_all(out: &mut Out, bytes: &[u8]) -> bool {
     bytes.iter().all(|&b| out.put(b))
 }
 
-/// String escapes, as `transform/escape.rs` documents them.
+/// String escapes, as `transform/escape/mod.rs` documents them.
 fn ref_escape(enc: &[u8], max: usize) -> (Vec<u8>, RefResult) {
     let mut out = Out {
         bytes: Vec::new(),
@@ -282,7 +282,7 @@ fn ref_escape(enc: &[u8], max: usize) -> (Vec<u8>, RefResult) {
     (out.bytes, Ok(false))
 }
 
-/// HTML character references, as `transform/html.rs` documents them.
+/// HTML character references, as `transform/html/mod.rs` documents them.
 fn ref_html(enc: &[u8], max: usize) -> (Vec<u8>, RefResult) {
     let mut out = Out {
         bytes: Vec::new(),
