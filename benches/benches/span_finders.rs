@@ -1,6 +1,7 @@
-//! Throughput of the Base64 and URL span finders alone (no decoding, no
-//! scanning) on three 8 MiB corpora: plain source text, YAML dense with
-//! Base64 blobs, and access logs with percent-encoded query strings.
+//! Throughput of the span finders alone (Base64, URL, hex, string escapes,
+//! HTML references; no decoding, no scanning) on three 8 MiB corpora: plain
+//! source text, YAML dense with Base64 blobs, and access logs with
+//! percent-encoded query strings.
 //!
 //! - `find_spans/*`: block mode, one call over the whole corpus (the root
 //!   input and full-decode buffers).
@@ -26,10 +27,7 @@ fn span_finders(c: &mut Criterion) {
         ("base64_dense", base64_dense_corpus(CORPUS_BYTES, 7)),
         ("url_heavy_logs", url_heavy_corpus(CORPUS_BYTES, 11)),
     ];
-    let kinds = [
-        ("base64", TransformKind::Base64),
-        ("url", TransformKind::Url),
-    ];
+    let kinds = TransformKind::ALL.map(|k| (k.name(), k));
 
     let (warm_up, measure) = group_times(1.0, 4.0);
     let mut group = c.benchmark_group("find_spans");

@@ -1,14 +1,15 @@
 #![no_main]
-//! The Base64 and URL transforms against plain reference implementations.
+//! The transforms (Base64, URL, hex, string escapes, HTML references)
+//! against plain reference implementations.
 //!
 //! Input layout (missing header bytes read as 0):
 //!
 //! | byte | meaning |
 //! |---|---|
-//! | 0 | bit 0: Base64 (0) or URL (1); bit 1: `plus_to_space`; bits 2-3: decode budget (0, 3: default 64 MiB; 1: byte 1; 2: byte 1 × 64); bits 4-7: stop after that many output chunks (0: never) |
+//! | 0 | bits 0-1: Base64 (0), URL (1), a text encoding (2: chosen by byte 3), URL with `plus_to_space` (3); bits 2-3: decode budget (0, 3: default 64 MiB; 1: byte 1; 2: byte 1 × 64); bits 4-7: stop after that many output chunks (0: never) |
 //! | 1 | budget parameter |
 //! | 2 | span-finder config: bits 0-1 `min_len`, bits 2-4 `max_encoded_len`, bits 5-6 `max_spans_per_buffer` (each 0: default) |
-//! | 3 | split seed: bits 0-2 pick the largest piece, bits 3-7 seed the piece lengths |
+//! | 3 | split seed: bits 0-2 pick the largest piece, bits 3-7 seed the piece lengths; with text encodings, bits 6-7 also pick it (0, 3: hex; 1: escape; 2: HTML) |
 //! | 4.. | the encoded input |
 //!
 //! Checks:
@@ -179,6 +180,154 @@ fn ref_url(enc: &[u8], plus_to_space: bool, max: usize) -> (Vec<u8>, RefResult) 
     (out.bytes, Ok(false))
 }
 
+/// Hex: digit pairs; a non-digit or a lone last digit is an error, after
+/// the bytes of the pairs before it.
+fn ref_hex(enc: &[u8], max: usize) -> (Vec<u8>, RefResult) {
+    let mut out = Out {
+        bytes: Vec::new(),
+        max,
+    };
+    let mut i = 0;
+    while i < enc.len() {
+        let Some(h) = hex(enc[i]) else {
+            return (out.bytes, Err((DecodeErrorKind::InvalidCharacter, i)));
+        };
+        let Some(&lo) = enc.get(i + 1) else {
+            return (out.bytes, Err((DecodeErrorKind::TrailingSingleChar, i)));
+        };
+        let Some(l) = hex(lo) else {
+            return (out.bytes, Err((DecodeErrorKind::InvalidCharacter, i + 1)));
+        };
+        if !out.put((h << 4) | l) {
+            return (out.bytes, Ok(true));
+        }
+        i += 2;
+    }
+    (out.bytes, Ok(false))
+}
+
+/// `n` hex digits at the start of `s`, as a number.
+fn hex_n(s: &[u8], n: usize) -> Option<u32> {
+    let d = s.get(..n)?;
+    d.iter()
+        .try_fold(0u32, |acc, &b| Some(acc * 16 + u32::from(hex(b)?)))
+}
+
+/// Writes `bytes`; `false` when they do not all fit.
+fn put_all(out: &mut Out, bytes: &[u8]) -> bool {
+    bytes.iter().all(|&b| out.put(b))
+}
+
+/// String escapes, as `transform/escape/mod.rs` documents them.
+fn ref_escape(enc: &[u8], max: usize) -> (Vec<u8>, RefResult) {
+    let mut out = Out {
+        bytes: Vec::new(),
+        max,
+    };
+    let mut i = 0;
+    while i < enc.len() {
+        let mut buf = [0u8; 4];
+        let (piece, used): (&[u8], usize) = if enc[i] != b'\\' || i + 1 == enc.len() {
+            (&enc[i..=i], 1)
+        } else {
+            let c = enc[i + 1];
+            let rest = &enc[i + 2..];
+            match (c, hex_n(rest, 4), hex_n(rest, 2)) {
+                (b'u', Some(hi), _) => {
+                    let lo = match rest.get(4..6) {
+                        Some(b"\\u") => hex_n(&rest[6..], 4),
+                        _ => None,
+                    };
+                    let (ch, used) = match (hi, lo) {
+                        (0xD800..=0xDBFF, Some(lo @ 0xDC00..=0xDFFF)) => {
+                            (char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)), 12)
+                        }
+                        _ => (char::from_u32(hi), 6),
+                    };
+                    let ch = ch.unwrap_or(char::REPLACEMENT_CHARACTER);
+                    (ch.encode_utf8(&mut buf).as_bytes(), used)
+                }
+                (b'x', _, Some(v)) => {
+                    buf[0] = v as u8;
+                    (&buf[..1], 4)
+                }
+                _ => {
+                    let simple = match c {
+                        b'n' => Some(b'\n'),
+                        b't' => Some(b'\t'),
+                        b'r' => Some(b'\r'),
+                        b'b' => Some(8),
+                        b'f' => Some(12),
+                        b'v' => Some(11),
+                        b'a' => Some(7),
+                        b'0' => Some(0),
+                        _ if c.is_ascii_alphanumeric() => None,
+                        _ => Some(c),
+                    };
+                    match simple {
+                        Some(v) => {
+                            buf[0] = v;
+                            (&buf[..1], 2)
+                        }
+                        None => (&enc[i..i + 2], 2),
+                    }
+                }
+            }
+        };
+        if !put_all(&mut out, piece) {
+            return (out.bytes, Ok(true));
+        }
+        i += used;
+    }
+    (out.bytes, Ok(false))
+}
+
+/// HTML character references, as `transform/html/mod.rs` documents them.
+fn ref_html(enc: &[u8], max: usize) -> (Vec<u8>, RefResult) {
+    let mut out = Out {
+        bytes: Vec::new(),
+        max,
+    };
+    let mut i = 0;
+    while i < enc.len() {
+        let mut buf = [0u8; 4];
+        let mut piece: &[u8] = &enc[i..=i];
+        let mut used = 1;
+        if enc[i] == b'&' {
+            let semi = enc[i..].iter().take(12).position(|&b| b == b';');
+            let body = semi.map(|k| &enc[i + 1..i + k]);
+            let ch = match body {
+                Some([b'#', b'x' | b'X', d @ ..]) if (1..=6).contains(&d.len()) => {
+                    hex_n(d, d.len()).map(|v| char::from_u32(v).filter(|_| v != 0))
+                }
+                Some([b'#', d @ ..])
+                    if (1..=7).contains(&d.len()) && d.iter().all(u8::is_ascii_digit) =>
+                {
+                    let v = d.iter().fold(0u32, |a, &b| a * 10 + u32::from(b - b'0'));
+                    Some(char::from_u32(v).filter(|_| v != 0))
+                }
+                Some(name) => scanner_engine::transform::html::NAMED
+                    .iter()
+                    .find(|(n, _)| n.as_bytes() == name)
+                    .map(|&(_, c)| Some(c)),
+                None => None,
+            };
+            if let (Some(ch), Some(k)) = (ch, semi) {
+                piece = ch
+                    .unwrap_or(char::REPLACEMENT_CHARACTER)
+                    .encode_utf8(&mut buf)
+                    .as_bytes();
+                used = k + 1;
+            }
+        }
+        if !put_all(&mut out, piece) {
+            return (out.bytes, Ok(true));
+        }
+        i += used;
+    }
+    (out.bytes, Ok(false))
+}
+
 /// splitmix64.
 fn next(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -192,6 +341,9 @@ fn check_decode(cfg: &TransformConfig, input: &[u8], stop_after: usize) {
     let (want, want_result) = match cfg.kind {
         TransformKind::Base64 => ref_base64(input, cfg.max_decoded_bytes),
         TransformKind::Url => ref_url(input, cfg.plus_to_space, cfg.max_decoded_bytes),
+        TransformKind::Hex => ref_hex(input, cfg.max_decoded_bytes),
+        TransformKind::Escape => ref_escape(input, cfg.max_decoded_bytes),
+        TransformKind::Html => ref_html(input, cfg.max_decoded_bytes),
     };
     let mut chunk_buf = Vec::new();
     let mut got = Vec::new();
@@ -292,10 +444,14 @@ fn check_spans(cfg: &TransformConfig, input: &[u8], split: u8) {
     assert_eq!(whole_counts.reported, whole.len() as u64);
     assert!(whole.len() <= cfg.max_spans_per_buffer);
 
-    // The cap is at least one quantum (Base64) or one escape (URL).
+    // The cap is at least one quantum (Base64), one escape (URL, string
+    // escapes: `\uXXXX`), one byte (hex) or one reference (HTML).
     let cap = match cfg.kind {
         TransformKind::Base64 => cfg.max_encoded_len.max(4),
         TransformKind::Url => cfg.max_encoded_len.max(3),
+        TransformKind::Hex => cfg.max_encoded_len.max(2),
+        TransformKind::Escape => cfg.max_encoded_len.max(6),
+        _ => cfg.max_encoded_len.max(10),
     };
     let mut seen = HashSet::new();
     let mut prev_start = 0;
@@ -319,12 +475,14 @@ fuzz_target!(|data: &[u8]| {
     let (mode, budget, finder_cfg, split) = (header(0), header(1), header(2), header(3));
     let input = data.get(4..).unwrap_or(&[]);
 
-    let mut cfg = if mode & 1 == 0 {
-        TransformConfig::base64_default()
-    } else {
-        TransformConfig::url_default()
+    let mut cfg = match (mode & 3, split >> 6) {
+        (0, _) => TransformConfig::base64_default(),
+        (1 | 3, _) => TransformConfig::url_default(),
+        (_, 1) => TransformConfig::escape_default(),
+        (_, 2) => TransformConfig::html_default(),
+        _ => TransformConfig::hex_default(),
     };
-    cfg.plus_to_space = mode & 2 != 0;
+    cfg.plus_to_space = mode & 3 == 3;
     match (mode >> 2) & 3 {
         1 => cfg.max_decoded_bytes = usize::from(budget),
         2 => cfg.max_decoded_bytes = usize::from(budget) * 64,

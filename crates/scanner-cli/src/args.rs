@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use scanner_engine::transform::{TransformConfig, TransformKind};
+
 use crate::output::ColorChoice;
 
 /// How much memory a scan takes, shown in `--help`.
@@ -138,10 +140,22 @@ pub struct OutputArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct DecodeArgs {
-    /// Do not look inside Base64 or URL-encoded text, nor inflate gzip /
-    /// zlib data behind Base64 (raw bytes only).
+    /// Do not look inside encoded text, nor inflate gzip / zlib data behind
+    /// Base64 (raw bytes only).
     #[arg(long)]
     pub no_decode: bool,
+    /// Encodings to look inside, comma-separated: base64, url, hex (hex
+    /// digit pairs that decode to text), escape (string-literal escapes
+    /// \uXXXX, \xNN, \/ ...), html (character references &#103; &#x67;
+    /// &amp; ...), gzip (gzip / zlib data behind Base64, inflated), or all.
+    /// Default: all of them.
+    #[arg(
+        long,
+        value_name = "LIST",
+        value_parser = parse_decode_list,
+        conflicts_with = "no_decode"
+    )]
+    pub decode: Option<DecodeList>,
     /// Deepest nesting of encodings to decode, e.g. 2 for Base64 inside a
     /// URL-encoded string; inflating gzip / zlib data behind Base64 counts
     /// as one level. 0 is the same as --no-decode.
@@ -154,6 +168,70 @@ pub struct DecodeArgs {
     pub max_inflated_bytes: usize,
 }
 
+/// What one `--decode` name turns on in the engine's settings.
+type DecodeSetting = fn(&mut scanner_engine::Tuning);
+
+/// The names `--decode` accepts, in the order their transforms run, and
+/// what each turns on. `all` is every one of them. A new decoding step
+/// (or a flag of the engine) is one more line here.
+const DECODE_NAMES: &[(&str, DecodeSetting)] = &[
+    ("base64", |t| enable(t, TransformKind::Base64)),
+    ("url", |t| enable(t, TransformKind::Url)),
+    ("hex", |t| enable(t, TransformKind::Hex)),
+    ("escape", |t| enable(t, TransformKind::Escape)),
+    ("html", |t| enable(t, TransformKind::Html)),
+    ("gzip", |t| t.inflate = true),
+];
+
+/// Adds `kind`'s transform, with its defaults, to `t`.
+fn enable(t: &mut scanner_engine::Tuning, kind: TransformKind) {
+    t.transforms.push(TransformConfig::default_for(kind));
+}
+
+/// The encodings selected by `--decode`: indices into [`DECODE_NAMES`],
+/// in table order, without repeats.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeList(Vec<usize>);
+
+/// Parses `--decode`'s comma-separated list of names (or `all`).
+fn parse_decode_list(s: &str) -> Result<DecodeList, String> {
+    let known = || {
+        DECODE_NAMES
+            .iter()
+            .map(|(n, _)| *n)
+            .chain(["all"])
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut picked = vec![false; DECODE_NAMES.len()];
+    for name in s.split(',').map(str::trim) {
+        if name.eq_ignore_ascii_case("all") {
+            picked.iter_mut().for_each(|p| *p = true);
+            continue;
+        }
+        match DECODE_NAMES
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            Some(i) => picked[i] = true,
+            None if name.is_empty() => {
+                return Err(format!(
+                    "empty encoding name in '{s}' (expected: {})",
+                    known()
+                ))
+            }
+            None => return Err(format!("unknown encoding '{name}' (expected: {})", known())),
+        }
+    }
+    Ok(DecodeList(
+        picked
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &p)| p.then_some(i))
+            .collect(),
+    ))
+}
+
 impl DecodeArgs {
     /// The engine budgets these flags select.
     pub fn tuning(&self) -> scanner_engine::Tuning {
@@ -162,10 +240,21 @@ impl DecodeArgs {
         } else {
             self.max_decode_depth
         };
-        scanner_engine::Tuning::default()
+        let mut tuning = scanner_engine::Tuning::default()
             .with_max_transform_depth(depth)
             .with_inflate(!self.no_decode)
-            .with_max_inflated_bytes(self.max_inflated_bytes)
+            .with_max_inflated_bytes(self.max_inflated_bytes);
+        if let Some(list) = &self.decode {
+            // A list starts from nothing: whatever a name in DECODE_NAMES
+            // turns on is off first (a flag added to the table is reset
+            // here too).
+            tuning.transforms.clear();
+            tuning.inflate = false;
+            for &i in &list.0 {
+                (DECODE_NAMES[i].1)(&mut tuning);
+            }
+        }
+        tuning
     }
 }
 

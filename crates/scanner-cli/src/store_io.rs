@@ -25,8 +25,8 @@ use crate::{EXIT_CLEAN, EXIT_FINDINGS};
 
 /// A hash of everything that decides what a scan finds: the tool version,
 /// every rule as loaded (regex, keywords, filters, origin), the minimum
-/// confidence, the decoding depth, the configuration file's text, and
-/// `policy` (the input settings that matter: binary scanning, size and
+/// confidence, the decoding depth and encodings, the configuration file's
+/// text, and `policy` (the input settings that matter: binary scanning, size and
 /// archive limits). Computed from the rules as read, before compiling.
 pub fn ruleset_hash(setup: &ScanSetup, policy: &str) -> String {
     let mut text = format!(
@@ -35,6 +35,16 @@ pub fn ruleset_hash(setup: &ScanSetup, policy: &str) -> String {
         setup.tuning.max_transform_depth,
         setup.rules.min_confidence,
     );
+    let decoders: Vec<&str> = setup
+        .tuning
+        .transforms
+        .iter()
+        .map(|t| t.kind.name())
+        .collect();
+    text.push_str(&format!("decode {}\n", decoders.join(",")));
+    if setup.tuning.inflate {
+        text.push_str(&format!("inflate {}\n", setup.tuning.max_inflated_bytes));
+    }
     for spec in setup.rules.set.rules() {
         text.push_str(&format!("{spec:?}\n"));
     }
@@ -63,6 +73,9 @@ pub fn to_finding(sf: &StoredFinding, at: usize) -> Finding {
             "utf16be" => Some(DecodeStep::Utf16Be),
             "gzip" => Some(DecodeStep::Gzip),
             "zlib" => Some(DecodeStep::Zlib),
+            "hex" => Some(DecodeStep::Hex),
+            "escape" => Some(DecodeStep::Escape),
+            "html" => Some(DecodeStep::Html),
             _ => None,
         })
         .collect();

@@ -179,6 +179,45 @@ fn token_in_the_middle_of_20_mib_of_percent_encoded_text() {
     assert_eq!(scan_stdin(text.as_bytes()), vec![token(&["url"])]);
 }
 
+/// Text to its encoded form.
+type Encoder = fn(&str) -> String;
+
+/// One line of 12-20 MiB of hex, `\uXXXX` escapes or HTML references of
+/// text, the token in its middle: `dir` streams it, `stdin` too, and both
+/// print the token once with the one-step path.
+#[test]
+fn token_in_the_middle_of_long_hex_escape_and_html_lines() {
+    let text = |seed: u64| -> String {
+        random_bytes(seed, 2 * MIB)
+            .chunks(8)
+            .map(|c| {
+                c.iter()
+                    .map(|b| (b'a' + b % 26) as char)
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let encoders: [(&str, Encoder); 3] = [
+        ("hex", |s| s.bytes().map(|b| format!("{b:02x}")).collect()),
+        ("escape", |s| {
+            s.bytes().map(|b| format!("\\u{b:04x}")).collect()
+        }),
+        ("html", |s| s.bytes().map(|b| format!("&#{b};")).collect()),
+    ];
+    for (step, enc) in encoders {
+        let plain = format!("{} token={TOKEN} {}", text(5), text(6));
+        let mut line = enc(&plain);
+        line.push('\n');
+        assert!(line.len() > 8 * MIB, "{step}: {}", line.len());
+        let (found, stats) = scan_dir("long.txt", line.as_bytes());
+        assert_eq!(found, vec![token(&[step])], "{step}: {stats}");
+        assert_eq!(stat(&stats, "streamed_files"), Some(1), "{stats}");
+        assert_counted(&stats, 1);
+        assert_eq!(scan_stdin(line.as_bytes()), vec![token(&[step])], "{step}");
+    }
+}
+
 #[test]
 fn ten_secrets_in_a_mime_wrapped_10_mb_blob() {
     let mut line = format!(" token = {TOKEN} ");

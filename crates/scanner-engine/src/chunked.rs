@@ -50,12 +50,14 @@ use crate::finding::{DecodeStep, Finding, SinkFlow};
 use crate::scratch::Scratch;
 use crate::stats::ScanStats;
 use crate::transform::base64::is_base64_char;
-use crate::transform::{find_spans, Span, TransformConfig, TransformKind};
+use crate::transform::{self, find_spans, Span, TransformConfig, TransformKind};
 
 /// The greatest offset `<= at` in the encoded span `span` from which the
 /// rest of the span decodes to the rest of its decoded bytes: Base64 at a
 /// multiple of four alphabet characters from the span's start, URL encoding
-/// not inside a `%XX` escape.
+/// not inside a `%XX` escape, hex at an even number of digits, escapes and
+/// HTML references between whole units (an escape, a surrogate pair, a
+/// reference).
 fn resumable_cut(cfg: &TransformConfig, span: &[u8], at: usize) -> usize {
     let at = at.min(span.len());
     match cfg.kind {
@@ -86,6 +88,30 @@ fn resumable_cut(cfg: &TransformConfig, span: &[u8], at: usize) -> usize {
             } else {
                 at
             }
+        }
+        TransformKind::Hex => at & !1,
+        TransformKind::Escape => {
+            let mut cut = at;
+            transform::escape::walk_units(span, |i, used, decoded| {
+                if i + used <= at {
+                    return ControlFlow::Continue(());
+                }
+                // The unit holding `at`: a literal run may be cut anywhere.
+                cut = if used == decoded { at } else { i };
+                ControlFlow::Break(())
+            });
+            cut
+        }
+        TransformKind::Html => {
+            let mut cut = at;
+            transform::html::walk_units(span, |i, used, decoded| {
+                if i + used <= at {
+                    return ControlFlow::Continue(());
+                }
+                cut = if decoded.is_none() { at } else { i };
+                ControlFlow::Break(())
+            });
+            cut
         }
     }
 }
@@ -541,5 +567,71 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
         self.lines_before += newlines;
         self.base += n as u64;
         self.buf.drain(..n);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transform::stream_decode;
+    use proptest::prelude::*;
+
+    fn decode(cfg: &TransformConfig, encoded: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut chunk = Vec::new();
+        let _ = stream_decode(cfg, encoded, &mut chunk, |c: &[u8]| {
+            out.extend_from_slice(c);
+            ControlFlow::Continue(())
+        });
+        out
+    }
+
+    /// Text pieces in `kind`'s encoding, mixed with literal text where the
+    /// encoding has any.
+    fn encoded(kind: TransformKind) -> impl Strategy<Value = Vec<u8>> {
+        let piece = (0u8..4, "[ -~]{1,6}").prop_map(move |(how, text)| {
+            let t = text.as_bytes();
+            let s: String = match (kind, how) {
+                (TransformKind::Hex, _) => t.iter().map(|b| format!("{b:02x}")).collect(),
+                (TransformKind::Escape, 0) => text
+                    .encode_utf16()
+                    .map(|u| format!("\\u{u:04x}"))
+                    .chain(["\\uD83D\\uDE00".to_string()])
+                    .collect(),
+                (TransformKind::Escape, 1) => t.iter().map(|b| format!("\\x{b:02x}")).collect(),
+                (TransformKind::Escape, 2) => "\\n\\\"\\\\\\/".to_string(),
+                (TransformKind::Html, 0) => t.iter().map(|b| format!("&#{b};")).collect(),
+                (TransformKind::Html, 1) => t.iter().map(|b| format!("&#x{b:X};")).collect(),
+                (TransformKind::Html, 2) => "&amp;&lt;&NewLine;&".to_string(),
+                _ => text.replace(['\\', '&'], "_"),
+            };
+            s.into_bytes()
+        });
+        proptest::collection::vec(piece, 1..20).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// A span cut where `resumable_cut` says decodes, in two pieces, to
+        /// exactly what it decodes to whole.
+        #[test]
+        fn cuts_of_text_encodings_resume(
+            (kind, span) in prop_oneof![
+                encoded(TransformKind::Hex).prop_map(|s| (TransformKind::Hex, s)),
+                encoded(TransformKind::Escape).prop_map(|s| (TransformKind::Escape, s)),
+                encoded(TransformKind::Html).prop_map(|s| (TransformKind::Html, s)),
+            ],
+            at in any::<usize>(),
+        ) {
+            let cfg = TransformConfig::default_for(kind);
+            let at = at % (span.len() + 1);
+            let cut = resumable_cut(&cfg, &span, at);
+            prop_assert!(cut <= at);
+            prop_assert!(at - cut <= 12, "cut {} far before {}", cut, at);
+            let mut two = decode(&cfg, &span[..cut]);
+            two.extend(decode(&cfg, &span[cut..]));
+            prop_assert_eq!(two, decode(&cfg, &span));
+        }
     }
 }

@@ -35,11 +35,17 @@ pub enum DecodeStep {
     Gzip,
     /// A zlib stream, inflated (found at the start of decoded Base64).
     Zlib,
+    /// Hex digit pairs.
+    Hex,
+    /// String-literal escapes (`\uXXXX`, `\xNN`, `\/`, `\n`, ...).
+    Escape,
+    /// HTML/XML character references (`&#103;`, `&#x67;`, `&amp;`, ...).
+    Html,
 }
 
 impl DecodeStep {
     /// Lowercase name used in reports (`base64`, `url`, `utf16le`,
-    /// `utf16be`, `gzip`, `zlib`).
+    /// `utf16be`, `gzip`, `zlib`, `hex`, `escape`, `html`).
     pub fn as_str(self) -> &'static str {
         match self {
             DecodeStep::Base64 => "base64",
@@ -48,6 +54,9 @@ impl DecodeStep {
             DecodeStep::Utf16Be => "utf16be",
             DecodeStep::Gzip => "gzip",
             DecodeStep::Zlib => "zlib",
+            DecodeStep::Hex => "hex",
+            DecodeStep::Escape => "escape",
+            DecodeStep::Html => "html",
         }
     }
 }

@@ -1,16 +1,20 @@
 //! Context invariance at the sizes real inputs have: a secret that
 //! `scan_bytes` finds in a small input is found the same way (rule, secret,
 //! decode path) and at the same place when that input is planted in
-//! megabytes of plain text, of one Base64 run, of one URL-encoded run, or
-//! among tens of thousands of short encoded values on one line or many, and
+//! megabytes of plain text, of one Base64 run, of one URL-encoded run, of
+//! one run of hex, of string escapes or of HTML character references, or
+//! among tens of thousands of short encoded values (Base64, or hex among
+//! 100,000 SHA-256 digests) on one line or many, and
 //! through every entry point: `scan_bytes`, `StreamScanner` fed in 4 KiB,
-//! 64 KiB and 1 MiB chunks, and `scan_reader`. Inputs are generated
+//! 64 KiB and 1 MiB chunks, and `scan_reader`. The engine decodes every
+//! encoding (hex is not on by default). Inputs are generated
 //! deterministically here, never checked in.
 
 mod common;
 
-use common::{b64, url_encode_all};
-use scanner_engine::{Engine, Finding, ScanStats};
+use common::{b64, escape_u, hex_lower, html_refs, url_encode_all};
+use scanner_engine::transform::{TransformConfig, TransformKind};
+use scanner_engine::{Engine, Finding, ScanStats, Tuning};
 use std::sync::OnceLock;
 
 /// The secrets planted: one line each, for four rules.
@@ -37,7 +41,19 @@ const MIB: usize = 1 << 20;
 
 fn engine() -> &'static Engine {
     static E: OnceLock<Engine> = OnceLock::new();
-    E.get_or_init(Engine::builtin)
+    E.get_or_init(|| {
+        Engine::builder()
+            .tuning(
+                Tuning::default().with_transforms(
+                    TransformKind::ALL
+                        .iter()
+                        .map(|&k| TransformConfig::default_for(k))
+                        .collect(),
+                ),
+            )
+            .build()
+            .unwrap()
+    })
 }
 
 /// xorshift64*: deterministic bytes without a dependency.
@@ -93,6 +109,14 @@ enum Shape {
     ShortValuesOneLine,
     /// Among short Base64 values, one per line.
     ShortValuesLines,
+    /// Inside one run of hex-encoded text.
+    HexRun,
+    /// Inside one run of `\uXXXX` escapes.
+    EscapeRun,
+    /// Inside one run of HTML character references.
+    HtmlRun,
+    /// Hex-encoded, among SHA-256 hex digests, one per line.
+    HexAmongDigests,
 }
 
 /// The planted piece for `line` in `shape`.
@@ -103,6 +127,9 @@ fn encode(shape: Shape, line: &str) -> String {
             b64(padded(line).as_bytes())
         }
         Shape::UrlRun => url_encode_all(padded(line).as_bytes()),
+        Shape::HexRun | Shape::HexAmongDigests => hex_lower(padded(line).as_bytes()),
+        Shape::EscapeRun => escape_u(&padded(line)),
+        Shape::HtmlRun => html_refs(&padded(line)),
     }
 }
 
@@ -117,6 +144,17 @@ fn build(shape: Shape, size: usize, seed: u64) -> (Vec<u8>, Vec<(usize, String)>
             Shape::PlainText => rng.words(n),
             Shape::Base64Run => b64(&rng.bytes(n / 4 * 3)),
             Shape::UrlRun => url_encode_all(rng.words(n / 2).as_bytes()),
+            Shape::HexRun => hex_lower(rng.words(n / 2).as_bytes()),
+            Shape::EscapeRun => escape_u(&rng.words(n / 6)),
+            Shape::HtmlRun => html_refs(&rng.words(n / 5)),
+            Shape::HexAmongDigests => {
+                let mut s = String::new();
+                while s.len() < n {
+                    s.push_str(&hex_lower(&rng.bytes(32)));
+                    s.push('\n');
+                }
+                s
+            }
             Shape::ShortValuesOneLine | Shape::ShortValuesLines => {
                 let sep = if matches!(shape, Shape::ShortValuesLines) {
                     "\n"
@@ -134,9 +172,9 @@ fn build(shape: Shape, size: usize, seed: u64) -> (Vec<u8>, Vec<(usize, String)>
         }
     };
     let sep = match shape {
-        Shape::PlainText | Shape::ShortValuesLines => "\n",
+        Shape::PlainText | Shape::ShortValuesLines | Shape::HexAmongDigests => "\n",
         Shape::ShortValuesOneLine => ",",
-        Shape::Base64Run | Shape::UrlRun => "",
+        Shape::Base64Run | Shape::UrlRun | Shape::HexRun | Shape::EscapeRun | Shape::HtmlRun => "",
     };
     let gaps = pieces.len() + 1;
     let mut cuts: Vec<usize> = (0..gaps).map(|_| 1 + rng.below(size / gaps)).collect();
@@ -311,6 +349,35 @@ fn mime_wrapped_blob_with_ten_secrets() {
         got.sort();
         assert_eq!(got, want, "StreamScanner with {chunk}-byte chunks");
     }
+}
+
+#[test]
+fn one_hex_run_8_mib() {
+    check(Shape::HexRun, 8 * MIB, 11);
+}
+
+#[test]
+fn one_escape_run_8_mib() {
+    check(Shape::EscapeRun, 8 * MIB, 12);
+}
+
+#[test]
+fn one_html_run_8_mib() {
+    check(Shape::HtmlRun, 8 * MIB, 13);
+}
+
+/// 100,000 SHA-256 hex digests, one per line (6.4 MiB, like a large
+/// lockfile), with the secrets hex-encoded among them: the digests decode
+/// to binary and are not hex spans; the secrets are.
+#[test]
+fn hex_among_a_hundred_thousand_digests() {
+    check(Shape::HexAmongDigests, 6_500_000, 14);
+}
+
+/// A run of `\uXXXX` escapes of 24 MiB.
+#[test]
+fn escape_run_24_mib() {
+    check(Shape::EscapeRun, 24 * MIB, 15);
 }
 
 /// A URL-encoded run of 20 MiB with the token in the middle.

@@ -1,10 +1,11 @@
 //! The streaming decode path (ring buffer, Vectorscan stream, timing wheel,
 //! re-decode, fallback) reports exactly what the full-decode path reports,
-//! for secrets planted under random nestings of Base64 and URL encoding.
+//! for secrets planted under random nestings of Base64, URL encoding, hex,
+//! string escapes and HTML character references.
 
 mod common;
 
-use common::{b64, url_encode_all};
+use common::{b64, escape_u, escape_x, hex_lower, html_refs, url_encode_all};
 use proptest::prelude::*;
 use scanner_engine::{Engine, Finding, Tuning};
 use std::sync::OnceLock;
@@ -54,6 +55,10 @@ enum Enc {
     Base64Wrapped(usize),
     UrlAll,
     UrlPartial,
+    Hex,
+    EscapeU,
+    EscapeX,
+    Html,
 }
 
 fn encode(data: &[u8], enc: Enc) -> Vec<u8> {
@@ -71,6 +76,10 @@ fn encode(data: &[u8], enc: Enc) -> Vec<u8> {
                 _ => vec![b],
             })
             .collect(),
+        Enc::Hex => hex_lower(data).into_bytes(),
+        Enc::EscapeU => escape_u(&String::from_utf8_lossy(data)).into_bytes(),
+        Enc::EscapeX => escape_x(data).into_bytes(),
+        Enc::Html => html_refs(&String::from_utf8_lossy(data)).into_bytes(),
     }
 }
 
@@ -80,6 +89,10 @@ fn enc_strategy() -> impl Strategy<Value = Enc> {
         prop_oneof![Just(64usize), Just(76)].prop_map(Enc::Base64Wrapped),
         Just(Enc::UrlAll),
         Just(Enc::UrlPartial),
+        Just(Enc::Hex),
+        Just(Enc::EscapeU),
+        Just(Enc::EscapeX),
+        Just(Enc::Html),
     ]
 }
 
@@ -178,4 +191,32 @@ fn streaming_counts_fallbacks_and_redecodes_with_tiny_caps() {
         stats.decode_fallbacks + stats.windows_redecoded > 0,
         "{stats:?}"
     );
+}
+
+#[test]
+fn text_encodings_nested_with_base64_and_url_are_found_by_both_paths() {
+    let chains: &[&[Enc]] = &[
+        &[Enc::Hex],
+        &[Enc::EscapeU, Enc::Base64],
+        &[Enc::EscapeX, Enc::UrlAll],
+        &[Enc::Html, Enc::Base64Wrapped(76)],
+        &[Enc::Base64, Enc::Hex],
+        &[Enc::UrlPartial, Enc::Html],
+        &[Enc::Hex, Enc::EscapeU, Enc::Base64],
+    ];
+    for chain in chains {
+        let mut input = b"v: \"".to_vec();
+        for s in SECRETS {
+            let mut data = s.as_bytes().to_vec();
+            for &e in *chain {
+                data = encode(&data, e);
+            }
+            input.extend_from_slice(&data);
+            input.extend_from_slice(b"\"\nv: \"");
+        }
+        let reference = keys(full_decode(), &input);
+        assert_eq!(reference.len(), SECRETS.len(), "{chain:?}: {reference:?}");
+        assert_eq!(keys(streaming(), &input), reference, "{chain:?}");
+        assert_eq!(keys(streaming_tiny(), &input), reference, "{chain:?}");
+    }
 }

@@ -35,7 +35,8 @@ pub struct Tuning {
     /// [`ScanStats::findings_dropped`](crate::ScanStats::findings_dropped). Default 10,000.
     pub max_findings_per_scan: usize,
     /// Encodings looked inside, with their per-transform limits. Default:
-    /// Base64 and URL percent-encoding (see `docs/transforms.md`).
+    /// all of them — Base64, URL percent-encoding, hex, string escapes,
+    /// HTML references — with their defaults (see `docs/transforms.md`).
     pub transforms: Vec<TransformConfig>,
     /// Deepest nesting of encodings decoded (e.g. 2 for Base64 inside a URL);
     /// 0 disables decoding. Default 3.

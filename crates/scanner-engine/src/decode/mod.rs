@@ -1,8 +1,8 @@
-//! The decoded-data pass: finds Base64 and URL-encoded spans in the root
-//! input (and gzip / zlib streams behind Base64), decodes each one fully
-//! (bounded by budgets), scans the decoded bytes with the same prefilter
-//! and confirmation as the raw pass, and looks
-//! for nested spans in the decoded bytes, breadth first, down to
+//! The decoded-data pass: finds encoded spans (Base64, URL, hex, string
+//! escapes, HTML references) in the root input, and gzip / zlib streams
+//! behind Base64, decodes each one fully (bounded by budgets), scans the
+//! decoded bytes with the same prefilter and confirmation as the raw pass,
+//! and looks for nested spans in the decoded bytes, breadth first, down to
 //! `Tuning::max_transform_depth`.
 //!
 //! This full-decode path is also the reference the streaming decode path is
@@ -200,6 +200,9 @@ fn step_of(kind: TransformKind) -> DecodeStep {
     match kind {
         TransformKind::Base64 => DecodeStep::Base64,
         TransformKind::Url => DecodeStep::Url,
+        TransformKind::Hex => DecodeStep::Hex,
+        TransformKind::Escape => DecodeStep::Escape,
+        TransformKind::Html => DecodeStep::Html,
     }
 }
 
@@ -750,7 +753,10 @@ fn queue_children(
 /// A cheap, exact pre-check before running a span finder over a (usually
 /// short) decoded output: a Base64 span needs `min_len` alphabet characters
 /// (counted, with an early exit, for outputs up to 256 bytes, where the
-/// finder's own start-up cost dominates), a URL span a `%`.
+/// finder's own start-up cost dominates), a URL span a `%`, a hex span a
+/// run of `min_len` hex digits (looked for in outputs up to 256 bytes), an
+/// escape span `min_len` pairs `\u`, `\x` or `\/`, an HTML span a `&` and
+/// `min_len` semicolons.
 fn could_hold_span(cfg: &TransformConfig, bytes: &[u8]) -> bool {
     match cfg.kind {
         TransformKind::Base64 => {
@@ -770,6 +776,35 @@ fn could_hold_span(cfg: &TransformConfig, bytes: &[u8]) -> bool {
             false
         }
         TransformKind::Url => memchr::memchr(b'%', bytes).is_some(),
+        TransformKind::Hex => {
+            let need = cfg.min_len.max(2);
+            if bytes.len() < need {
+                return false;
+            }
+            if bytes.len() > 256 {
+                return true;
+            }
+            let mut run = 0;
+            for &b in bytes {
+                run = if b.is_ascii_hexdigit() { run + 1 } else { 0 };
+                if run >= need {
+                    return true;
+                }
+            }
+            false
+        }
+        TransformKind::Escape => {
+            let need = cfg.min_len.max(1);
+            memchr::memchr_iter(b'\\', bytes)
+                .filter(|&i| matches!(bytes.get(i + 1), Some(b'u' | b'x' | b'/')))
+                .nth(need - 1)
+                .is_some()
+        }
+        TransformKind::Html => {
+            let need = cfg.min_len.max(1);
+            memchr::memchr(b'&', bytes).is_some()
+                && memchr::memchr_iter(b';', bytes).nth(need - 1).is_some()
+        }
     }
 }
 

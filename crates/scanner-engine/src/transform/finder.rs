@@ -6,11 +6,12 @@
 //! at a gap or at the end of the stream. [`Finder<G>`] does the rest, once
 //! for all encodings: the chunk protocol (absolute offsets, a gap closes the
 //! open run), `finish`, `reset`, the early stop, and the span cap and
-//! counters ([`Reporter`]). `Base64SpanFinder` and `UrlSpanFinder` are
-//! `Finder<Base64Grammar>` and `Finder<UrlGrammar>`; everything is static
-//! dispatch, so a grammar's hot loops compile as if written in place.
+//! counters ([`Reporter`]). `Base64SpanFinder`, `UrlSpanFinder`,
+//! `HexSpanFinder`, `EscapeSpanFinder` and `HtmlSpanFinder` are `Finder`s
+//! over their grammars; everything is static dispatch, so a grammar's hot
+//! loops compile as if written in place.
 //!
-//! **Adding an encoding** (hex, `\uXXXX` escapes, ...) takes about a page
+//! **Adding an encoding** takes about a page
 //! (a complete hex grammar is in `docs/transforms.md`, "Adding an
 //! encoding"): a grammar struct (its [`Limits`] and the open run's
 //! scalars), `MIN_PIECE`, `new`, `step`, `end_stream` and `open_start`, and

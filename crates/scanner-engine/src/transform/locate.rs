@@ -11,6 +11,8 @@
 //!   decoder on every input; ranges past the decoded end are clamped.
 //! - It allocates nothing and never panics.
 
+use core::ops::ControlFlow;
+
 use memchr::{memchr, memchr2};
 
 use super::{TransformConfig, TransformKind};
@@ -24,7 +26,58 @@ pub fn encoded_range(cfg: &TransformConfig, encoded: &[u8], lo: u64, hi: u64) ->
         TransformKind::Base64 => base64_range(encoded, lo, hi),
         // `+` decodes one for one whether or not it becomes a space.
         TransformKind::Url => url_range(encoded, lo, hi),
+        TransformKind::Hex => super::hex::encoded_range(encoded, lo, hi),
+        TransformKind::Escape => units_range(lo, hi, encoded.len(), |f| {
+            super::escape::walk_units(encoded, |at, used, decoded| f(at, used, decoded, true));
+        }),
+        TransformKind::Html => units_range(lo, hi, encoded.len(), |f| {
+            super::html::walk_units(encoded, |at, used, decoded| match decoded {
+                Some(d) => f(at, used, d.as_slice().len(), false),
+                None => f(at, used, used, true),
+            });
+        }),
     }
+}
+
+/// The range of whole units (escapes, references) that decode to `[lo,
+/// hi)`, from a walk over the units: `walk` calls its argument with each
+/// unit's encoded offset and length, its decoded length, and whether it
+/// is a run of literal bytes (one decoded byte per encoded byte, so it can
+/// be entered part way: `walk_units` of escapes reports literal runs and
+/// escapes alike, and an escape's decoded length differs from its encoded
+/// one unless it is literal).
+fn units_range(
+    lo: u64,
+    hi: u64,
+    len: usize,
+    walk: impl FnOnce(&mut dyn FnMut(usize, usize, usize, bool) -> ControlFlow<()>),
+) -> (u64, u64) {
+    let mut decoded = 0u64;
+    let mut start = None;
+    let mut end = None;
+    walk(&mut |at, used, out, maybe_literal| {
+        let (at, used, out) = (at as u64, used as u64, out as u64);
+        // A literal run decodes one for one (an escape walk marks every
+        // unit as possibly literal: a unit whose lengths differ is an
+        // escape, whole).
+        let literal = maybe_literal && used == out;
+        if start.is_none() && decoded + out > lo {
+            start = Some(if literal { at + (lo - decoded) } else { at });
+        }
+        if decoded + out >= hi {
+            end = Some(if literal && hi > decoded {
+                at + (hi - decoded)
+            } else {
+                at + used
+            });
+            return ControlFlow::Break(());
+        }
+        decoded += out;
+        ControlFlow::Continue(())
+    });
+    let len = len as u64;
+    let end = end.unwrap_or(len);
+    (start.unwrap_or(end).min(end), end)
 }
 
 /// Base64: decoded byte `d` lies in quantum `d / 3`, which is alphabet

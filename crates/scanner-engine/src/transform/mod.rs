@@ -1,4 +1,5 @@
-//! Encodings the engine looks inside (Base64, URL percent-encoding).
+//! Encodings the engine looks inside (Base64, URL percent-encoding, hex,
+//! string-literal escapes, HTML character references).
 //!
 //! Each transform has two halves:
 //!
@@ -37,14 +38,20 @@ use core::ops::ControlFlow;
 
 pub mod base64;
 mod chunked_output;
+pub mod escape;
 mod finder;
+pub mod hex;
+pub mod html;
 mod locate;
 #[cfg(test)]
 mod testing;
 pub mod url;
 
 pub use self::base64::Base64SpanFinder;
+pub use self::escape::EscapeSpanFinder;
 pub use self::finder::{Finder, Limits, Reporter, SpanGrammar};
+pub use self::hex::HexSpanFinder;
+pub use self::html::HtmlSpanFinder;
 pub use self::locate::encoded_range;
 pub use self::url::UrlSpanFinder;
 
@@ -55,7 +62,7 @@ pub const DECODE_CHUNK_LEN: usize = 3072;
 /// A finder reports each span before it has been fed more than this many
 /// bytes past the span's end (Base64 looks ahead over `\r\n`, up to
 /// [`base64::MAX_INDENT`] bytes of indentation and 3 characters of the next
-/// quantum; URL over at most 3 bytes).
+/// quantum; URL over at most 3 bytes; hex, escapes and HTML over one).
 /// So when a span is reported, all of its bytes are among the last
 /// `max_encoded_len + MAX_REPORT_LAG` bytes fed: a ring buffer of that size
 /// still holds it.
@@ -69,6 +76,36 @@ pub enum TransformKind {
     Base64,
     /// URL percent-encoding (`%XX`), e.g. query strings.
     Url,
+    /// Hex digit pairs (one case per run) that decode to text.
+    Hex,
+    /// String-literal escapes: `\uXXXX`, `\xNN`, `\/`, `\n`, ...
+    Escape,
+    /// HTML/XML character references: `&#103;`, `&#x67;`, `&amp;`, ...
+    Html,
+}
+
+impl TransformKind {
+    /// Every kind, in the order of [`TransformKind::name`]'s table.
+    pub const ALL: [TransformKind; 5] = [
+        TransformKind::Base64,
+        TransformKind::Url,
+        TransformKind::Hex,
+        TransformKind::Escape,
+        TransformKind::Html,
+    ];
+
+    /// The lowercase name used in reports and on the command line
+    /// (`base64`, `url`, `hex`, `escape`, `html`).
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            TransformKind::Base64 => "base64",
+            TransformKind::Url => "url",
+            TransformKind::Hex => "hex",
+            TransformKind::Escape => "escape",
+            TransformKind::Html => "html",
+        }
+    }
 }
 
 /// Limits and options of one transform.
@@ -77,7 +114,9 @@ pub struct TransformConfig {
     /// The encoding.
     pub kind: TransformKind,
     /// Shortest span reported. Base64: alphabet characters (line breaks,
-    /// indentation and padding not counted). URL: bytes.
+    /// indentation and padding not counted). URL: bytes. Hex: digits.
+    /// Escape: strong escapes (`\uXXXX`, `\xNN`, `\/`). HTML: character
+    /// references.
     pub min_len: usize,
     /// Most spans a finder reports between two resets (one buffer); further
     /// spans are counted in [`SpanCounts::dropped`]. The engine's decode
@@ -87,7 +126,9 @@ pub struct TransformConfig {
     /// Longest span reported, in bytes; longer runs are cut into consecutive
     /// pieces, each judged on its own. Base64 (at least 4): a piece ends at
     /// its last complete quantum, so it decodes on its own. URL (at least 1):
-    /// a cut never splits a `%XX` escape unless the limit is below 3.
+    /// a cut never splits a `%XX` escape unless the limit is below 3. Hex (at
+    /// least 2): pieces of whole bytes. Escape (at least 6) and HTML (at
+    /// least 10): a cut never splits an escape or a reference.
     pub max_encoded_len: usize,
     /// Most decoded bytes [`stream_decode`] produces for one span; reaching
     /// it with output left sets [`DecodeOutcome::truncated`].
@@ -138,12 +179,50 @@ impl TransformConfig {
         }
     }
 
+    /// Hex defaults: `min_len` 32 digits (16 decoded bytes; the span must
+    /// also decode to text, see `hex.rs`), 4096 spans per buffer, 64 MiB
+    /// encoded per span, 64 MiB decoded per span.
+    #[must_use]
+    pub const fn hex_default() -> Self {
+        Self {
+            kind: TransformKind::Hex,
+            min_len: 32,
+            ..Self::url_default()
+        }
+    }
+
+    /// String-escape defaults: `min_len` 2 strong escapes (`\uXXXX`,
+    /// `\xNN` or `\/`), 4096 spans per buffer, 64 MiB encoded per span,
+    /// 64 MiB decoded per span.
+    #[must_use]
+    pub const fn escape_default() -> Self {
+        Self {
+            kind: TransformKind::Escape,
+            min_len: 2,
+            ..Self::url_default()
+        }
+    }
+
+    /// HTML defaults: `min_len` 2 character references, 4096 spans per
+    /// buffer, 64 MiB encoded per span, 64 MiB decoded per span.
+    #[must_use]
+    pub const fn html_default() -> Self {
+        Self {
+            kind: TransformKind::Html,
+            min_len: 2,
+            ..Self::url_default()
+        }
+    }
+
     /// The defaults of `kind`.
     #[must_use]
     pub const fn default_for(kind: TransformKind) -> Self {
         match kind {
             TransformKind::Base64 => Self::base64_default(),
             TransformKind::Url => Self::url_default(),
+            TransformKind::Hex => Self::hex_default(),
+            TransformKind::Escape => Self::escape_default(),
+            TransformKind::Html => Self::html_default(),
         }
     }
 }
@@ -197,6 +276,12 @@ pub enum SpanFinder {
     Base64(Base64SpanFinder),
     /// URL percent-encoded spans.
     Url(UrlSpanFinder),
+    /// Hex spans.
+    Hex(HexSpanFinder),
+    /// String-escape spans.
+    Escape(EscapeSpanFinder),
+    /// HTML character-reference spans.
+    Html(HtmlSpanFinder),
 }
 
 impl SpanFinder {
@@ -206,6 +291,9 @@ impl SpanFinder {
         match cfg.kind {
             TransformKind::Base64 => Self::Base64(Base64SpanFinder::new(cfg)),
             TransformKind::Url => Self::Url(UrlSpanFinder::new(cfg)),
+            TransformKind::Hex => Self::Hex(HexSpanFinder::new(cfg)),
+            TransformKind::Escape => Self::Escape(EscapeSpanFinder::new(cfg)),
+            TransformKind::Html => Self::Html(HtmlSpanFinder::new(cfg)),
         }
     }
 
@@ -221,6 +309,9 @@ impl SpanFinder {
         match self {
             Self::Base64(f) => f.feed(chunk, chunk_start, on_span),
             Self::Url(f) => f.feed(chunk, chunk_start, on_span),
+            Self::Hex(f) => f.feed(chunk, chunk_start, on_span),
+            Self::Escape(f) => f.feed(chunk, chunk_start, on_span),
+            Self::Html(f) => f.feed(chunk, chunk_start, on_span),
         }
     }
 
@@ -231,6 +322,9 @@ impl SpanFinder {
         match self {
             Self::Base64(f) => f.finish(on_span),
             Self::Url(f) => f.finish(on_span),
+            Self::Hex(f) => f.finish(on_span),
+            Self::Escape(f) => f.finish(on_span),
+            Self::Html(f) => f.finish(on_span),
         }
     }
 
@@ -239,6 +333,9 @@ impl SpanFinder {
         match self {
             Self::Base64(f) => f.reset(),
             Self::Url(f) => f.reset(),
+            Self::Hex(f) => f.reset(),
+            Self::Escape(f) => f.reset(),
+            Self::Html(f) => f.reset(),
         }
     }
 
@@ -248,6 +345,9 @@ impl SpanFinder {
         match self {
             Self::Base64(f) => f.counts(),
             Self::Url(f) => f.counts(),
+            Self::Hex(f) => f.counts(),
+            Self::Escape(f) => f.counts(),
+            Self::Html(f) => f.counts(),
         }
     }
 
@@ -260,6 +360,9 @@ impl SpanFinder {
         match self {
             Self::Base64(f) => f.open_start(),
             Self::Url(f) => f.open_start(),
+            Self::Hex(f) => f.open_start(),
+            Self::Escape(f) => f.open_start(),
+            Self::Html(f) => f.open_start(),
         }
     }
 }
@@ -294,18 +397,21 @@ pub struct DecodeOutcome {
     pub truncated: bool,
 }
 
-/// Why a span failed to decode.
+/// Why a span failed to decode (Base64 and hex; the other decoders cannot
+/// fail).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum DecodeErrorKind {
-    /// A byte that is neither whitespace, `=`, nor in the span's alphabet
-    /// (the alphabet of its first `+/-_`; standard if none).
+    /// Base64: a byte that is neither whitespace, `=`, nor in the span's
+    /// alphabet (the alphabet of its first `+/-_`; standard if none). Hex: a
+    /// byte that is not a hex digit.
     InvalidCharacter,
     /// `=` after fewer than 2 characters of a 4-character quantum, or more
     /// `=` than the quantum needs.
     InvalidPadding,
     /// A byte other than whitespace or `=` after padding.
     AfterPadding,
-    /// The span ends with a single character of a quantum (6 bits).
+    /// The span ends with a single character of a quantum (Base64: 6 bits;
+    /// hex: one digit).
     TrailingSingleChar,
 }
 
@@ -343,8 +449,9 @@ impl std::error::Error for DecodeError {}
 /// returns `Break`, and with `truncated` after `cfg.max_decoded_bytes` bytes.
 ///
 /// # Errors
-/// Base64 only (URL decoding cannot fail): see [`DecodeErrorKind`]. An
-/// early stop by `on_chunk` wins over an error found later.
+/// Base64 and hex only (URL, escape and HTML decoding cannot fail): see
+/// [`DecodeErrorKind`]. An early stop by `on_chunk` wins over an error
+/// found later.
 pub fn stream_decode(
     cfg: &TransformConfig,
     encoded: &[u8],
@@ -362,6 +469,21 @@ pub fn stream_decode(
             chunk_out,
             on_chunk,
         )),
+        TransformKind::Hex => {
+            self::hex::stream_decode(encoded, cfg.max_decoded_bytes, chunk_out, on_chunk)
+        }
+        TransformKind::Escape => Ok(self::escape::stream_decode(
+            encoded,
+            cfg.max_decoded_bytes,
+            chunk_out,
+            on_chunk,
+        )),
+        TransformKind::Html => Ok(self::html::stream_decode(
+            encoded,
+            cfg.max_decoded_bytes,
+            chunk_out,
+            on_chunk,
+        )),
     }
 }
 
@@ -370,13 +492,15 @@ pub(crate) fn to_u64(n: usize) -> u64 {
     u64::try_from(n).unwrap_or(u64::MAX)
 }
 
-/// Default transforms: Base64 and URL percent-encoding with their defaults
-/// (the default of `Tuning::transforms`).
+/// Default transforms: every encoding, in the order of
+/// [`TransformKind::ALL`], with its defaults (the default of
+/// `Tuning::transforms`). The text encodings cost little on plain source
+/// (see `docs/transforms.md`, "Defaults").
 pub(crate) fn default_transforms() -> Vec<TransformConfig> {
-    vec![
-        TransformConfig::base64_default(),
-        TransformConfig::url_default(),
-    ]
+    TransformKind::ALL
+        .iter()
+        .map(|&k| TransformConfig::default_for(k))
+        .collect()
 }
 
 #[cfg(test)]
@@ -452,13 +576,13 @@ mod tests {
         fn fast_feed_matches_bytewise(
             buf in finder_soup(),
             cuts in proptest::collection::vec((any::<usize>(), proptest::bool::weighted(0.1)), 0..12),
-            url in any::<bool>(),
+            kind in proptest::sample::select(TransformKind::ALL.to_vec()),
             min_len in prop_oneof![Just(None), (0usize..30).prop_map(Some)],
             max_len in prop_oneof![3 => Just(usize::MAX), 1 => 0usize..100],
             max_spans in prop_oneof![Just(usize::MAX), 0usize..5],
             stop_after in prop_oneof![Just(usize::MAX), 1usize..6],
         ) {
-            let mut cfg = if url { TransformConfig::url_default() } else { TransformConfig::base64_default() };
+            let mut cfg = TransformConfig::default_for(kind);
             if let Some(m) = min_len {
                 cfg.min_len = m;
             }
@@ -482,20 +606,22 @@ mod tests {
                     "[A-Za-z0-9_%-]{1,30}",
                     "[ \r\n=%]{1,4}",
                     (0usize..80).prop_map(|n| format!("\r\n{}", " ".repeat(n))),
+                    "[0-9a-f]{1,40}",
+                    r#"(\\u00[4-7][0-9a-f]|\\x[4-7][0-9A-F]|\\[/n"]|&#x[4-7][0-9a-f];|&#1[01][0-9];|&amp;|[ '"<])"#,
                 ],
                 0..40,
             ),
-            url in any::<bool>(),
+            kind in proptest::sample::select(TransformKind::ALL.to_vec()),
             max_len in prop_oneof![Just(usize::MAX), 0usize..100],
         ) {
             let buf = atoms.concat().into_bytes();
-            let mut cfg = if url { TransformConfig::url_default() } else { TransformConfig::base64_default() };
+            let mut cfg = TransformConfig::default_for(kind);
             cfg.min_len = 1;
             cfg.max_encoded_len = max_len;
             let mut f = SpanFinder::new(&cfg);
             let mut spans = Vec::new();
             let mut floor = 0u64;
-            let bound = (max_len as u64).max(4).saturating_add(MAX_REPORT_LAG);
+            let bound = (max_len as u64).max(10).saturating_add(MAX_REPORT_LAG);
             for (i, b) in buf.iter().enumerate() {
                 let _ = f.feed(std::slice::from_ref(b), i as u64, &mut |s| {
                     spans.push(s);
@@ -522,7 +648,8 @@ mod tests {
 
     /// Text mixing everything the finders look at: prose and code, Base64
     /// blobs (both alphabets, padded or not, quoted or wrapped as PEM with
-    /// `\n`/`\r\n` and indentation), JSON-escaped PEM, `%XX` strings.
+    /// `\n`/`\r\n` and indentation), JSON-escaped PEM, `%XX` strings, hex
+    /// of text and of random bytes, `\u`/`\x` escapes, HTML references.
     fn finder_soup() -> impl Strategy<Value = Vec<u8>> {
         let blob = (
             proptest::collection::vec(any::<u8>(), 1..120),
@@ -562,6 +689,37 @@ mod tests {
                 out
             })
         });
+        let hex = (
+            proptest::collection::vec(any::<u8>(), 1..40),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(data, text, upper)| {
+                data.iter().fold(Vec::new(), |mut out, &b| {
+                    let b = if text { b'!' + b % 90 } else { b };
+                    let s = if upper {
+                        format!("{b:02X}")
+                    } else {
+                        format!("{b:02x}")
+                    };
+                    out.extend_from_slice(s.as_bytes());
+                    out
+                })
+            });
+        let escapes = proptest::collection::vec((0u8..6, 0x21u16..0x7f), 1..12).prop_map(|v| {
+            v.iter().fold(Vec::new(), |mut out, &(how, c)| {
+                let s = match how {
+                    0 => format!("\\u{c:04x}"),
+                    1 => format!("\\x{c:02X}"),
+                    2 => "\\/".to_string(),
+                    3 => "\\n\\\"".to_string(),
+                    4 => format!("&#x{c:x};"),
+                    _ => format!("&#{c};&amp;"),
+                };
+                out.extend_from_slice(s.as_bytes());
+                out
+            })
+        });
         let atoms = prop_oneof![
             "[ -~]{1,30}".prop_map(String::into_bytes),
             "[a-zA-Z0-9_]{1,40}".prop_map(String::into_bytes),
@@ -570,6 +728,9 @@ mod tests {
             blob,
             pem,
             escaped,
+            hex,
+            escapes,
+            r"[0-9a-fA-F\\&#;xu/]{1,20}".prop_map(String::into_bytes),
             proptest::collection::vec(any::<u8>(), 1..8),
         ];
         proptest::collection::vec(atoms, 0..30).prop_map(|v| v.concat())
@@ -577,11 +738,9 @@ mod tests {
 
     #[test]
     fn offsets_near_u64_max_do_not_panic() {
-        let text = b"QUJDREVGR0hJSktMTU5PUFFS\r\n  aB3d%41%42%43";
-        for mut cfg in [
-            TransformConfig::base64_default(),
-            TransformConfig::url_default(),
-        ] {
+        let text = b"QUJDREVGR0hJSktMTU5PUFFS\r\n  aB3d%41%42%43 41424344 \\x41\\u0042 &#65;&amp;";
+        for kind in TransformKind::ALL {
+            let mut cfg = TransformConfig::default_for(kind);
             cfg.min_len = 1;
             cfg.max_encoded_len = 8;
             let mut f = SpanFinder::new(&cfg);

@@ -13,8 +13,8 @@ use proptest::test_runner::TestCaseError;
 
 use super::finder::{Finder, SpanGrammar};
 use super::{
-    find_spans, Base64SpanFinder, Span, SpanCounts, SpanFinder, TransformConfig, TransformKind,
-    UrlSpanFinder, DECODE_CHUNK_LEN,
+    find_spans, Base64SpanFinder, EscapeSpanFinder, HexSpanFinder, HtmlSpanFinder, Span,
+    SpanCounts, SpanFinder, TransformConfig, TransformKind, UrlSpanFinder, DECODE_CHUNK_LEN,
 };
 
 /// The proptest settings of the transform tests: `cases` cases, no
@@ -152,6 +152,13 @@ fn log_feeds(
             log_finder(&mut Base64SpanFinder::new(cfg), buf, cuts, stop_after, fast)
         }
         TransformKind::Url => log_finder(&mut UrlSpanFinder::new(cfg), buf, cuts, stop_after, fast),
+        TransformKind::Hex => log_finder(&mut HexSpanFinder::new(cfg), buf, cuts, stop_after, fast),
+        TransformKind::Escape => {
+            log_finder(&mut EscapeSpanFinder::new(cfg), buf, cuts, stop_after, fast)
+        }
+        TransformKind::Html => {
+            log_finder(&mut HtmlSpanFinder::new(cfg), buf, cuts, stop_after, fast)
+        }
     }
 }
 

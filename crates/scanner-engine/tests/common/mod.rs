@@ -52,3 +52,33 @@ pub fn utf16_with_bom(text: &str, big_endian: bool) -> Vec<u8> {
     }
     out
 }
+
+/// Lowercase hex of every byte.
+pub fn hex_lower(data: &[u8]) -> String {
+    data.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `\uXXXX` for every UTF-16 code unit of `text` (JSON, JavaScript).
+pub fn escape_u(text: &str) -> String {
+    text.encode_utf16().map(|u| format!("\\u{u:04x}")).collect()
+}
+
+/// `\xNN` for every byte (Python, C, shell).
+pub fn escape_x(data: &[u8]) -> String {
+    data.iter().map(|b| format!("\\x{b:02X}")).collect()
+}
+
+/// An HTML numeric character reference for every character, decimal and
+/// hex by turns.
+pub fn html_refs(text: &str) -> String {
+    text.chars()
+        .enumerate()
+        .map(|(i, c)| {
+            if i % 2 == 0 {
+                format!("&#{};", c as u32)
+            } else {
+                format!("&#x{:X};", c as u32)
+            }
+        })
+        .collect()
+}
