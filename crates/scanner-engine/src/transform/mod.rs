@@ -37,6 +37,7 @@ use core::fmt;
 use core::ops::ControlFlow;
 
 pub mod base64;
+mod byte_class;
 mod chunked_output;
 pub mod escape;
 mod finder;

@@ -49,6 +49,7 @@ use core::ops::ControlFlow;
 
 use memchr::memchr;
 
+use super::byte_class::{at_most, eq, position, rposition, ByteClass};
 use super::chunked_output::ChunkedOutput;
 use super::finder::{Finder, Limits, Reporter, SpanGrammar};
 use super::hex::hex_val;
@@ -185,10 +186,7 @@ impl EscapeGrammar {
     /// returns how many.
     #[inline]
     fn bulk(&mut self, bytes: &[u8]) -> usize {
-        let plain = bytes
-            .iter()
-            .position(|&b| b == b'\\' || !RUN_CHAR[usize::from(b)])
-            .unwrap_or(bytes.len());
+        let plain = position(bytes, &RUN_STOP).unwrap_or(bytes.len());
         let room = self.lim.max_len.saturating_sub(self.len);
         let take = usize::try_from(room).map_or(plain, |r| r.min(plain));
         self.len += to_u64(take);
@@ -238,25 +236,40 @@ fn next_strong(chunk: &[u8], from: usize) -> Option<usize> {
 fn run_start(chunk: &[u8], from: usize, end: usize) -> usize {
     let mut s = end;
     while s > from {
-        let b = chunk[s - 1];
-        if RUN_CHAR[usize::from(b)] {
-            s -= 1;
-            continue;
-        }
+        // Everything after the last non-run byte is in the run.
+        let Some(p) = rposition(&chunk[from..s], &NOT_RUN) else {
+            return from;
+        };
+        let p = from + p;
         // A quote escaped by the backslashes before it stays in the run.
-        let slashes = chunk[from..s - 1]
+        let slashes = chunk[from..p]
             .iter()
             .rev()
             .take_while(|&&c| c == b'\\')
             .count();
-        if escapable(b) && slashes % 2 == 1 {
-            s -= 1;
+        if escapable(chunk[p]) && slashes % 2 == 1 {
+            s = p;
             continue;
         }
-        break;
+        return p + 1;
     }
     s
 }
+
+/// Bytes that are not [`RUN_CHAR`]s: control bytes but tab, DEL and the
+/// three quotes.
+static NOT_RUN: ByteClass = ByteClass {
+    lanes: |v| {
+        (at_most(v, 0x1f) & !eq(v, b'\t')) | eq(v, 0x7f) | eq(v, b'"') | eq(v, b'\'') | eq(v, b'`')
+    },
+    byte: |b| !RUN_CHAR[usize::from(b)],
+};
+
+/// Where [`EscapeGrammar::bulk`] stops: a non-run byte or a backslash.
+static RUN_STOP: ByteClass = ByteClass {
+    lanes: |v| (NOT_RUN.lanes)(v) | eq(v, b'\\'),
+    byte: |b| b == b'\\' || !RUN_CHAR[usize::from(b)],
+};
 
 impl SpanGrammar for EscapeGrammar {
     const MIN_PIECE: u64 = 6;

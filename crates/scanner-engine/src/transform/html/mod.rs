@@ -39,6 +39,7 @@ use core::ops::ControlFlow;
 
 use memchr::memchr;
 
+use super::byte_class::{at_least, at_most, eq, position, rposition, ByteClass};
 use super::chunked_output::ChunkedOutput;
 use super::escape::Decoded;
 use super::finder::{Finder, Limits, Reporter, SpanGrammar};
@@ -248,10 +249,7 @@ impl HtmlGrammar {
     /// returns how many.
     #[inline]
     fn bulk(&mut self, bytes: &[u8]) -> usize {
-        let plain = bytes
-            .iter()
-            .position(|&b| b == b'&' || !RUN_CHAR[usize::from(b)])
-            .unwrap_or(bytes.len());
+        let plain = position(bytes, &RUN_STOP).unwrap_or(bytes.len());
         let room = self.lim.max_len.saturating_sub(self.len);
         let take = usize::try_from(room).map_or(plain, |r| r.min(plain));
         self.len += to_u64(take);
@@ -298,12 +296,29 @@ fn next_reference(chunk: &[u8], from: usize) -> Option<usize> {
 /// The start of the run of [`RUN_CHAR`] bytes that ends at `end`, not
 /// before `from`.
 fn run_start(chunk: &[u8], from: usize, end: usize) -> usize {
-    end - chunk[from..end]
-        .iter()
-        .rev()
-        .position(|&b| !RUN_CHAR[usize::from(b)])
-        .unwrap_or(end - from)
+    rposition(&chunk[from..end], &NOT_RUN).map_or(from, |p| from + p + 1)
 }
+
+/// Bytes that are not [`RUN_CHAR`]s: space, control bytes, DEL and above,
+/// markup characters and quotes.
+static NOT_RUN: ByteClass = ByteClass {
+    lanes: |v| {
+        at_most(v, 0x20)
+            | at_least(v, 0x7f)
+            | eq(v, b'<')
+            | eq(v, b'>')
+            | eq(v, b'"')
+            | eq(v, b'\'')
+            | eq(v, b'`')
+    },
+    byte: |b| !RUN_CHAR[usize::from(b)],
+};
+
+/// Where [`HtmlGrammar::bulk`] stops: a non-run byte or an `&`.
+static RUN_STOP: ByteClass = ByteClass {
+    lanes: |v| (NOT_RUN.lanes)(v) | eq(v, b'&'),
+    byte: |b| b == b'&' || !RUN_CHAR[usize::from(b)],
+};
 
 impl SpanGrammar for HtmlGrammar {
     const MIN_PIECE: u64 = 10;
