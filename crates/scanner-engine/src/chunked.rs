@@ -118,6 +118,7 @@ fn resumable_cut(cfg: &TransformConfig, span: &[u8], at: usize) -> usize {
 
 /// Counters of a chunked scan, beside the engine's [`ScanStats`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StreamStats {
     /// Bytes fed.
     pub bytes_fed: u64,
