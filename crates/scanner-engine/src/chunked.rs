@@ -331,8 +331,9 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
             return;
         }
         self.stats.bytes_fed += chunk.len() as u64;
-        for piece in chunk.chunks(self.step) {
-            self.buf.extend_from_slice(piece);
+        let mut rest = chunk;
+        while !rest.is_empty() {
+            rest = &rest[self.buffer(rest)..];
             if self.buf.len() >= self.next_round_at {
                 self.round(false, sink);
                 self.next_round_at = (2 * self.overlap).max(self.buf.len()) + self.step;
@@ -341,6 +342,23 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
                 }
             }
         }
+    }
+
+    /// Appends `chunk` to the buffer, `step` bytes at a time, until a round
+    /// is due; returns how many bytes it took. Not generic, so it is
+    /// compiled with the engine's optimisation whatever the caller's sink
+    /// (a caller built without optimisation feeding one byte at a time
+    /// still runs optimised code here).
+    fn buffer(&mut self, chunk: &[u8]) -> usize {
+        let mut used = 0;
+        for piece in chunk.chunks(self.step) {
+            self.buf.extend_from_slice(piece);
+            used += piece.len();
+            if self.buf.len() >= self.next_round_at {
+                break;
+            }
+        }
+        used
     }
 
     /// Ends the stream, reporting the remaining findings (none if the
