@@ -270,3 +270,103 @@ impl<G: SpanGrammar> Finder<G> {
         self.grammar.open_start()
     }
 }
+
+/// For a grammar's fast path inside an open run: the leading bytes of
+/// `bytes` before the first one in `stop`, no more than keep the open piece
+/// (`len` bytes so far) within `max_len`; adds them to `len` and returns
+/// how many. Stepping them would only have counted them.
+#[inline]
+pub(crate) fn lengthen_piece(
+    len: &mut u64,
+    max_len: u64,
+    bytes: &[u8],
+    stop: &super::byte_class::ByteClass,
+) -> usize {
+    let plain = super::byte_class::position(bytes, stop).unwrap_or(bytes.len());
+    let room = max_len.saturating_sub(*len);
+    let take = usize::try_from(room).map_or(plain, |r| r.min(plain));
+    *len += to_u64(take);
+    take
+}
+
+/// For a grammar's fast path over `chunk[from..to]`, a gap known to hold no
+/// span that qualifies (no run open before or after it): stepping it would
+/// report nothing, except a cut of a run longer than `max_len`, so only a
+/// gap that long is stepped.
+pub(crate) fn skip_gap<G: SpanGrammar>(
+    grammar: &mut G,
+    max_len: u64,
+    chunk: &[u8],
+    (from, to): (usize, usize),
+    chunk_start: u64,
+    out: &mut Reporter<'_>,
+) -> ControlFlow<()> {
+    if to_u64(to - from) <= max_len {
+        return ControlFlow::Continue(());
+    }
+    for (i, &b) in chunk.iter().enumerate().take(to).skip(from) {
+        grammar.step(b, chunk_start.saturating_add(to_u64(i)), out)?;
+    }
+    ControlFlow::Continue(())
+}
+
+/// A grammar whose spans are runs of text that hold enough *markers*
+/// (string escapes, character references): the escape and HTML grammars.
+/// They share one fast path, [`scan_marked_runs`].
+pub(crate) trait MarkedRuns: SpanGrammar {
+    /// Bytes that end plain text inside a run: non-run bytes and the first
+    /// byte of a marker.
+    const RUN_STOP: &'static super::byte_class::ByteClass;
+    /// Whether a run is open.
+    fn in_run(&self) -> bool;
+    /// Whether the open run is outside any marker, so plain text only
+    /// lengthens it.
+    fn in_plain_text(&self) -> bool;
+    /// The open piece's length, to be lengthened, and its cap.
+    fn piece_len(&mut self) -> (&mut u64, u64);
+    /// With no run open at `from`: where the run holding the next possible
+    /// marker at or after `from` starts (`chunk.len()` if there is none;
+    /// then only the chunk's trailing run is left to step).
+    fn next_run(chunk: &[u8], from: usize) -> usize;
+}
+
+/// The fast path of a [`MarkedRuns`] grammar, with exactly the effect of
+/// `step` on every byte: gaps up to the run holding the next marker are
+/// skipped (see [`skip_gap`]), plain text inside a run is counted in bulk,
+/// and everything else (markers, the byte that closes a run) is stepped.
+pub(crate) fn scan_marked_runs<G: MarkedRuns>(
+    grammar: &mut G,
+    chunk: &[u8],
+    chunk_start: u64,
+    out: &mut Reporter<'_>,
+) -> ControlFlow<()> {
+    let n = chunk.len();
+    let mut i = 0;
+    while i < n {
+        if !grammar.in_run() {
+            let s = G::next_run(chunk, i);
+            let (_, max_len) = grammar.piece_len();
+            skip_gap(grammar, max_len, chunk, (i, s), chunk_start, out)?;
+            if s == n {
+                break;
+            }
+            i = s;
+        }
+        // Step until the run closes (on the byte that closes it).
+        while i < n {
+            if grammar.in_run() && grammar.in_plain_text() {
+                let (len, max_len) = grammar.piece_len();
+                i += lengthen_piece(len, max_len, &chunk[i..], G::RUN_STOP);
+                if i == n {
+                    break;
+                }
+            }
+            grammar.step(chunk[i], chunk_start.saturating_add(to_u64(i)), out)?;
+            i += 1;
+            if !grammar.in_run() {
+                break;
+            }
+        }
+    }
+    ControlFlow::Continue(())
+}

@@ -49,11 +49,11 @@ use core::ops::ControlFlow;
 
 use memchr::memchr;
 
-use super::byte_class::{at_most, eq, position, rposition, ByteClass};
+use super::byte_class::{at_most, eq, rposition, ByteClass};
 use super::chunked_output::ChunkedOutput;
-use super::finder::{Finder, Limits, Reporter, SpanGrammar};
+use super::finder::{scan_marked_runs, Finder, Limits, MarkedRuns, Reporter, SpanGrammar};
 use super::hex::hex_val;
-use super::{to_u64, DecodeOutcome, Span};
+use super::{DecodeOutcome, Span};
 
 /// `RUN_CHAR[b]`: whether `b` may appear unescaped in an escape span.
 static RUN_CHAR: [bool; 256] = {
@@ -179,40 +179,6 @@ impl EscapeGrammar {
         }
         ControlFlow::Continue(())
     }
-
-    /// In an open run, outside any escape or reference: the leading bytes
-    /// of `bytes` that only lengthen the piece (plain run characters up to
-    /// the next backslash, within the cap), counted at once as `step` would;
-    /// returns how many.
-    #[inline]
-    fn bulk(&mut self, bytes: &[u8]) -> usize {
-        let plain = position(bytes, &RUN_STOP).unwrap_or(bytes.len());
-        let room = self.lim.max_len.saturating_sub(self.len);
-        let take = usize::try_from(room).map_or(plain, |r| r.min(plain));
-        self.len += to_u64(take);
-        take
-    }
-
-    /// `chunk[from..to]`, with no run open before it and none after it
-    /// and no backslash followed by `u`, `x` or `/` in it: its runs hold no
-    /// strong escape, so stepping it reports nothing; only a cut of a run
-    /// longer than the cap would show, so a gap that long is stepped.
-    fn skip_gap(
-        &mut self,
-        chunk: &[u8],
-        from: usize,
-        to: usize,
-        chunk_start: u64,
-        out: &mut Reporter<'_>,
-    ) -> ControlFlow<()> {
-        if to_u64(to - from) <= self.lim.max_len {
-            return ControlFlow::Continue(());
-        }
-        for (i, &b) in chunk.iter().enumerate().take(to).skip(from) {
-            self.step(b, chunk_start.saturating_add(to_u64(i)), out)?;
-        }
-        ControlFlow::Continue(())
-    }
 }
 
 /// The first backslash at or after `from` that may start a strong escape
@@ -265,7 +231,7 @@ static NOT_RUN: ByteClass = ByteClass {
     byte: |b| !RUN_CHAR[usize::from(b)],
 };
 
-/// Where [`EscapeGrammar::bulk`] stops: a non-run byte or a backslash.
+/// Where the fast path's walk over plain run text stops: a non-run byte or a backslash.
 static RUN_STOP: ByteClass = ByteClass {
     lanes: |v| (NOT_RUN.lanes)(v) | eq(v, b'\\'),
     byte: |b| b == b'\\' || !RUN_CHAR[usize::from(b)],
@@ -323,36 +289,9 @@ impl SpanGrammar for EscapeGrammar {
         }
     }
 
-    /// The fast path: `memchr` to the run holding the next backslash; that
-    /// run (and the chunk's trailing run) goes through `step`.
+    /// The shared fast path of marked runs (`finder::scan_marked_runs`).
     fn scan(&mut self, chunk: &[u8], chunk_start: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
-        let n = chunk.len();
-        let mut i = 0;
-        while i < n {
-            if !self.in_run {
-                let s = run_start(chunk, i, next_strong(chunk, i).unwrap_or(n));
-                self.skip_gap(chunk, i, s, chunk_start, out)?;
-                if s == n {
-                    break;
-                }
-                i = s;
-            }
-            // Step until the run closes (on the byte that closes it).
-            while i < n {
-                if self.in_run && self.esc == Esc::None {
-                    i += self.bulk(&chunk[i..]);
-                    if i == n {
-                        break;
-                    }
-                }
-                self.step(chunk[i], chunk_start.saturating_add(to_u64(i)), out)?;
-                i += 1;
-                if !self.in_run {
-                    break;
-                }
-            }
-        }
-        ControlFlow::Continue(())
+        scan_marked_runs(self, chunk, chunk_start, out)
     }
 
     fn end_stream(&mut self, out: &mut Reporter<'_>) -> ControlFlow<()> {
@@ -511,6 +450,26 @@ pub(crate) fn walk_units(
             return;
         }
         i += used;
+    }
+}
+
+impl MarkedRuns for EscapeGrammar {
+    const RUN_STOP: &'static ByteClass = &RUN_STOP;
+
+    fn in_run(&self) -> bool {
+        self.in_run
+    }
+
+    fn in_plain_text(&self) -> bool {
+        self.esc == Esc::None
+    }
+
+    fn piece_len(&mut self) -> (&mut u64, u64) {
+        (&mut self.len, self.lim.max_len)
+    }
+
+    fn next_run(chunk: &[u8], from: usize) -> usize {
+        run_start(chunk, from, next_strong(chunk, from).unwrap_or(chunk.len()))
     }
 }
 
