@@ -29,14 +29,59 @@ const MAX_ANCHORS: usize = 256;
 /// Returns the anchors of `hir` (lowercased, sorted, deduplicated), or `None`
 /// when no set of literals is required by every match.
 pub fn derive_anchors(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    derive_cased_anchors(hir).map(|a| a.caseless())
+}
+
+/// Anchors and how they are matched.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Anchors {
+    /// Sorted, deduplicated literals; lowercase unless `exact`.
+    pub literals: Vec<Vec<u8>>,
+    /// The regex matches these bytes only in this case: nothing in it is
+    /// case-insensitive, so the literals can be matched case-sensitively,
+    /// which the prefilter does faster and with fewer false hits.
+    pub exact: bool,
+}
+
+impl Anchors {
+    /// The literals lowercased, for matching without regard to case.
+    pub fn caseless(self) -> Vec<Vec<u8>> {
+        if !self.exact {
+            return self.literals;
+        }
+        let mut lits: Vec<Vec<u8>> = self
+            .literals
+            .into_iter()
+            .map(|l| l.to_ascii_lowercase())
+            .collect();
+        lits.sort();
+        lits.dedup();
+        drop_superstrings(&mut lits);
+        lits
+    }
+}
+
+/// Like [`derive_anchors`], and says whether the literals may be matched
+/// case-sensitively: when the regex has no case-insensitive letter at all
+/// (folding ASCII case changes nothing), its literals are exactly the bytes
+/// every match contains, in their case.
+pub fn derive_cased_anchors(hir: &Hir) -> Option<Anchors> {
     let folded = fold_ascii_case(hir);
+    let exact = folded == *hir;
     let best = better(prefix_literals(&folded), required_literals(&folded))?;
-    let mut lits: Vec<Vec<u8>> = best.into_iter().map(|l| l.to_ascii_lowercase()).collect();
+    let mut lits: Vec<Vec<u8>> = if exact {
+        best
+    } else {
+        best.into_iter().map(|l| l.to_ascii_lowercase()).collect()
+    };
     lits.sort();
     lits.dedup();
     drop_superstrings(&mut lits);
     if lits.iter().all(|l| l.len() >= MIN_ANCHOR_LEN) && lits.len() <= MAX_ANCHORS {
-        Some(lits)
+        Some(Anchors {
+            literals: lits,
+            exact,
+        })
     } else {
         None
     }
@@ -252,6 +297,38 @@ mod tests {
         let mut lits = vec![b"abcd".to_vec(), b"xabcdy".to_vec(), b"abce".to_vec()];
         drop_superstrings(&mut lits);
         assert_eq!(lits, vec![b"abcd".to_vec(), b"abce".to_vec()]);
+    }
+
+    #[test]
+    fn case_sensitive_regexes_give_exact_anchors() {
+        let cased = |re: &str| derive_cased_anchors(&regex_syntax::parse(re).unwrap());
+        assert_eq!(
+            cased(r"\b(ghp_[A-Za-z0-9]{36})\b"),
+            Some(Anchors {
+                literals: vec![b"ghp_".to_vec()],
+                exact: true
+            })
+        );
+        assert_eq!(
+            cased(r"\b((?:AKIA|ASIA)[A-Z0-9]{16})\b"),
+            Some(Anchors {
+                literals: vec![b"AKIA".to_vec(), b"ASIA".to_vec()],
+                exact: true
+            })
+        );
+        // Any case-insensitive letter, even outside the anchor, keeps the
+        // whole set caseless.
+        assert_eq!(
+            cased(r"(?i:key)=\b(AKIA[A-Z0-9]{16})\b"),
+            Some(Anchors {
+                literals: vec![b"key=akia".to_vec()],
+                exact: false
+            })
+        );
+        assert_eq!(
+            cased(r"\b((?:AKIA|ASIA)[A-Z0-9]{16})\b").map(Anchors::caseless),
+            Some(vec![b"akia".to_vec(), b"asia".to_vec()])
+        );
     }
 
     #[test]

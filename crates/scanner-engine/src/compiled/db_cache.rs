@@ -7,7 +7,8 @@
 //! File format (`<key>.db` in the cache folder, little-endian): a 16-byte
 //! magic, the 128-bit key, the payload length (u64), a 128-bit digest of the
 //! payload, then the payload: the rule count, per rule its window radius,
-//! secret group and anchors (length-prefixed), then the three databases
+//! secret group, anchors (length-prefixed) and whether they are matched
+//! case-sensitively (one byte), then the three databases
 //! (length-prefixed; the no-NUL one may be absent).
 //!
 //! Layer 1 (compiled engine), a part of `crate::compiled`.
@@ -35,7 +36,7 @@ use super::Tuning;
 use crate::rules::RuleSpec;
 
 /// Bumped whenever the payload layout changes.
-const MAGIC: &[u8; 16] = b"secretscan-db-v1";
+const MAGIC: &[u8; 16] = b"secretscan-db-v2";
 
 /// A fixed, non-secret key: the MAC serves as a 128-bit hash.
 const HASH_KEY: [u8; 16] = *b"secretscan-dbkey";
@@ -46,8 +47,11 @@ pub(crate) const MAX_ENTRIES: usize = 8;
 /// What was derived from one rule when it was compiled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RuleDerived {
-    /// Lowercase anchors; empty for anchorless rules.
+    /// Anchors (lowercase unless `anchors_exact`); empty for anchorless
+    /// rules.
     pub anchors: Vec<Vec<u8>>,
+    /// The anchors are matched case-sensitively.
+    pub anchors_exact: bool,
     pub window_radius: u64,
     pub secret_group: usize,
 }
@@ -113,6 +117,7 @@ pub(crate) fn encode(key: u128, build: &CachedBuild) -> Vec<u8> {
         for a in &r.anchors {
             put_bytes(&mut payload, a);
         }
+        payload.push(u8::from(r.anchors_exact));
     }
     put_bytes(&mut payload, &build.raw_db);
     match &build.raw_db_no_nul {
@@ -191,8 +196,14 @@ pub(crate) fn decode(key: u128, file: &[u8]) -> Option<CachedBuild> {
         for _ in 0..n {
             anchors.push(p.bytes()?.to_vec());
         }
+        let anchors_exact = match p.take(1)? {
+            [0] => false,
+            [1] => true,
+            _ => return None,
+        };
         rules.push(RuleDerived {
             anchors,
+            anchors_exact,
             window_radius,
             secret_group,
         });
@@ -270,11 +281,13 @@ mod tests {
             rules: vec![
                 RuleDerived {
                     anchors: vec![b"ghp_".to_vec(), b"gho_".to_vec()],
+                    anchors_exact: true,
                     window_radius: 40,
                     secret_group: 1,
                 },
                 RuleDerived {
                     anchors: vec![],
+                    anchors_exact: false,
                     window_radius: 512,
                     secret_group: 0,
                 },

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use regex_automata::meta;
 use smallvec::SmallVec;
 
-use crate::anchors::derive_anchors;
+use crate::anchors::derive_cased_anchors;
 use crate::compat::RuleSet;
 use crate::deferred::Deferred;
 use crate::rules::{builtin_rules, Confidence, RuleError, RuleSpec};
@@ -48,7 +48,9 @@ pub struct RuleInfo {
     pub id: Arc<str>,
     /// The rule's human-readable name.
     pub name: Arc<str>,
-    /// Anchors used to prefilter (lowercase); empty for anchorless rules.
+    /// Anchors used to prefilter: as written when the rule's regex is
+    /// case-sensitive throughout (matched exactly), else lowercase (matched
+    /// in any case); empty for anchorless rules.
     pub anchors: Vec<String>,
     /// Where the rule came from.
     pub origin: String,
@@ -563,7 +565,8 @@ impl<'s> Plan<'s> {
         tuning: &Tuning,
     ) -> Plan<'s> {
         let mut rules = Vec::with_capacity(compiled.len());
-        let mut anchor_rules: HashMap<Vec<u8>, SmallVec<[u32; 2]>> = HashMap::new();
+        // Keyed by literal and whether it is matched case-sensitively.
+        let mut anchor_rules: HashMap<(Vec<u8>, bool), SmallVec<[u32; 2]>> = HashMap::new();
         let mut whole_rule_patterns = Vec::new();
         for (spec_idx, rule, derived) in compiled {
             let rule_idx = rules.len() as u32;
@@ -571,7 +574,9 @@ impl<'s> Plan<'s> {
                 whole_rule_patterns.push((rule_idx, &specs[*spec_idx]));
             }
             for a in &derived.anchors {
-                let entry = anchor_rules.entry(a.clone()).or_default();
+                let entry = anchor_rules
+                    .entry((a.clone(), derived.anchors_exact))
+                    .or_default();
                 if !entry.contains(&rule_idx) {
                     entry.push(rule_idx);
                 }
@@ -583,7 +588,7 @@ impl<'s> Plan<'s> {
         anchors.sort();
         let mut patterns = Vec::new();
         let mut vs_patterns = Vec::new();
-        for (lit, rule_ids) in anchors {
+        for ((lit, exact), rule_ids) in anchors {
             for variant in Variant::ALL {
                 // UTF-16 forms only for ASCII anchors (a byte-wise widening of
                 // UTF-8 would not be UTF-16).
@@ -594,7 +599,7 @@ impl<'s> Plan<'s> {
                 vs_patterns.push(VsPattern {
                     expression: escape_literal(&bytes),
                     flags: PatternFlags {
-                        caseless: true,
+                        caseless: !exact,
                         ..Default::default()
                     },
                     id: patterns.len() as u32,
@@ -774,6 +779,10 @@ fn compile_rule(
     }
     let allow = allow_pool.compiled(spec)?;
 
+    // Keywords and provider names are matched without regard to case;
+    // anchors derived from a regex that is case-sensitive throughout are
+    // matched exactly.
+    let mut anchors_exact = false;
     let anchors = match &spec.keywords {
         Some(kws) => {
             let mut lits = Vec::new();
@@ -792,13 +801,27 @@ fn compile_rule(
             if lits.is_empty() && !spec.anchorless {
                 return Err(RuleError::invalid(spec, "keywords = [] leaves the rule without anchors"));
             }
-            lits
+            // Keywords that are exactly the literals derived from a regex
+            // that is case-sensitive throughout are matched in that case.
+            let mut sorted = lits.clone();
+            sorted.sort();
+            sorted.dedup();
+            match derive_cased_anchors(&hir) {
+                Some(derived) if derived.exact && derived.clone().caseless() == sorted => {
+                    anchors_exact = true;
+                    derived.literals
+                }
+                _ => lits,
+            }
         }
         None if crate::context::is_context_rule(spec) => {
             crate::context::name_anchors(spec).map_err(|e| RuleError::invalid(spec, e))?
         }
-        None => match derive_anchors(&hir) {
-            Some(lits) => lits,
+        None => match derive_cased_anchors(&hir) {
+            Some(derived) => {
+                anchors_exact = derived.exact;
+                derived.literals
+            }
             None if spec.anchorless => Vec::new(),
             None => {
                 return Err(RuleError::invalid(
@@ -818,6 +841,7 @@ fn compile_rule(
 
     let derived = RuleDerived {
         anchors,
+        anchors_exact,
         window_radius,
         secret_group,
     };
