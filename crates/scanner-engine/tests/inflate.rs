@@ -551,3 +551,48 @@ fn random_data_behind_a_zlib_header_is_not_held_nor_warned_about() {
     assert_eq!(stats.scan.inflate_budget_hits, 0, "{stats:?}");
     assert!(stats.scan.budgets_hit().is_empty(), "{stats:?}");
 }
+
+/// A scanner reset in the middle of a held compressed span, or reused after
+/// one, reports exactly what a new scanner reports, counters included.
+#[test]
+fn a_reused_stream_scanner_forgets_a_held_compressed_span() {
+    // As in the test above: about 1 MB of Base64, held whole; the cut
+    // below falls after the first round (512 KiB), inside the span.
+    let text = format!("{}\ntoken={TOKEN}\n", words(21, 1_200_000));
+    let enc = b64(&gzip(text.as_bytes()));
+    assert!(enc.len() > 700_000, "{}", enc.len());
+    let input = format!(
+        "{}\nblob: {enc}\n{}\n",
+        words(22, 300_000),
+        words(23, 50_000)
+    );
+    let engine = step_256k(16 << 20);
+    let (fresh, fresh_stats) = stream_scan_stats(&engine, input.as_bytes(), 4096);
+    assert_eq!(tokens(&fresh).len(), 1, "{fresh:#?}");
+
+    let mut scanner = engine.stream();
+    let mut sink = |_f: Finding| {};
+    // Stop inside the Base64 blob, with the span held, then start over.
+    let cut = input.find("blob: ").unwrap() + enc.len() / 2;
+    assert!(cut > 2 * engine.stream_overlap() + (256 << 10), "{cut}");
+    for piece in input.as_bytes()[..cut].chunks(4096) {
+        scanner.feed(piece, &mut sink);
+    }
+    assert!(scanner.stats().rounds >= 1);
+    scanner.reset();
+    let mut found = Vec::new();
+    for piece in input.as_bytes().chunks(4096) {
+        scanner.feed(piece, &mut |f| found.push(f));
+    }
+    let stats = scanner.finish(&mut |f| found.push(f));
+    assert_eq!(found, fresh);
+    assert_eq!(stats, fresh_stats);
+    // And once more after a finished stream.
+    let mut again = Vec::new();
+    for piece in input.as_bytes().chunks(4096) {
+        scanner.feed(piece, &mut |f| again.push(f));
+    }
+    let stats = scanner.finish(&mut |f| again.push(f));
+    assert_eq!(again, fresh);
+    assert_eq!(stats, fresh_stats);
+}
