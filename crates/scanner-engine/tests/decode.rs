@@ -5,63 +5,8 @@
 
 mod common;
 
-use common::{b64, url_encode_all, utf16_with_bom as utf16};
-use scanner_engine::{DecodeStep, Engine, Finding, Tuning};
-
-const TOKEN: &str = "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";
-
-fn token_findings(engine: &Engine, input: &str) -> Vec<Finding> {
-    engine
-        .scan_bytes(input.as_bytes())
-        .into_iter()
-        .filter(|f| f.secret == TOKEN.as_bytes())
-        .collect()
-}
-
-fn single(engine: &Engine, input: &str, encoded: &str, path: &[DecodeStep]) {
-    let found = token_findings(engine, input);
-    assert_eq!(
-        found.len(),
-        1,
-        "expected one finding in {input:?}, got {found:#?}"
-    );
-    let f = &found[0];
-    assert_eq!(&*f.rule_id, "github-pat-classic");
-    assert_eq!(f.decode_path.as_slice(), path, "{input:?}");
-    let span_start = input.find(encoded).expect("encoded text in input") as u64;
-    assert_eq!(
-        (f.encoded_start, f.encoded_end),
-        (span_start, span_start + encoded.len() as u64),
-        "root span of {input:?}"
-    );
-    // The finding is located at the encoded bytes of the secret itself:
-    // inside the span, and shorter than it (every input here has text
-    // around the token).
-    assert!(
-        f.encoded_start <= f.start && f.start < f.end && f.end <= f.encoded_end,
-        "{f:?}"
-    );
-    assert!(f.end - f.start < f.encoded_end - f.encoded_start, "{f:?}");
-    // `encoded` is the input's own text at start..end.
-    assert_eq!(
-        f.encoded,
-        input.as_bytes()[f.start as usize..f.end as usize],
-        "{f:?}"
-    );
-    if path.is_empty() {
-        assert_eq!(f.encoded, f.secret);
-    } else {
-        assert_ne!(f.encoded, f.secret, "encoded text differs from the secret");
-    }
-    let start = f.start;
-    let line = input[..start as usize].matches('\n').count() as u64 + 1;
-    let col = start
-        - input[..start as usize]
-            .rfind('\n')
-            .map_or(0, |p| p as u64 + 1)
-        + 1;
-    assert_eq!((f.line, f.column), (line, col));
-}
+use common::{b64, single, token_findings, url_encode_all, utf16_with_bom as utf16, TOKEN};
+use scanner_engine::{DecodeStep, Engine, Tuning};
 
 #[test]
 fn base64() {

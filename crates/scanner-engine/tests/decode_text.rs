@@ -6,47 +6,11 @@
 
 mod common;
 
-use common::{b64, escape_u, escape_x, hex_lower, html_refs, url_encode_all};
+use common::{
+    b64, escape_u, escape_x, hex_lower, html_refs, single, token_findings, url_encode_all, TOKEN,
+};
 use scanner_engine::transform::{TransformConfig, TransformKind};
-use scanner_engine::{DecodeStep, Engine, Finding, Tuning};
-
-const TOKEN: &str = "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";
-
-fn token_findings(engine: &Engine, input: &str) -> Vec<Finding> {
-    engine
-        .scan_bytes(input.as_bytes())
-        .into_iter()
-        .filter(|f| f.secret == TOKEN.as_bytes())
-        .collect()
-}
-
-/// Exactly one finding of the token, with `path`, the root span `encoded`
-/// and a location inside it that is the input's own text.
-fn single(engine: &Engine, input: &str, encoded: &str, path: &[DecodeStep]) -> Finding {
-    let found = token_findings(engine, input);
-    assert_eq!(found.len(), 1, "one finding in {input:?}: {found:#?}");
-    let f = found.into_iter().next().unwrap();
-    assert_eq!(&*f.rule_id, "github-pat-classic");
-    assert_eq!(f.decode_path.as_slice(), path, "{input:?}");
-    let span_start = input.find(encoded).expect("encoded text in input") as u64;
-    assert_eq!(
-        (f.encoded_start, f.encoded_end),
-        (span_start, span_start + encoded.len() as u64),
-        "root span of {input:?}"
-    );
-    assert!(
-        f.encoded_start <= f.start && f.start < f.end && f.end <= f.encoded_end,
-        "{f:?}"
-    );
-    assert!(f.end - f.start < f.encoded_end - f.encoded_start, "{f:?}");
-    assert_eq!(
-        f.encoded,
-        input.as_bytes()[f.start as usize..f.end as usize],
-        "{f:?}"
-    );
-    assert_ne!(f.encoded, f.secret);
-    f
-}
+use scanner_engine::{DecodeStep, Engine, Tuning};
 
 #[test]
 fn hex_alone() {

@@ -1,7 +1,10 @@
-//! Encoders shared by the integration tests: plain reference
-//! implementations, independent of the engine's decoders.
+//! Shared by the integration tests: plain reference encoders, independent
+//! of the engine's decoders, and the checks of a single decoded token
+//! finding.
 
 #![allow(dead_code)]
+
+use scanner_engine::{DecodeStep, Engine, Finding};
 
 /// Standard Base64 with padding.
 pub fn b64(data: &[u8]) -> String {
@@ -81,4 +84,63 @@ pub fn html_refs(text: &str) -> String {
             }
         })
         .collect()
+}
+
+pub const TOKEN: &str = "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";
+
+pub fn token_findings(engine: &Engine, input: &str) -> Vec<Finding> {
+    engine
+        .scan_bytes(input.as_bytes())
+        .into_iter()
+        .filter(|f| f.secret == TOKEN.as_bytes())
+        .collect()
+}
+
+/// Exactly one finding of [`TOKEN`] in `input`, with `path`, the root span
+/// `encoded` and a location inside it that is the input's own text, at the
+/// right line and column; returns it.
+pub fn single(engine: &Engine, input: &str, encoded: &str, path: &[DecodeStep]) -> Finding {
+    let found = token_findings(engine, input);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one finding in {input:?}, got {found:#?}"
+    );
+    let f = &found[0];
+    assert_eq!(&*f.rule_id, "github-pat-classic");
+    assert_eq!(f.decode_path.as_slice(), path, "{input:?}");
+    let span_start = input.find(encoded).expect("encoded text in input") as u64;
+    assert_eq!(
+        (f.encoded_start, f.encoded_end),
+        (span_start, span_start + encoded.len() as u64),
+        "root span of {input:?}"
+    );
+    // The finding is located at the encoded bytes of the secret itself:
+    // inside the span, and shorter than it (every input here has text
+    // around the token).
+    assert!(
+        f.encoded_start <= f.start && f.start < f.end && f.end <= f.encoded_end,
+        "{f:?}"
+    );
+    assert!(f.end - f.start < f.encoded_end - f.encoded_start, "{f:?}");
+    // `encoded` is the input's own text at start..end.
+    assert_eq!(
+        f.encoded,
+        input.as_bytes()[f.start as usize..f.end as usize],
+        "{f:?}"
+    );
+    if path.is_empty() {
+        assert_eq!(f.encoded, f.secret);
+    } else {
+        assert_ne!(f.encoded, f.secret, "encoded text differs from the secret");
+    }
+    let start = f.start;
+    let line = input[..start as usize].matches('\n').count() as u64 + 1;
+    let col = start
+        - input[..start as usize]
+            .rfind('\n')
+            .map_or(0, |p| p as u64 + 1)
+        + 1;
+    assert_eq!((f.line, f.column), (line, col));
+    f.clone()
 }
