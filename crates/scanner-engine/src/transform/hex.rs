@@ -327,7 +327,7 @@ pub(crate) fn encoded_range(encoded: &[u8], lo: u64, hi: u64) -> (u64, u64) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{self, check_chunk_invariance};
+    use super::super::testing::{self, check_against_reference};
     use super::super::{find_spans, TransformConfig, DECODE_CHUNK_LEN};
     use super::*;
     use proptest::prelude::*;
@@ -575,14 +575,7 @@ mod tests {
             (cuts, base) in testing::chunking(),
             cfg in testing::limits(TransformConfig::hex_default(), 0..40, 0..24),
         ) {
-            let (whole, _) = check_chunk_invariance(&cfg, &buf, &cuts, base)?;
-            if cfg.max_encoded_len == usize::MAX {
-                prop_assert_eq!(whole, ref_spans(&buf, cfg.min_len));
-            } else {
-                for s in &whole {
-                    prop_assert!(s.len() <= cfg.max_encoded_len.max(2) as u64);
-                }
-            }
+            check_against_reference(&cfg, &buf, (&cuts, base), 2, ref_spans)?;
         }
 
         #[test]

@@ -120,6 +120,28 @@ pub(crate) fn check_chunk_invariance(
     Ok((whole, counts))
 }
 
+/// [`check_chunk_invariance`], then against the encoding's reference: with
+/// no length cap the spans are exactly `reference(buf, min_len)`; with one,
+/// no span is longer than the cap (raised to the grammar's smallest piece,
+/// `min_piece`).
+pub(crate) fn check_against_reference(
+    cfg: &TransformConfig,
+    buf: &[u8],
+    (cuts, base): (&[usize], u64),
+    min_piece: usize,
+    reference: impl Fn(&[u8], usize) -> Vec<Span>,
+) -> Result<(), TestCaseError> {
+    let (whole, _) = check_chunk_invariance(cfg, buf, cuts, base)?;
+    if cfg.max_encoded_len == usize::MAX {
+        prop_assert_eq!(whole, reference(buf, cfg.min_len));
+    } else {
+        for s in &whole {
+            prop_assert!(s.len() <= cfg.max_encoded_len.max(min_piece) as u64);
+        }
+    }
+    Ok(())
+}
+
 /// Checks that `feed` reports exactly what `feed_bytewise` reports: same
 /// spans in the same order, same flows, counts and `open_start` after every
 /// piece, same early stop. `cuts` as in [`log_feeds`]; the callback breaks

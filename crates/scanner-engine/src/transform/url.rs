@@ -407,7 +407,7 @@ pub fn stream_decode(
 
 #[cfg(test)]
 mod tests {
-    use super::super::testing::{self, check_chunk_invariance};
+    use super::super::testing::{self, check_against_reference};
     use super::super::{find_spans, TransformConfig, DECODE_CHUNK_LEN};
     use super::*;
     use proptest::prelude::*;
@@ -615,14 +615,7 @@ mod tests {
             (cuts, base) in testing::chunking(),
             cfg in testing::limits(TransformConfig::url_default(), 0..12, 0..16),
         ) {
-            let (whole, _) = check_chunk_invariance(&cfg, &buf, &cuts, base)?;
-            if cfg.max_encoded_len == usize::MAX {
-                prop_assert_eq!(whole, ref_spans(&buf, cfg.min_len));
-            } else {
-                for s in &whole {
-                    prop_assert!(s.len() <= cfg.max_encoded_len.max(1) as u64);
-                }
-            }
+            check_against_reference(&cfg, &buf, (&cuts, base), 1, ref_spans)?;
         }
 
         #[test]

@@ -2,7 +2,7 @@
 //! round trips, chunk invariance, `encoded_range`, unit tests of the
 //! grammar.
 
-use super::super::testing::{self, check_chunk_invariance};
+use super::super::testing::{self, check_against_reference};
 use super::super::{find_spans, TransformConfig, DECODE_CHUNK_LEN};
 use super::*;
 use proptest::prelude::*;
@@ -225,14 +225,7 @@ proptest! {
         (cuts, base) in testing::chunking(),
         cfg in testing::limits(TransformConfig::html_default(), 0..5, 0..30),
     ) {
-        let (whole, _) = check_chunk_invariance(&cfg, &buf, &cuts, base)?;
-        if cfg.max_encoded_len == usize::MAX {
-            prop_assert_eq!(whole, ref_spans(&buf, cfg.min_len));
-        } else {
-            for s in &whole {
-                prop_assert!(s.len() <= cfg.max_encoded_len.max(10) as u64);
-            }
-        }
+        check_against_reference(&cfg, &buf, (&cuts, base), 10, ref_spans)?;
     }
 
     #[test]
