@@ -13,8 +13,8 @@ use proptest::test_runner::TestCaseError;
 
 use super::finder::{Finder, SpanGrammar};
 use super::{
-    find_spans, Base64SpanFinder, EscapeSpanFinder, HexSpanFinder, HtmlSpanFinder, Span,
-    SpanCounts, SpanFinder, TransformConfig, TransformKind, UrlSpanFinder, DECODE_CHUNK_LEN,
+    find_spans, Base64SpanFinder, DecodeOutcome, EscapeSpanFinder, HexSpanFinder, HtmlSpanFinder,
+    Span, SpanCounts, SpanFinder, TransformConfig, TransformKind, UrlSpanFinder, DECODE_CHUNK_LEN,
 };
 
 /// The proptest settings of the transform tests: `cases` cases, no
@@ -139,6 +139,20 @@ pub(crate) fn check_against_reference(
             prop_assert!(s.len() <= cfg.max_encoded_len.max(min_piece) as u64);
         }
     }
+    Ok(())
+}
+
+/// Checks one streaming decode against the reference decoder's output
+/// `want` (and whether it was cut at the budget): same bytes, same
+/// truncation, the outcome's length, every chunk but the last full.
+pub(crate) fn check_decoded(
+    (got, sizes, outcome): (&[u8], &[usize], &DecodeOutcome),
+    (want, truncated): (&[u8], bool),
+) -> Result<(), TestCaseError> {
+    prop_assert_eq!(got, want);
+    prop_assert_eq!(outcome.truncated, truncated);
+    prop_assert_eq!(outcome.decoded_len, want.len() as u64);
+    prop_assert!(full_chunks(sizes));
     Ok(())
 }
 

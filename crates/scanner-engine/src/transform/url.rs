@@ -580,11 +580,8 @@ mod tests {
         ) {
             let (want, trunc) = ref_decode(&enc, plus, max);
             let (got, sizes, o) = decode_all(&enc, plus, max);
-            prop_assert_eq!(&got, &want);
-            prop_assert_eq!(o.truncated, trunc);
-            prop_assert_eq!(o.decoded_len, want.len() as u64);
+            testing::check_decoded((&got, &sizes, &o), (&want, trunc))?;
             prop_assert!(!o.stopped_early);
-            prop_assert!(testing::full_chunks(&sizes));
         }
 
         #[test]

@@ -207,10 +207,7 @@ proptest! {
     ) {
         let (want, trunc) = ref_decode(&enc, max);
         let (got, sizes, o) = decode_all(&enc, max);
-        prop_assert_eq!(&got, &want);
-        prop_assert_eq!(o.truncated, trunc);
-        prop_assert_eq!(o.decoded_len, want.len() as u64);
-        prop_assert!(testing::full_chunks(&sizes));
+        testing::check_decoded((&got, &sizes, &o), (&want, trunc))?;
     }
 
     #[test]
