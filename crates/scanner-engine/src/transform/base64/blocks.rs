@@ -1,11 +1,15 @@
 //! The idle scan of the Base64 finder: whole 64-byte blocks classified into
 //! bit masks at once, so that stretches without a reportable run are skipped
-//! without the per-byte state machine.
+//! without the per-byte state machine. A run that reaches a block's end is
+//! followed into the next block, and a run ended by a line break stops the
+//! scan only if the break may continue it, so ordinary source text (words
+//! across block boundaries, short words at line ends) is skipped whole.
 //!
 //! Invariant: [`skip_blocks`] has exactly the effect of the finder's `step`
 //! on the bytes it skips (nothing reported, the finder left idle, the
-//! backslash-escape flag as `step` would leave it); the property test
-//! `fast_feed_matches_bytewise` checks it against stepping byte by byte.
+//! backslash-escape flag as `step` would leave it); the property tests
+//! `fast_feed_matches_bytewise` and `block_skip_matches_bytewise_on_lines`
+//! check it against stepping byte by byte.
 
 use wide::u8x16;
 
@@ -13,13 +17,16 @@ use wide::u8x16;
 const BLOCK: usize = 64;
 
 /// Bit masks of the block of [`BLOCK`] bytes at `base` (bit `j` for byte
-/// `base + j`): alphabet characters, `\r`/`\n`, backslashes.
+/// `base + j`): alphabet characters, `\r`/`\n`, backslashes, specific
+/// characters.
 #[derive(Clone, Copy)]
 pub(super) struct BlockMasks {
     base: usize,
     alpha: u64,
     brk: u64,
     bsl: u64,
+    /// The specific characters `+/-_`.
+    spec: u64,
 }
 
 impl BlockMasks {
@@ -29,6 +36,7 @@ impl BlockMasks {
         alpha: 0,
         brk: 0,
         bsl: 0,
+        spec: 0,
     };
 
     /// The number of alphabet characters from offset `i` on, if this block
@@ -88,18 +96,20 @@ fn block_masks(block: &[u8; BLOCK], base: usize) -> BlockMasks {
         let Ok(bytes) = <[u8; 16]>::try_from(lane) else {
             continue;
         };
-        let (alpha, brk, bsl) = lane_masks(u8x16::from(bytes));
+        let [alpha, brk, bsl, spec] = lane_masks(u8x16::from(bytes));
         let shift = 16 * j;
         m.alpha |= u64::from(alpha) << shift;
         m.brk |= u64::from(brk) << shift;
         m.bsl |= u64::from(bsl) << shift;
+        m.spec |= u64::from(spec) << shift;
     }
     m
 }
 
-/// Bit masks of 16 bytes: alphabet characters, `\r`/`\n`, backslashes.
+/// Bit masks of 16 bytes: alphabet characters, `\r`/`\n`, backslashes,
+/// specific characters.
 #[inline]
-fn lane_masks(v: u8x16) -> (u32, u32, u32) {
+fn lane_masks(v: u8x16) -> [u32; 4] {
     let splat = u8x16::splat;
     // `x <= n` for unsigned bytes.
     let at_most = |x: u8x16, n: u8| x.min(splat(n)).simd_eq(x);
@@ -109,7 +119,12 @@ fn lane_masks(v: u8x16) -> (u32, u32, u32) {
     let specific = eq(b'+') | eq(b'/') | eq(b'-') | eq(b'_');
     let alpha = letter | digit | specific;
     let brk = eq(b'\r') | eq(b'\n');
-    (alpha.to_bitmask(), brk.to_bitmask(), eq(b'\\').to_bitmask())
+    [
+        alpha.to_bitmask(),
+        brk.to_bitmask(),
+        eq(b'\\').to_bitmask(),
+        specific.to_bitmask(),
+    ]
 }
 
 /// Finds the runs of at least `k` alphabet characters in a block's mask:
@@ -150,15 +165,78 @@ impl LongRuns {
     }
 }
 
-/// For a finder in `Phase::Idle` at `i` of `chunk`: skips whole 64-byte blocks (followed by
-/// at least one more byte of `chunk`) in which stepping would report
-/// nothing and leave the finder idle, and returns where to go on. With
-/// bit masks over a block, a run of alphabet characters (ignoring
-/// escapes, which only shorten runs) is harmless if it is shorter than
-/// `k` characters (`min_len`, or the cap plus one if smaller), ends inside the block, and is not followed by
-/// `\r` or `\n`; the bytes before the first other run are skipped, the
-/// `backslash` flag (the finder's escape state) set from the backslashes just before it. The masks of
-/// the last block are kept in `blk` for the next call on the same chunk.
+/// A run of alphabet characters that reaches the end of the last block
+/// classified and goes on in the next one.
+#[derive(Clone, Copy)]
+struct OpenRun {
+    /// Index of its first byte in the chunk.
+    start: usize,
+    /// Characters so far.
+    len: u64,
+    /// It holds a specific character (`+/-_`).
+    specific: bool,
+    /// The finder's escape flag at its first byte.
+    escaped: bool,
+}
+
+/// Whether a run of `len` characters, ended by `\r` or `\n`, may be
+/// continued by the line break: only a window of a multiple of 4
+/// characters can be. Runs with specific characters (which may be split
+/// into windows of other lengths) or starting after a backslash (whose
+/// first letter may be an escape's) count as possibly continued.
+#[inline]
+fn may_wrap(len: u64, specific: bool, escaped: bool) -> bool {
+    len.is_multiple_of(4) || specific || escaped
+}
+
+/// The escape flag after the bytes `off..stop` of a block, from `flag`
+/// before them: an odd number of backslashes just before `stop` escapes.
+#[inline]
+fn escape_flag(bsl: u64, off: u32, stop: u32, flag: bool) -> bool {
+    if stop <= off {
+        return flag;
+    }
+    let span = (u64::MAX >> (64 - stop)) & (u64::MAX << off);
+    let others = !bsl & span;
+    if others == 0 {
+        flag ^ ((stop - off) % 2 == 1)
+    } else {
+        (stop - 1 - (63 - others.leading_zeros())) % 2 == 1
+    }
+}
+
+/// Bits `from..to` (`to <= 64`; none if `to <= from`).
+#[inline]
+fn bit_range(from: u32, to: u32) -> u64 {
+    if to <= from {
+        return 0;
+    }
+    (u64::MAX << from) & (u64::MAX >> (64 - to))
+}
+
+/// The block of `chunk` at `i`, if a whole one is there with at least one
+/// byte after it (so a run's end inside it is seen).
+#[inline]
+fn whole_block(chunk: &[u8], i: usize) -> Option<&[u8; BLOCK]> {
+    chunk
+        .get(i..i + BLOCK)
+        .filter(|_| chunk.len() > i + BLOCK)
+        .and_then(|b| <&[u8; BLOCK]>::try_from(b).ok())
+}
+
+/// For a finder in `Phase::Idle` at `i` of `chunk`: skips whole 64-byte
+/// blocks (followed by at least one more byte of `chunk`) in which stepping
+/// would report nothing and leave the finder idle, and returns where to go
+/// on: the start of the first run that needs the state machine, or where
+/// no whole block is left. With bit masks over the blocks, a run of
+/// alphabet characters (ignoring escapes, which only shorten runs) is
+/// harmless if it is shorter than `k` characters (`min_len`, or the cap
+/// plus one if smaller) and is not continued by a line break (it is not
+/// followed by `\r`/`\n`, or cannot be, see [`may_wrap`]); a run that
+/// reaches a block's end is followed into the next block. The `backslash`
+/// flag (the finder's escape state) is left as stepping to the returned
+/// index would leave it. The masks of the last block are kept in `blk`
+/// for the next call on the same chunk.
 #[inline]
 pub(super) fn skip_blocks(
     chunk: &[u8],
@@ -170,49 +248,93 @@ pub(super) fn skip_blocks(
     if k.k == 0 {
         return i;
     }
+    let mut open: Option<OpenRun> = None;
     loop {
         let mut off = i.checked_sub(blk.base).unwrap_or(BLOCK);
         if off >= BLOCK {
-            let Some(block) = chunk
-                .get(i..i + BLOCK)
-                .filter(|_| chunk.len() > i + BLOCK)
-                .and_then(|b| <&[u8; BLOCK]>::try_from(b).ok())
-            else {
-                return i;
+            let Some(block) = whole_block(chunk, i) else {
+                return match open {
+                    Some(run) => {
+                        *backslash = run.escaped;
+                        run.start
+                    }
+                    None => i,
+                };
             };
             *blk = block_masks(block, i);
             off = 0;
         }
+        // `off < BLOCK`, so this is exact.
+        let mut off = off as u32;
+        if let Some(run) = open.take() {
+            // `off == 0`: the open run goes on with the block's first bytes.
+            let first = (!blk.alpha).trailing_zeros();
+            let len = run.len + u64::from(first);
+            let specific = run.specific || blk.spec & bit_range(0, first) != 0;
+            if first == BLOCK as u32 {
+                if len >= k.k {
+                    *backslash = run.escaped;
+                    return run.start;
+                }
+                open = Some(OpenRun {
+                    len,
+                    specific,
+                    ..run
+                });
+                i = blk.base + BLOCK;
+                continue;
+            }
+            let wraps = blk.brk >> first & 1 == 1 && may_wrap(len, specific, run.escaped);
+            if len >= k.k || wraps {
+                *backslash = run.escaped;
+                return run.start;
+            }
+            // The run ended with an alphabet character, so no escape is
+            // pending (`backslash` was cleared when it was opened).
+            off = first;
+        }
         // Runs start at `off` at the earliest (the finder is idle there).
         let alpha = blk.alpha & (u64::MAX << off);
-        // Last byte of each run, and of each run of `k` characters.
-        let ends = alpha & !(alpha >> 1);
-        let long = k.last_bytes(alpha);
-        let hot = long | (ends & (blk.brk >> 1)) | (alpha & (1 << 63));
-        let stop = if hot == 0 {
-            BLOCK as u32
-        } else {
-            // The start of the run holding the first hot byte.
-            let p = hot.trailing_zeros();
-            let starts = alpha & !(alpha << 1) & (u64::MAX >> (63 - p));
-            63 - starts.leading_zeros()
-        };
-        // `off < BLOCK`, so this is exact.
-        let off = off as u32;
-        if stop > off {
-            // Backslashes just before `stop`: an odd number escapes.
-            let span = (u64::MAX >> (64 - stop)) & (u64::MAX << off);
-            let others = !blk.bsl & span;
-            *backslash = if others == 0 {
-                *backslash ^ ((stop - off) % 2 == 1)
+        let starts = alpha & !(alpha << 1);
+        // Bit `j`: the run holding byte `j` starts at or before it.
+        let start_of = |j: u32| 63 - (starts & (u64::MAX >> (63 - j))).leading_zeros();
+        // Runs of `k` characters, and runs that a line break may continue.
+        let mut hot = k.last_bytes(alpha);
+        let mut nl_ends = alpha & !(alpha >> 1) & (blk.brk >> 1);
+        while nl_ends != 0 {
+            let e = nl_ends.trailing_zeros();
+            let s = start_of(e);
+            let specific = blk.spec & bit_range(s, e + 1) != 0;
+            let escaped = if s == off {
+                *backslash
             } else {
-                (stop - 1 - (63 - others.leading_zeros())) % 2 == 1
+                blk.bsl >> (s - 1) & 1 == 1
             };
+            if may_wrap(u64::from(e + 1 - s), specific, escaped) {
+                hot |= 1 << e;
+            }
+            nl_ends &= nl_ends - 1;
         }
-        i = blk.base + stop as usize;
-        if stop < BLOCK as u32 {
-            return i;
+        if hot != 0 {
+            // The start of the run holding the first hot byte.
+            let stop = start_of(hot.trailing_zeros());
+            *backslash = escape_flag(blk.bsl, off, stop, *backslash);
+            return blk.base + stop as usize;
         }
+        if alpha >> 63 == 1 {
+            // The last run goes on in the next block.
+            let s = start_of(63);
+            open = Some(OpenRun {
+                start: blk.base + s as usize,
+                len: u64::from(64 - s),
+                specific: blk.spec & bit_range(s, 64) != 0,
+                escaped: escape_flag(blk.bsl, off, s, *backslash),
+            });
+            *backslash = false;
+        } else {
+            *backslash = escape_flag(blk.bsl, off, BLOCK as u32, *backslash);
+        }
+        i = blk.base + BLOCK;
     }
 }
 
@@ -233,8 +355,12 @@ mod tests {
                 assert_eq!(bit(m.alpha), super::super::is_base64_char(b), "{b:#04x}");
                 assert_eq!(bit(m.brk), b == b'\r' || b == b'\n', "{b:#04x}");
                 assert_eq!(bit(m.bsl), b == b'\\', "{b:#04x}");
+                assert_eq!(bit(m.spec), b"+/-_".contains(&b), "{b:#04x}");
                 let others = |mask: u64| mask & !(1 << pos);
-                assert_eq!(others(m.alpha) | others(m.brk) | others(m.bsl), 0);
+                assert_eq!(
+                    others(m.alpha) | others(m.brk) | others(m.bsl) | others(m.spec),
+                    0
+                );
             }
         }
     }

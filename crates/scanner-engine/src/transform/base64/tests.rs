@@ -553,3 +553,68 @@ proptest! {
         prop_assert_eq!(decoded, data);
     }
 }
+
+/// Text shaped like source code and prose for the block skip: short words
+/// and long runs, line breaks (with indentation) after runs of every
+/// length, specific characters, escapes and backslashes, padding, spread
+/// over many 64-byte blocks so that runs cross block boundaries.
+fn line_soup() -> impl Strategy<Value = Vec<u8>> {
+    let atoms = prop_oneof![
+        4 => "[A-Za-z0-9]{1,9}",
+        2 => "[a-z]{1,4}[A-Z0-9][a-z0-9]{0,6}",
+        1 => "[A-Za-z0-9]{14,70}",
+        2 => "[ .(),:;]{1,2}",
+        2 => "\r?\n[ \t]{0,5}",
+        2 => "[A-Za-z0-9]{0,3}[+/_-][A-Za-z0-9]{0,5}",
+        1 => r"\\\\?[nrt]?",
+        1 => "={1,2}",
+    ];
+    proptest::collection::vec(atoms, 0..160).prop_map(|v| v.concat().into_bytes())
+}
+
+proptest! {
+    #![proptest_config(testing::proptest_config(2048))]
+
+    /// On source-like text over many blocks, the block skip and the other
+    /// fast paths report exactly what stepping byte by byte reports.
+    #[test]
+    fn block_skip_matches_bytewise_on_lines(
+        buf in line_soup(),
+        cuts in proptest::collection::vec((any::<usize>(), proptest::bool::weighted(0.1)), 0..4),
+        min_len in prop_oneof![Just(20usize), 4usize..40, Just(80), Just(200)],
+        max_len in prop_oneof![4 => Just(usize::MAX), 1 => 0usize..100],
+    ) {
+        let mut cfg = TransformConfig::base64_default().uncapped();
+        cfg.min_len = min_len;
+        cfg.max_encoded_len = max_len;
+        testing::check_fast_matches_bytewise(&cfg, &buf, &cuts, usize::MAX)?;
+    }
+}
+
+/// Runs with specific characters (one alphabet or both) that cross a
+/// 64-byte block boundary at every offset and are followed by a line
+/// break and a long line: the block skip must hand exactly those that a
+/// line break may continue to the state machine.
+#[test]
+fn block_skip_follows_runs_across_blocks() {
+    let next_line = b"\nQUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0MTIz xyz";
+    for lead in 50..66 {
+        for len in 1..24 {
+            for spec_at in 0..len {
+                for (spec, other) in [(b'_', b'/'), (b'/', b'_'), (b'+', b'+')] {
+                    let mut buf = vec![b' '; lead];
+                    buf.extend((0..len).map(|j| match j {
+                        j if j == spec_at => spec,
+                        j if j + 2 == spec_at => other,
+                        j => b"aB3"[j % 3],
+                    }));
+                    buf.extend_from_slice(next_line);
+                    buf.extend_from_slice(&[b'.'; 70]);
+                    let cfg = TransformConfig::base64_default().uncapped();
+                    testing::check_fast_matches_bytewise(&cfg, &buf, &[], usize::MAX)
+                        .unwrap_or_else(|e| panic!("{e}: {:?}", String::from_utf8_lossy(&buf)));
+                }
+            }
+        }
+    }
+}
