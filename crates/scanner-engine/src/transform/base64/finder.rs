@@ -91,6 +91,55 @@ pub(crate) fn is_base64_char(b: u8) -> bool {
     is_alphabet(CLASS[usize::from(b)])
 }
 
+/// For a window of letters and digits only, of a multiple of 4
+/// characters, ending in `rest` just before the line break at `p` (`mix`
+/// holds it, `cap` is the longest span): follows the lines that continue
+/// it as `step` would (a break, at most [`MAX_INDENT`] spaces or tabs, a
+/// letter or digit), adding their runs to `mix`, and returns the index
+/// after the window's last character when it closes (a byte that does not
+/// continue it, or a line break after a count that is not a multiple of
+/// 4); the finder is idle there, having seen only line breaks and
+/// indentation. `None` when `step` is needed: `rest` ends first, a line
+/// continues with `+`/`/` or ends with another alphabet character or
+/// padding, or the window would exceed the cap.
+fn follow_wrapped_lines(rest: &[u8], mut p: usize, mix: &mut Mix, cap: usize) -> Option<usize> {
+    loop {
+        let mut q = p;
+        if rest[q] == b'\r' {
+            q += 1;
+            if *rest.get(q)? != b'\n' {
+                // A lone `\r` closes the window.
+                return Some(p);
+            }
+        }
+        q += 1;
+        q += rest
+            .get(q..)?
+            .iter()
+            .take(MAX_INDENT as usize)
+            .take_while(|&&b| b == b' ' || b == b'\t')
+            .count();
+        let first = *rest.get(q)?;
+        if !is_alnum(first) {
+            return (CLASS[usize::from(first)] != STD).then_some(p);
+        }
+        let len = rest[q..].iter().take_while(|&&b| is_alnum(b)).count();
+        p = q + len;
+        if p > cap {
+            return None;
+        }
+        mix.seen |= rest[q..p]
+            .iter()
+            .fold(0, |seen, &b| seen | SEEN_BIT[usize::from(b)]);
+        mix.count = mix.count.saturating_add(to_u64(len));
+        match CLASS[usize::from(*rest.get(p)?)] {
+            CR | LF if mix.count.is_multiple_of(4) => {}
+            OTHER | HSPACE | BSLASH | CR | LF => return Some(p),
+            _ => return None,
+        }
+    }
+}
+
 /// The alphabet a window is committed to.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum Alpha {
@@ -355,6 +404,9 @@ impl Base64Grammar {
     /// - skipped when no window of it can be reported: it is shorter than
     ///   `min_len`, or it fails the junk filter as a whole (every window is
     ///   a part of it, so fails too), and no line break can continue it;
+    ///   a run of letters and digits that line breaks continue is followed
+    ///   over the lines and skipped with them when the whole window cannot
+    ///   be reported (see [`follow_wrapped_lines`]);
     /// - reported as one span when it is one window: a single alphabet, no
     ///   longer than the cap, ended by a byte that is neither padding nor a
     ///   line break.
@@ -399,6 +451,9 @@ impl Base64Grammar {
             return None;
         }
         let letters_digits_only = mix.seen & !(SEEN_UPPER | SEEN_LOWER | SEEN_DIGIT) == 0;
+        // Where the finder is idle again: after the run, or after the last
+        // line it continues on.
+        let mut stop = len;
         let closes = match CLASS[usize::from(end)] {
             // The run closes; the byte is handled as in `Phase::Idle`.
             OTHER | HSPACE | BSLASH => true,
@@ -415,8 +470,11 @@ impl Base64Grammar {
             // A line break can only continue a window of a multiple of 4
             // characters; with letters and digits only, that is `len`.
             _ => {
-                if len % 4 == 0 || !letters_digits_only {
+                if !letters_digits_only {
                     return None;
+                }
+                if len % 4 == 0 {
+                    stop = follow_wrapped_lines(rest, len, &mut mix, cap)?;
                 }
                 false
             }
@@ -437,7 +495,7 @@ impl Base64Grammar {
             let start = chunk_start.saturating_add(to_u64(i));
             self.report(start, start.saturating_add(mix.count), mix, out)
         };
-        Some((i + len, flow))
+        Some((i + stop, flow))
     }
 
     fn clear_window(&mut self) {

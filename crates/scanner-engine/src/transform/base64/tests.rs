@@ -618,3 +618,29 @@ fn block_skip_follows_runs_across_blocks() {
         }
     }
 }
+
+/// Short runs of letters and digits continued by line breaks with every
+/// indentation around the limit, with `\n` and `\r\n`, in and out of a
+/// reportable length: the fast path that follows wrapped lines agrees with
+/// stepping byte by byte.
+#[test]
+fn wrapped_lines_follow_the_indent_limit() {
+    for indent in (0..4).chain(MAX_INDENT as usize - 2..MAX_INDENT as usize + 3) {
+        for eol in ["\n", "\r\n", "\r"] {
+            for (first, second) in [("abcd", "eF3"), ("abcdefgh", "ijklmnop2Q"), ("ab1C", "")] {
+                let mut text = format!("x = {first}{eol}{}{second}", " ".repeat(indent));
+                text.push_str(&format!("{eol}    Zq09{eol}  tail.\n"));
+                text.push_str(&".".repeat(80));
+                let cfg = TransformConfig::base64_default().uncapped();
+                for min_len in [4, 8, 12, 20] {
+                    let cfg = TransformConfig {
+                        min_len,
+                        ..cfg.clone()
+                    };
+                    testing::check_fast_matches_bytewise(&cfg, text.as_bytes(), &[], usize::MAX)
+                        .unwrap_or_else(|e| panic!("{e}: {text:?}"));
+                }
+            }
+        }
+    }
+}
