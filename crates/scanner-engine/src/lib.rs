@@ -77,7 +77,8 @@ pub mod structures;
 pub mod transform;
 mod utf16;
 mod value_gate;
-// The only module with unsafe code: the Vectorscan C API demands it.
+// Unsafe code lives here (the Vectorscan C API demands it) and in
+// `transform::base64::classify` (x86 vector instructions chosen at run time).
 #[allow(unsafe_code)]
 mod vectorscan;
 

@@ -11,10 +11,7 @@
 //! `fast_feed_matches_bytewise` and `block_skip_matches_bytewise_on_lines`
 //! check it against stepping byte by byte.
 
-use wide::u8x16;
-
-/// Size of the blocks of the idle scan.
-const BLOCK: usize = 64;
+use super::classify::{classify, BLOCK};
 
 /// Bit masks of the block of [`BLOCK`] bytes at `base` (bit `j` for byte
 /// `base + j`): alphabet characters, `\r`/`\n`, backslashes, specific
@@ -82,49 +79,17 @@ pub(super) fn run_len(chunk: &[u8], i: usize, blk: &mut BlockMasks, limit: usize
     }
 }
 
-/// The masks of `block`, at `base`: 16 bytes at a time, each class a few
-/// byte-wise compares whose results are gathered into bits with one
-/// move-mask (SSE2 on x86-64, NEON or scalar code elsewhere, through
-/// `wide`'s safe vector types).
+/// The masks of `block`, at `base` (see [`classify`]).
 #[inline]
 fn block_masks(block: &[u8; BLOCK], base: usize) -> BlockMasks {
-    let mut m = BlockMasks {
+    let [alpha, brk, bsl, spec] = classify(block);
+    BlockMasks {
         base,
-        ..BlockMasks::NONE
-    };
-    for (j, lane) in block.chunks_exact(16).enumerate() {
-        let Ok(bytes) = <[u8; 16]>::try_from(lane) else {
-            continue;
-        };
-        let [alpha, brk, bsl, spec] = lane_masks(u8x16::from(bytes));
-        let shift = 16 * j;
-        m.alpha |= u64::from(alpha) << shift;
-        m.brk |= u64::from(brk) << shift;
-        m.bsl |= u64::from(bsl) << shift;
-        m.spec |= u64::from(spec) << shift;
+        alpha,
+        brk,
+        bsl,
+        spec,
     }
-    m
-}
-
-/// Bit masks of 16 bytes: alphabet characters, `\r`/`\n`, backslashes,
-/// specific characters.
-#[inline]
-fn lane_masks(v: u8x16) -> [u32; 4] {
-    let splat = u8x16::splat;
-    // `x <= n` for unsigned bytes.
-    let at_most = |x: u8x16, n: u8| x.min(splat(n)).simd_eq(x);
-    let eq = |c: u8| v.simd_eq(splat(c));
-    let letter = at_most((v | splat(0x20)) - splat(b'a'), 25);
-    let digit = at_most(v - splat(b'0'), 9);
-    let specific = eq(b'+') | eq(b'/') | eq(b'-') | eq(b'_');
-    let alpha = letter | digit | specific;
-    let brk = eq(b'\r') | eq(b'\n');
-    [
-        alpha.to_bitmask(),
-        brk.to_bitmask(),
-        eq(b'\\').to_bitmask(),
-        specific.to_bitmask(),
-    ]
 }
 
 /// Finds the runs of at least `k` alphabet characters in a block's mask:
@@ -341,29 +306,6 @@ pub(super) fn skip_blocks(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Every byte value lands in the masks exactly as the finder's byte
-    /// classes say, at every lane position.
-    #[test]
-    fn masks_classify_every_byte_value() {
-        for b in 0..=255u8 {
-            for pos in [0, 15, 16, 33, 63] {
-                let mut block = [b'.'; BLOCK];
-                block[pos] = b;
-                let m = block_masks(&block, 100);
-                let bit = |mask: u64| mask >> pos & 1 == 1;
-                assert_eq!(bit(m.alpha), super::super::is_base64_char(b), "{b:#04x}");
-                assert_eq!(bit(m.brk), b == b'\r' || b == b'\n', "{b:#04x}");
-                assert_eq!(bit(m.bsl), b == b'\\', "{b:#04x}");
-                assert_eq!(bit(m.spec), b"+/-_".contains(&b), "{b:#04x}");
-                let others = |mask: u64| mask & !(1 << pos);
-                assert_eq!(
-                    others(m.alpha) | others(m.brk) | others(m.bsl) | others(m.spec),
-                    0
-                );
-            }
-        }
-    }
 
     #[test]
     fn long_runs_match_a_count() {

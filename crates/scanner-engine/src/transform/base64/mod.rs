@@ -63,10 +63,15 @@
 
 //!
 //! Layout: `finder` (the span grammar's state machine and its fast paths),
-//! `blocks` (the 64-byte block skip of the idle scan), `decode` (the
+//! `blocks` (the 64-byte block skip of the idle scan), `classify` (a
+//! block's bit masks, with the widest vector instructions the CPU has), `decode` (the
 //! streaming decoder and its tables), `tests`.
 
 mod blocks;
+// The only unsafe code outside `vectorscan`: x86 vector instructions
+// chosen at run time, which `core::arch` makes unsafe to call.
+#[allow(unsafe_code)]
+mod classify;
 mod decode;
 mod finder;
 #[cfg(test)]
