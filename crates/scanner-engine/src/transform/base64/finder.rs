@@ -155,6 +155,10 @@ struct Mix {
     count: u64,
     /// Bit `1 << class` for each of `UPPER`, `LOWER`, `DIGIT` seen.
     seen: u8,
+    /// How many specific characters (`+/-_`) follow a letter or digit.
+    specific: u64,
+    /// The last character added was a letter or digit.
+    after_alnum: bool,
 }
 
 const SEEN_UPPER: u8 = 1 << UPPER;
@@ -167,12 +171,34 @@ impl Mix {
         self.count = self.count.saturating_add(1);
         // Classes are < 8; specific characters set bits the filter ignores.
         self.seen |= 1 << (class & 7);
+        let alnum = matches!(class, UPPER..=DIGIT);
+        if !alnum && self.after_alnum {
+            self.specific = self.specific.saturating_add(1);
+        }
+        self.after_alnum = alnum;
     }
 
-    /// The junk filter: a digit, or letters of both cases.
+    /// The junk filter: [`Self::mixed`] and not [`Self::word_like`].
     fn plausible(&self) -> bool {
+        self.mixed() && !self.word_like()
+    }
+
+    /// A digit, or letters of both cases (drops `CONSTANT_NAMES`,
+    /// `/usr/local/share`, `------`). Holds for a stretch if it holds for
+    /// any part of it.
+    fn mixed(&self) -> bool {
         self.seen & SEEN_DIGIT != 0
             || self.seen & (SEEN_UPPER | SEEN_LOWER) == SEEN_UPPER | SEEN_LOWER
+    }
+
+    /// More than one character in 8 is a specific character right after a
+    /// letter or digit: words joined by `_`, `-` or `/`
+    /// (`ossl_check_X509_type`, `docs/v2/api-ref`). Base64 of text has
+    /// almost none (`-` and `_` encode only the bytes `>?~` and DEL in the
+    /// last place of a quantum), of random bytes one in 33; runs of them
+    /// (Base64 of `0xff` fill is `////`) count once.
+    fn word_like(&self) -> bool {
+        self.specific.saturating_mul(8) > self.count
     }
 }
 
@@ -451,6 +477,13 @@ impl Base64Grammar {
             return None;
         }
         let letters_digits_only = mix.seen & !(SEEN_UPPER | SEEN_LOWER | SEEN_DIGIT) == 0;
+        if !letters_digits_only {
+            let specific = rest[..len]
+                .windows(2)
+                .filter(|pair| is_alnum(pair[0]) && !is_alnum(pair[1]))
+                .count();
+            mix.specific = to_u64(specific);
+        }
         // Where the finder is idle again: after the run, or after the last
         // line it continues on.
         let mut stop = len;
@@ -479,8 +512,11 @@ impl Base64Grammar {
                 false
             }
         };
-        let quiet = mix.count < self.lim.min_len || !mix.plausible();
+        // A run of one alphabet (within the cap) is one window; a run
+        // mixing both is split into windows, each too short or unmixed if
+        // the whole run is, but perhaps less word-like.
         let one_window = mix.seen & (1 << STD) == 0 || mix.seen & (1 << URL) == 0;
+        let quiet = mix.count < self.lim.min_len || !mix.mixed() || one_window && mix.word_like();
         if !(quiet || closes && one_window) {
             return None;
         }
@@ -565,7 +601,11 @@ impl Base64Grammar {
         if self.win.count.is_multiple_of(4) {
             self.qend = self.end;
             self.qmix = self.win;
-            self.rem = Mix::default();
+            // Empty, but knowing what the character before it was.
+            self.rem = Mix {
+                after_alnum: self.win.after_alnum,
+                ..Mix::default()
+            };
         }
         if c == STD || c == URL {
             self.gap = Mix::default();
@@ -622,6 +662,7 @@ impl Base64Grammar {
         let old_seen = self.win.seen;
         self.win.count = self.win.count.saturating_add(m64);
         self.win.seen |= seen;
+        self.win.after_alnum = true;
         self.end = p.saturating_add(m64);
         // `qnext`: the last character added while `rem` was empty, i.e.
         // right after a boundary (`t1 - 4` stands for the window so far).
@@ -634,20 +675,26 @@ impl Base64Grammar {
             self.qmix = Mix {
                 count: c0.saturating_add(to_u64(tl)),
                 seen: old_seen | seen_q,
+                specific: self.win.specific,
+                after_alnum: true,
             };
             self.rem = Mix {
                 count: to_u64(m - tl),
                 seen: bytes[tl..m].iter().fold(0, |s, &b| s | seen_bit(b)),
+                specific: 0,
+                after_alnum: true,
             };
         } else {
             self.rem.count = self.rem.count.saturating_add(m64);
             self.rem.seen |= seen;
+            self.rem.after_alnum = true;
         }
         if self.gap.count == 0 {
             self.gap_start = p;
         }
         self.gap.count = self.gap.count.saturating_add(m64);
         self.gap.seen |= seen;
+        self.gap.after_alnum = true;
         m
     }
 

@@ -14,7 +14,9 @@
 //! if it holds at least `min_len` alphabet characters and passes the junk
 //! filter: it contains a digit, or both an upper- and a lower-case letter
 //! (drops `CONSTANT_NAMES`, `/usr/local/share`, `------`, `//////`; Base64
-//! of anything with mixed bits has both).
+//! of anything with mixed bits has both), and at most one character in 8
+//! is a specific character right after a letter or digit (drops words
+//! joined by `_`, `-`, `/`: `ossl_check_X509_type`, `org/3/library/os`).
 //!
 //! - **Padding.** `=` ends a run. It is part of the span only if it is correct
 //!   padding (one `=` after 3 characters mod 4, two after 2 mod 4) and fits

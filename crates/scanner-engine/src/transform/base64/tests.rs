@@ -129,9 +129,24 @@ fn spans_of<'a>(cfg: &TransformConfig, text: &'a [u8]) -> Vec<&'a [u8]> {
         .collect()
 }
 
+/// The junk filter on one window's text: a digit or letters of both
+/// cases, and at most one character in 8 a specific character (`+/-_`)
+/// right after a letter or digit (line breaks and indentation between
+/// them do not count).
 fn plausible(enc: &[u8]) -> bool {
-    enc.iter().any(u8::is_ascii_digit)
-        || (enc.iter().any(u8::is_ascii_uppercase) && enc.iter().any(u8::is_ascii_lowercase))
+    let alphabet: Vec<u8> = enc
+        .iter()
+        .copied()
+        .filter(|b| b.is_ascii_alphanumeric() || b"+/-_".contains(b))
+        .collect();
+    let chars = alphabet.len();
+    let specific = alphabet
+        .windows(2)
+        .filter(|p| p[0].is_ascii_alphanumeric() && !p[1].is_ascii_alphanumeric())
+        .count();
+    (enc.iter().any(u8::is_ascii_digit)
+        || (enc.iter().any(u8::is_ascii_uppercase) && enc.iter().any(u8::is_ascii_lowercase)))
+        && specific * 8 <= chars
 }
 
 #[test]
@@ -641,6 +656,54 @@ fn wrapped_lines_follow_the_indent_limit() {
                         .unwrap_or_else(|e| panic!("{e}: {text:?}"));
                 }
             }
+        }
+    }
+}
+
+/// Words joined by `_`, `-`, `/` or `+` are not Base64 (more than one
+/// character in 8 is specific); Base64 of text, in either alphabet, is.
+#[test]
+fn word_like_runs_are_junk() {
+    let cfg = TransformConfig::base64_default();
+    for junk in [
+        "ossl_check_X509_ALGOR_sk_type",
+        "BOOST_NO_CXX11_HDR_TYPE_TRAITS",
+        "10/blob/HEAD/meetings/summit",
+        "x86_64-linux-gnu/Lib3/Python",
+        "a+b+c+d+e+f+g+h+i+j+k+L+M+N+O+P",
+    ] {
+        let text = format!("({junk})");
+        assert!(spans_of(&cfg, text.as_bytes()).is_empty(), "{junk}");
+    }
+    // Exactly one specific character in 8 is still Base64.
+    let edge = "aB3dEfGh_iJkLmNo/";
+    assert_eq!(
+        spans_of(&cfg, format!("({})", &edge[..16]).as_bytes()).len(),
+        0,
+        "too short"
+    );
+    let edge = "aB3dEfG_hiJkLmN_oPqRsTuV";
+    assert_eq!(
+        spans_of(&cfg, format!("({edge})").as_bytes()),
+        vec![edge.as_bytes()]
+    );
+    // Runs of specific characters count once: Base64 of `0xff` fill.
+    let mut filled = vec![0xffu8; 30];
+    filled.extend_from_slice(b"token=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");
+    for secret in [
+        &filled[..],
+        &b"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"[..],
+        b"{\"key\": \"AKIAQ3EGRZ7XKPWN5TUV\", \"who\": \"ci?\"}",
+        b"user:p@ss>w0rd~~~???",
+    ] {
+        for enc in [base64_simd::STANDARD, base64_simd::URL_SAFE_NO_PAD] {
+            let b64 = enc.encode_to_string(secret);
+            let text = format!("x = \"{b64}\"\n");
+            assert_eq!(
+                spans_of(&cfg, text.as_bytes()),
+                vec![b64.as_bytes()],
+                "{b64}"
+            );
         }
     }
 }
