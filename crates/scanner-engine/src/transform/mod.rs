@@ -47,6 +47,8 @@ mod locate;
 #[cfg(test)]
 mod testing;
 pub mod url;
+#[cfg(target_arch = "x86_64")]
+mod vector_level;
 
 pub use self::base64::Base64SpanFinder;
 pub use self::escape::EscapeSpanFinder;

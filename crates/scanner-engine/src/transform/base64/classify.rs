@@ -4,8 +4,8 @@
 //!
 //! The portable version compares 16 bytes at a time with `wide`'s safe
 //! vector types (SSE2 on x86-64, NEON on AArch64, scalar code elsewhere).
-//! On x86-64 the widest instructions the CPU has are chosen once at run
-//! time: AVX-512BW compares the whole block at once straight into bit
+//! On x86-64 the widest instructions the CPU has (`vector_level.rs`,
+//! detected once) are used: AVX-512BW compares the whole block at once straight into bit
 //! masks, AVX2 32 bytes at a time. Calling code compiled for features the
 //! baseline lacks, and loading a vector from memory, is `unsafe` in
 //! `core::arch`; that is the only unsafe code here, each block after the
@@ -27,12 +27,13 @@ pub(super) type Masks = [u64; 4];
 pub(super) fn classify(block: &[u8; BLOCK]) -> Masks {
     #[cfg(target_arch = "x86_64")]
     {
-        match *x86::LEVEL {
+        use crate::transform::vector_level::{Level, LEVEL};
+        match *LEVEL {
             // SAFETY: `LEVEL` is `Avx512` only if the CPU has AVX-512BW.
-            x86::Level::Avx512 => return unsafe { x86::classify_avx512(block) },
+            Level::Avx512 => return unsafe { x86::classify_avx512(block) },
             // SAFETY: `LEVEL` is `Avx2` only if the CPU has AVX2.
-            x86::Level::Avx2 => return unsafe { x86::classify_avx2(block) },
-            x86::Level::Baseline => {}
+            Level::Avx2 => return unsafe { x86::classify_avx2(block) },
+            Level::Baseline => {}
         }
     }
     classify_portable(block)
@@ -75,34 +76,13 @@ fn lane_masks(v: u8x16) -> [u32; 4] {
 
 #[cfg(target_arch = "x86_64")]
 pub(super) mod x86 {
+    use super::{Masks, BLOCK};
     use core::arch::x86_64::{
         __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_min_epu8, _mm256_movemask_epi8,
         _mm256_or_si256, _mm256_set1_epi8, _mm256_sub_epi8, _mm512_cmpeq_epi8_mask,
         _mm512_cmple_epu8_mask, _mm512_loadu_si512, _mm512_or_si512, _mm512_set1_epi8,
         _mm512_sub_epi8,
     };
-    use std::sync::LazyLock;
-
-    use super::{Masks, BLOCK};
-
-    /// The vector instructions the classification uses.
-    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-    pub(crate) enum Level {
-        Avx512,
-        Avx2,
-        Baseline,
-    }
-
-    /// What this CPU supports, detected once.
-    pub(crate) static LEVEL: LazyLock<Level> = LazyLock::new(|| {
-        if std::is_x86_feature_detected!("avx512bw") {
-            Level::Avx512
-        } else if std::is_x86_feature_detected!("avx2") {
-            Level::Avx2
-        } else {
-            Level::Baseline
-        }
-    });
 
     /// The masks of `block` with AVX-512BW: each class a compare or two of
     /// the whole block straight into a 64-bit mask.
