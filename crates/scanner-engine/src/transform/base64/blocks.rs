@@ -36,6 +36,21 @@ impl BlockMasks {
         spec: 0,
     };
 
+    /// How many specific characters follow a letter or digit in the run of
+    /// alphabet characters `i..i + len`, if this block holds all of it.
+    #[inline]
+    pub(super) fn specific_after_alnum(&self, i: usize, len: usize) -> Option<u32> {
+        let off = i.checked_sub(self.base)?;
+        if off.checked_add(len)? > BLOCK || len == 0 {
+            return None;
+        }
+        // The run's first character follows no letter or digit of the run
+        // (the byte before may be an escape's letter).
+        let after_first = (u64::MAX >> (BLOCK - len)) << off & !(1 << off);
+        let alnum = self.alpha & !self.spec;
+        Some((self.spec & (alnum << 1) & after_first).count_ones())
+    }
+
     /// The number of alphabet characters from offset `i` on, if this block
     /// holds `i` and the run of them ends inside the block (so the byte
     /// after it is in the block too).

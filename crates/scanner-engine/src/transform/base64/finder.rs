@@ -74,6 +74,38 @@ fn is_alnum(b: u8) -> bool {
     matches!(CLASS[usize::from(b)], UPPER..=DIGIT)
 }
 
+/// How many specific characters of the alphabet characters `bytes` follow
+/// a letter or digit (see [`Mix::word_like`]).
+fn specific_after_alnum(bytes: &[u8]) -> u32 {
+    specific_after(bytes, false)
+}
+
+/// The [`Mix::seen`] bits of the alphabet characters `bytes`, gathered
+/// until all of `all` are set (the bits cannot go beyond them).
+#[inline]
+fn seen_until(bytes: &[u8], all: u8) -> u8 {
+    let mut seen = 0;
+    for &b in bytes {
+        seen |= SEEN_BIT[usize::from(b)];
+        if seen == all {
+            break;
+        }
+    }
+    seen
+}
+
+/// How many specific characters of the alphabet characters `bytes` follow
+/// a letter or digit, the byte before them being one iff `after_alnum`.
+fn specific_after(bytes: &[u8], mut after_alnum: bool) -> u32 {
+    let mut count = 0u32;
+    for &b in bytes {
+        let alnum = is_alnum(b);
+        count = count.saturating_add(u32::from(after_alnum && !alnum));
+        after_alnum = alnum;
+    }
+    count
+}
+
 /// The junk-filter bit of a letter or digit (see [`Mix::seen`]).
 #[inline]
 fn seen_bit(b: u8) -> u8 {
@@ -155,8 +187,9 @@ struct Mix {
     count: u64,
     /// Bit `1 << class` for each of `UPPER`, `LOWER`, `DIGIT` seen.
     seen: u8,
-    /// How many specific characters (`+/-_`) follow a letter or digit.
-    specific: u64,
+    /// How many specific characters (`+/-_`) follow a letter or digit
+    /// (`u32` keeps the struct at 16 bytes: it is copied per quantum).
+    specific: u32,
     /// The last character added was a letter or digit.
     after_alnum: bool,
 }
@@ -164,6 +197,7 @@ struct Mix {
 const SEEN_UPPER: u8 = 1 << UPPER;
 const SEEN_LOWER: u8 = 1 << LOWER;
 const SEEN_DIGIT: u8 = 1 << DIGIT;
+const SEEN_ALL: u8 = SEEN_UPPER | SEEN_LOWER | SEEN_DIGIT;
 
 impl Mix {
     #[inline]
@@ -198,7 +232,7 @@ impl Mix {
     /// last place of a quantum), of random bytes one in 33; runs of them
     /// (Base64 of `0xff` fill is `////`) count once.
     fn word_like(&self) -> bool {
-        self.specific.saturating_mul(8) > self.count
+        u64::from(self.specific).saturating_mul(8) > self.count
     }
 }
 
@@ -303,7 +337,12 @@ impl SpanGrammar for Base64Grammar {
                     .saturating_add(self.lim.max_len)
                     .saturating_sub(pos);
                 let avail = usize::try_from(room).map_or(n - i, |r| r.min(n - i));
-                let m = self.add_alnum(&chunk[i..i + avail], pos);
+                let bytes = &chunk[i..i + avail];
+                let m = if self.alpha == Alpha::Undecided {
+                    self.add_alnum(bytes, pos)
+                } else {
+                    self.add_committed(bytes, pos)
+                };
                 i += m;
                 if let Some(&b) = chunk.get(i) {
                     self.step(b, chunk_start.saturating_add(to_u64(i)), out)?;
@@ -477,13 +516,7 @@ impl Base64Grammar {
             return None;
         }
         let letters_digits_only = mix.seen & !(SEEN_UPPER | SEEN_LOWER | SEEN_DIGIT) == 0;
-        if !letters_digits_only {
-            let specific = rest[..len]
-                .windows(2)
-                .filter(|pair| is_alnum(pair[0]) && !is_alnum(pair[1]))
-                .count();
-            mix.specific = to_u64(specific);
-        }
+
         // Where the finder is idle again: after the run, or after the last
         // line it continues on.
         let mut stop = len;
@@ -516,7 +549,13 @@ impl Base64Grammar {
         // mixing both is split into windows, each too short or unmixed if
         // the whole run is, but perhaps less word-like.
         let one_window = mix.seen & (1 << STD) == 0 || mix.seen & (1 << URL) == 0;
-        let quiet = mix.count < self.lim.min_len || !mix.mixed() || one_window && mix.word_like();
+        let mut quiet = mix.count < self.lim.min_len || !mix.mixed();
+        if !quiet && !letters_digits_only {
+            mix.specific = blk
+                .specific_after_alnum(i, len)
+                .unwrap_or_else(|| specific_after_alnum(&rest[..len]));
+            quiet = one_window && mix.word_like();
+        }
         if !(quiet || closes && one_window) {
             return None;
         }
@@ -695,6 +734,107 @@ impl Base64Grammar {
         self.gap.count = self.gap.count.saturating_add(m64);
         self.gap.seen |= seen;
         self.gap.after_alnum = true;
+        m
+    }
+
+    /// Appends the alphabet characters of the window's committed alphabet
+    /// (letters, digits and its two specific characters) at the start of
+    /// `bytes`, the first at `p`, to the open window (`win.count > 0`,
+    /// alphabet decided, no cap check): same effect as [`Self::push_char`]
+    /// on each (within the cap and the alphabet, that is [`Self::add`]).
+    /// Returns how many there were. The inside of a long Base64 blob.
+    fn add_committed(&mut self, bytes: &[u8], p: u64) -> usize {
+        let own = if self.alpha == Alpha::Standard {
+            STD
+        } else {
+            URL
+        };
+        // The run, its specific characters after a letter or digit, and
+        // where the last specific character is.
+        let mut m = 0;
+        let mut specific = 0u32;
+        let mut after_alnum = self.win.after_alnum;
+        let mut last_specific = None;
+        for (j, &b) in bytes.iter().enumerate() {
+            let c = CLASS[usize::from(b)];
+            if matches!(c, UPPER..=DIGIT) {
+                after_alnum = true;
+            } else if c == own {
+                specific = specific.saturating_add(u32::from(after_alnum));
+                after_alnum = false;
+                last_specific = Some(j);
+            } else {
+                break;
+            }
+            m = j + 1;
+        }
+        if m == 0 {
+            return 0;
+        }
+        let m64 = to_u64(m);
+        let alnum_at = |k: usize| is_alnum(bytes[k]);
+        let c0 = self.win.count;
+        // Characters until the window's next quantum boundary (1..=4), and
+        // the last boundary reached (0: none).
+        let t1 = 4 - usize::from((c0 % 4) as u8);
+        let tl = if m >= t1 { t1 + (m - t1) / 4 * 4 } else { 0 };
+        let all = SEEN_ALL | 1 << own;
+        if tl > 0 {
+            let at_tl = alnum_at(tl - 1);
+            let tail = &bytes[tl..m];
+            let tail_specific = specific_after(tail, at_tl);
+            self.qend = p.saturating_add(to_u64(tl));
+            self.qmix = Mix {
+                count: c0.saturating_add(to_u64(tl)),
+                seen: self.win.seen | seen_until(&bytes[..tl], all),
+                specific: self.win.specific.saturating_add(specific - tail_specific),
+                after_alnum: at_tl,
+            };
+            self.rem = Mix {
+                count: to_u64(tail.len()),
+                seen: seen_until(tail, all),
+                specific: tail_specific,
+                after_alnum: tail.last().map_or(at_tl, |&b| is_alnum(b)),
+            };
+        } else {
+            self.rem.count = self.rem.count.saturating_add(m64);
+            self.rem.seen |= seen_until(&bytes[..m], all);
+            self.rem.specific = self.rem.specific.saturating_add(specific);
+            self.rem.after_alnum = after_alnum;
+        }
+        // `qnext`: the last character added while `rem` was empty.
+        let back = (m + 3 - t1) % 4;
+        if let Some(b) = (m - 1).checked_sub(back) {
+            self.qnext = p.saturating_add(to_u64(b));
+        }
+        self.win.count = c0.saturating_add(m64);
+        self.win.seen |= seen_until(&bytes[..m], all);
+        self.win.specific = self.win.specific.saturating_add(specific);
+        self.win.after_alnum = after_alnum;
+        self.end = p.saturating_add(m64);
+        // The gap: the letters and digits after the last specific character.
+        match last_specific {
+            Some(s) => {
+                let gap = &bytes[s + 1..m];
+                if !gap.is_empty() {
+                    self.gap_start = p.saturating_add(to_u64(s + 1));
+                }
+                self.gap = Mix {
+                    count: to_u64(gap.len()),
+                    seen: seen_until(gap, SEEN_ALL),
+                    specific: 0,
+                    after_alnum: !gap.is_empty(),
+                };
+            }
+            None => {
+                if self.gap.count == 0 {
+                    self.gap_start = p;
+                }
+                self.gap.count = self.gap.count.saturating_add(m64);
+                self.gap.seen |= seen_until(&bytes[..m], SEEN_ALL);
+                self.gap.after_alnum = true;
+            }
+        }
         m
     }
 

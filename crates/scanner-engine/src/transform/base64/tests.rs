@@ -707,3 +707,17 @@ fn word_like_runs_are_junk() {
         }
     }
 }
+
+/// Regression: a run starting after an escape's letter (`\n+0a00`) must
+/// not count its first specific character as following a letter (the
+/// block masks see the escaped `n` as a letter before it).
+#[test]
+fn word_count_ignores_the_escape_before_a_run() {
+    let mut buf = b"0\\n+0a00".to_vec();
+    buf.extend_from_slice(&[b' '; 70]);
+    let mut cfg = TransformConfig::base64_default().uncapped();
+    cfg.min_len = 0;
+    testing::check_fast_matches_bytewise(&cfg, &buf, &[], usize::MAX).unwrap();
+    let spans = spans_of(&cfg, &buf);
+    assert!(spans.contains(&&b"+0a00"[..]), "{spans:?}");
+}
