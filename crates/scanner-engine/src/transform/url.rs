@@ -28,7 +28,9 @@
 use core::ops::ControlFlow;
 
 use memchr::{memchr, memchr2};
+use wide::u8x16;
 
+use super::byte_class::{at_least, at_most, eq, position, ByteClass};
 use super::chunked_output::ChunkedOutput;
 use super::finder::{Finder, Limits, Reporter, SpanGrammar};
 use super::{to_u64, DecodeOutcome, Span};
@@ -49,6 +51,25 @@ static URL_CHAR: [bool; 256] = {
         i += 1;
     }
     t
+};
+
+/// Bytes that end a run: everything but [`URL_CHAR`]s. Besides control
+/// bytes, space, DEL and non-ASCII, the printable ASCII bytes `"'()<>[\]^`
+/// `` ` `` and `{|}`.
+static RUN_END: ByteClass = ByteClass {
+    lanes: |v| {
+        let within = |lo: u8, hi: u8| at_most(v - u8x16::splat(lo), hi - lo);
+        at_most(v, b' ')
+            | at_least(v, 0x7f)
+            | within(b'\'', b')')
+            | within(b'[', b'^')
+            | within(b'{', b'}')
+            | eq(v, b'"')
+            | eq(v, b'<')
+            | eq(v, b'>')
+            | eq(v, b'`')
+    },
+    byte: |b| !URL_CHAR[usize::from(b)],
 };
 
 /// The value of an ASCII hex digit.
@@ -286,7 +307,8 @@ impl SpanGrammar for UrlGrammar {
                 // Skip to the run holding the next `%`: runs without one
                 // never qualify. Only the run that may go on in the next
                 // chunk (the chunk's trailing run) is opened without a `%`.
-                let s = match find_percent(&chunk[i..]) {
+                let percent = find_percent(&chunk[i..]);
+                let s = match percent {
                     Some(p) => run_start(chunk, i, i + p),
                     None => run_start(chunk, i, n),
                 };
@@ -300,12 +322,15 @@ impl SpanGrammar for UrlGrammar {
                 }
                 i = s;
                 self.open(chunk_start.saturating_add(to_u64(i)));
+                if percent.is_none() {
+                    // The chunk's trailing run: URL characters to its end
+                    // (no need to look for the run's end again).
+                    self.run_bytes(&chunk[i..], chunk_start.saturating_add(to_u64(i)), out)?;
+                    break;
+                }
             }
             // In a run: its bytes up to the first non-URL byte.
-            let k = i + chunk[i..]
-                .iter()
-                .position(|&b| !URL_CHAR[usize::from(b)])
-                .unwrap_or(n - i);
+            let k = i + position(&chunk[i..], &RUN_END).unwrap_or(n - i);
             self.run_bytes(&chunk[i..k], chunk_start.saturating_add(to_u64(i)), out)?;
             if k == n {
                 break;
@@ -529,6 +554,11 @@ mod tests {
         assert_eq!(calls, 1);
         assert!(o.stopped_early && !o.truncated);
         assert_eq!(o.decoded_len, DECODE_CHUNK_LEN as u64);
+    }
+
+    #[test]
+    fn run_end_class_agrees_with_the_table() {
+        super::super::byte_class::check_class(&RUN_END);
     }
 
     #[test]
