@@ -90,7 +90,10 @@ fn small_piece() -> impl Strategy<Value = Vec<u8>> {
         "[a-z0-9]{12}".prop_map(|s| b64(format!("k=tok_{s}").as_bytes()).into_bytes()),
         "[a-z0-9]{12}".prop_map(|s| url_encode_all(format!("k=tok_{s}").as_bytes()).into_bytes()),
         "[a-z0-9]{0,40}".prop_map(|s| format!("BEGIN-BLOB{s}END-BLOB").into_bytes()),
-        "[ -~]{0,30}".prop_map(String::into_bytes),
+        // Printable text without `\` and `&`: a string escape or HTML
+        // reference in it would open an escape or HTML run (such runs go on
+        // across spaces) longer than the overlap, which is split by design.
+        r"[ -%'-\[\]-~]{0,30}".prop_map(String::into_bytes),
         Just(b"\n".to_vec()),
         Just(b" ".to_vec()),
     ]
