@@ -26,10 +26,21 @@
 //! (`TrailingSingleChar`); before failing, the decoder has handed on the
 //! bytes of every complete pair before it.
 //!
-//! **Speed.** Outside a run, [`HexSpanFinder::feed`] classifies bytes with
-//! a table and skips whole runs too short to qualify (most hex-looking
-//! words: `dead`, `face`, numbers); only runs of at least `min_len` digits,
-//! and the run at a chunk's end, go through `step`, the reference semantics.
+//! **Speed.** Outside a run, [`HexSpanFinder::feed`] skips whole 64-byte
+//! blocks in which no run of digits reaches `min_len`: `classify` turns a
+//! block into a 64-bit mask of hex digits (AVX-512BW or AVX2 when the CPU
+//! has them, detected once; `wide`'s 16-byte vectors otherwise), `blocks`
+//! finds runs of `min_len` set bits with shift-and-ANDs (only in blocks
+//! with that many digits at all) and follows the run reaching a block's
+//! end into the next, prefetching a few blocks ahead. Above `min_len` 64
+//! (48 without AVX2) a probe of the byte `min_len - 1` ahead is faster, as
+//! it leaves most bytes unread. Runs too short to qualify (`dead`, `face`,
+//! numbers) are skipped whole; only runs of at least `min_len` digits, and
+//! the run at a chunk's end, go through `step`, the reference semantics.
+//! On 64 MiB of source files (`/usr/include`, Rust crates) in 64 KiB
+//! chunks, default settings, the finder went from 4.8 to 8.5 GB/s with the
+//! chunk in cache and from 3.3 to 5.0 GB/s streamed from memory (AVX-512BW;
+//! 6.6 GB/s in cache with the portable version).
 //!
 //! Invariants: O(1) scalar state, the same spans however the input is
 //! chunked, a report lag of one byte, every cap counted; the decoder's
@@ -190,9 +201,11 @@ impl SpanGrammar for HexGrammar {
     /// The fast path: runs of hex digits that end inside the chunk, too
     /// short to qualify and too short to be cut, are skipped whole (they
     /// leave no state); the rest goes through `step`. When no run shorter
-    /// than `min_len` can be cut, the skip probes one byte per `min_len`:
-    /// if the byte `min_len - 1` ahead is not a digit, no qualifying run
-    /// starts before it.
+    /// than `min_len` can be cut, whole 64-byte blocks without a run of
+    /// `min_len` digits are skipped (see `blocks`) or, for a long
+    /// `min_len`, the skip probes one byte per `min_len`: if the byte
+    /// `min_len - 1` ahead is not a digit, no qualifying run starts before
+    /// it.
     fn scan(&mut self, chunk: &[u8], chunk_start: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
         let n = chunk.len();
         let need = self.lim.min_len.max(1);
