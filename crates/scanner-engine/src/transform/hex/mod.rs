@@ -26,10 +26,21 @@
 //! (`TrailingSingleChar`); before failing, the decoder has handed on the
 //! bytes of every complete pair before it.
 //!
-//! **Speed.** Outside a run, [`HexSpanFinder::feed`] classifies bytes with
-//! a table and skips whole runs too short to qualify (most hex-looking
-//! words: `dead`, `face`, numbers); only runs of at least `min_len` digits,
-//! and the run at a chunk's end, go through `step`, the reference semantics.
+//! **Speed.** Outside a run, [`HexSpanFinder::feed`] skips whole 64-byte
+//! blocks in which no run of digits reaches `min_len`: `classify` turns a
+//! block into a 64-bit mask of hex digits (AVX-512BW or AVX2 when the CPU
+//! has them, detected once; `wide`'s 16-byte vectors otherwise), `blocks`
+//! finds runs of `min_len` set bits with shift-and-ANDs (only in blocks
+//! with that many digits at all) and follows the run reaching a block's
+//! end into the next, prefetching a few blocks ahead. Above `min_len` 64
+//! (48 without AVX2) a probe of the byte `min_len - 1` ahead is faster, as
+//! it leaves most bytes unread. Runs too short to qualify (`dead`, `face`,
+//! numbers) are skipped whole; only runs of at least `min_len` digits, and
+//! the run at a chunk's end, go through `step`, the reference semantics.
+//! On 64 MiB of source files (`/usr/include`, Rust crates) in 64 KiB
+//! chunks, default settings, the finder went from 4.8 to 8.5 GB/s with the
+//! chunk in cache and from 3.3 to 5.0 GB/s streamed from memory (AVX-512BW;
+//! 6.6 GB/s in cache with the portable version).
 //!
 //! Invariants: O(1) scalar state, the same spans however the input is
 //! chunked, a report lag of one byte, every cap counted; the decoder's
@@ -38,9 +49,17 @@
 
 use core::ops::ControlFlow;
 
+use self::blocks::{skip_blocks, BlockMask, LongRuns};
+use self::classify::block_skip_pays;
 use super::chunked_output::ChunkedOutput;
 use super::finder::{Finder, Limits, Reporter, SpanGrammar};
 use super::{to_u64, DecodeError, DecodeErrorKind, DecodeOutcome, Span};
+
+mod blocks;
+// The only unsafe code of the hex finder: x86 vector instructions chosen
+// at run time, which `core::arch` makes unsafe to call.
+#[allow(unsafe_code)]
+mod classify;
 
 /// `HEX_VAL[b]`: the value of hex digit `b`, or `NOT_HEX`.
 static HEX_VAL: [u8; 256] = {
@@ -182,9 +201,11 @@ impl SpanGrammar for HexGrammar {
     /// The fast path: runs of hex digits that end inside the chunk, too
     /// short to qualify and too short to be cut, are skipped whole (they
     /// leave no state); the rest goes through `step`. When no run shorter
-    /// than `min_len` can be cut, the skip probes one byte per `min_len`:
-    /// if the byte `min_len - 1` ahead is not a digit, no qualifying run
-    /// starts before it.
+    /// than `min_len` can be cut, whole 64-byte blocks without a run of
+    /// `min_len` digits are skipped (see `blocks`) or, for a long
+    /// `min_len`, the skip probes one byte per `min_len`: if the byte
+    /// `min_len - 1` ahead is not a digit, no qualifying run starts before
+    /// it.
     fn scan(&mut self, chunk: &[u8], chunk_start: u64, out: &mut Reporter<'_>) -> ControlFlow<()> {
         let n = chunk.len();
         let need = self.lim.min_len.max(1);
@@ -195,6 +216,12 @@ impl SpanGrammar for HexGrammar {
         let probe = usize::try_from(need)
             .ok()
             .filter(|_| cap.saturating_add(1) >= need);
+        // The block skip, under the same condition as probing, where it
+        // is faster.
+        let runs = probe
+            .filter(|_| block_skip_pays(need))
+            .map(|_| LongRuns::new(need));
+        let mut blk = BlockMask::NONE;
         let mut i = 0;
         while i < n {
             if self.in_run {
@@ -202,6 +229,12 @@ impl SpanGrammar for HexGrammar {
                 self.step(chunk[i], chunk_start.saturating_add(to_u64(i)), out)?;
                 i += 1;
                 continue;
+            }
+            if let Some(runs) = &runs {
+                i = skip_blocks(chunk, i, runs, &mut blk);
+                if i >= n {
+                    break;
+                }
             }
             let (j, k) = if let Some(w) = probe {
                 let Some(p) = i.checked_add(w - 1).filter(|&p| p < n) else {
@@ -431,6 +464,25 @@ mod tests {
         proptest::collection::vec(atoms, 0..40).prop_map(|v| v.concat())
     }
 
+    /// Text shaped like source code: identifiers, numbers, hex words,
+    /// digests of 32 to 64 digits, hex of text, line breaks, and long runs
+    /// of digits, over many 64-byte blocks with runs across their edges.
+    fn source_soup() -> impl Strategy<Value = Vec<u8>> {
+        let atoms = prop_oneof![
+            4 => "[A-Za-z_][A-Za-z0-9_]{0,12}".prop_map(String::into_bytes),
+            2 => "(0x)?[0-9]{1,8}".prop_map(String::into_bytes),
+            2 => "(deadbeef|cafe|face|c0ffee|Bad|FADE|abc|0xff|e5)".prop_map(String::into_bytes),
+            1 => "[0-9a-f]{32,64}".prop_map(String::into_bytes),
+            1 => "[0-9A-F]{30,66}".prop_map(String::into_bytes),
+            1 => "[ -~]{8,40}".prop_map(|s| hex(s.as_bytes(), false)),
+            1 => "[ -~]{8,40}".prop_map(|s| hex(s.as_bytes(), true)),
+            1 => "[0-9a-fA-F]{60,150}".prop_map(String::into_bytes),
+            3 => "[ .(),:;=\"{}-]{1,3}".prop_map(String::into_bytes),
+            2 => "\r?\n[ \t]{0,8}".prop_map(String::into_bytes),
+        ];
+        proptest::collection::vec(atoms, 0..200).prop_map(|v| v.concat())
+    }
+
     #[test]
     fn finder_examples() {
         let cfg = TransformConfig::hex_default();
@@ -591,6 +643,52 @@ mod tests {
             let (s, e) = encoded_range(&enc, lo as u64, hi as u64);
             let (piece, _, _) = decode_all(&enc[s as usize..e as usize], usize::MAX);
             prop_assert_eq!(&piece[..], &data[lo..hi]);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(testing::proptest_config(1024))]
+
+        /// On source-like text over many blocks, the block skip and the
+        /// probes report exactly what stepping byte by byte reports.
+        #[test]
+        fn block_skip_matches_bytewise_on_source(
+            buf in source_soup(),
+            cuts in proptest::collection::vec((any::<usize>(), proptest::bool::weighted(0.1)), 0..4),
+            min_len in prop_oneof![Just(32usize), 0usize..70, Just(64), Just(65), Just(128), Just(200)],
+            max_len in prop_oneof![4 => Just(usize::MAX), 1 => 0usize..160],
+        ) {
+            let mut cfg = TransformConfig::hex_default().uncapped();
+            cfg.min_len = min_len;
+            cfg.max_encoded_len = max_len;
+            testing::check_fast_matches_bytewise(&cfg, &buf, &cuts, usize::MAX)?;
+        }
+    }
+
+    /// A run of exactly `need` digits (and one shorter or longer), alone in
+    /// its blocks or after a short run, at every offset across two block
+    /// boundaries: the block skip must stop at exactly the runs that
+    /// stepping reports or cuts.
+    #[test]
+    fn block_skip_finds_runs_at_every_offset() {
+        for need in [2usize, 5, 31, 32, 33, 48, 63, 64] {
+            let cfg = TransformConfig {
+                min_len: need,
+                ..TransformConfig::hex_default().uncapped()
+            };
+            for len in [need - 1, need, need + 1] {
+                let run = &hex(&b"text 0123456789 ".repeat(8), false)[..len];
+                for before in [&b""[..], b"ab "] {
+                    for lead in 0..140 {
+                        let mut buf = b"xyz = (".repeat(30)[..lead].to_vec();
+                        buf.extend_from_slice(before);
+                        buf.extend_from_slice(run);
+                        buf.extend_from_slice(&b"); // ok\n".repeat(20));
+                        testing::check_fast_matches_bytewise(&cfg, &buf, &[], usize::MAX)
+                            .unwrap_or_else(|e| panic!("{e}: need {need} len {len} lead {lead}"));
+                    }
+                }
+            }
         }
     }
 }
