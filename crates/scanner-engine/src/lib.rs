@@ -78,7 +78,8 @@ pub mod transform;
 mod utf16;
 mod value_gate;
 // Unsafe code lives here (the Vectorscan C API demands it) and in
-// `transform::base64::classify` (x86 vector instructions chosen at run time).
+// `transform::base64::classify` and `transform::hex::classify` (x86 vector
+// instructions chosen at run time).
 #[allow(unsafe_code)]
 mod vectorscan;
 

@@ -183,7 +183,7 @@ impl TransformConfig {
     }
 
     /// Hex defaults: `min_len` 32 digits (16 decoded bytes; the span must
-    /// also decode to text, see `hex.rs`), 4096 spans per buffer, 64 MiB
+    /// also decode to text, see `hex/mod.rs`), 4096 spans per buffer, 64 MiB
     /// encoded per span, 64 MiB decoded per span.
     #[must_use]
     pub const fn hex_default() -> Self {

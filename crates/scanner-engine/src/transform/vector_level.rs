@@ -1,7 +1,8 @@
 //! Which x86-64 vector instructions the CPU has beyond the baseline (SSE2),
 //! detected once, for the finders' block classifiers that have versions
-//! using them (`base64/classify.rs`). Safe code: only the detection; the
-//! classifiers call their versions after checking [`LEVEL`].
+//! using them (`base64/classify.rs`, `hex/classify.rs`). Safe code: only
+//! the detection; the classifiers call their versions after checking
+//! [`LEVEL`].
 
 use std::sync::LazyLock;
 
