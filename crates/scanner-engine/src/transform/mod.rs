@@ -37,6 +37,7 @@ use core::fmt;
 use core::ops::ControlFlow;
 
 pub mod base64;
+mod bit_runs;
 mod byte_class;
 mod chunked_output;
 pub mod escape;

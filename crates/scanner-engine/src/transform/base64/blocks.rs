@@ -12,6 +12,7 @@
 //! check it against stepping byte by byte.
 
 use super::classify::{classify, BLOCK};
+pub(super) use crate::transform::bit_runs::LongRuns;
 
 /// Bit masks of the block of [`BLOCK`] bytes at `base` (bit `j` for byte
 /// `base + j`): alphabet characters, `\r`/`\n`, backslashes, specific
@@ -107,44 +108,6 @@ fn block_masks(block: &[u8; BLOCK], base: usize) -> BlockMasks {
     }
 }
 
-/// Finds the runs of at least `k` alphabet characters in a block's mask:
-/// the mask ANDed with itself shifted by 1, 2, 4, ... (a bit then stands
-/// for the run of `2^n` bytes ending there) and a last shift that makes up
-/// `k`. The shifts are worked out once; unused ones are 0 (no effect), so
-/// the loop has no branches.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct LongRuns {
-    k: u64,
-    shifts: [u32; 7],
-}
-
-impl LongRuns {
-    pub(super) fn new(k: u64) -> Self {
-        let mut shifts = [0; 7];
-        if (1..=BLOCK as u64).contains(&k) {
-            let mut have = 1;
-            let mut n = 0;
-            while have * 2 <= k {
-                shifts[n] = have as u32;
-                have *= 2;
-                n += 1;
-            }
-            shifts[n] = (k - have) as u32;
-        }
-        LongRuns { k, shifts }
-    }
-
-    /// Bit `j` set iff bytes `j + 1 - k ..= j` all have their bit in
-    /// `alpha` (none when `k` exceeds the block).
-    #[inline]
-    fn last_bytes(&self, alpha: u64) -> u64 {
-        if self.k > BLOCK as u64 {
-            return 0;
-        }
-        self.shifts.iter().fold(alpha, |x, &s| x & (x << s))
-    }
-}
-
 /// A run of alphabet characters that reaches the end of the last block
 /// classified and goes on in the next one.
 #[derive(Clone, Copy)]
@@ -225,7 +188,7 @@ pub(super) fn skip_blocks(
     backslash: &mut bool,
     blk: &mut BlockMasks,
 ) -> usize {
-    if k.k == 0 {
+    if k.k() == 0 {
         return i;
     }
     let mut open: Option<OpenRun> = None;
@@ -252,7 +215,7 @@ pub(super) fn skip_blocks(
             let len = run.len + u64::from(first);
             let specific = run.specific || blk.spec & bit_range(0, first) != 0;
             if first == BLOCK as u32 {
-                if len >= k.k {
+                if len >= k.k() {
                     *backslash = run.escaped;
                     return run.start;
                 }
@@ -265,7 +228,7 @@ pub(super) fn skip_blocks(
                 continue;
             }
             let wraps = blk.brk >> first & 1 == 1 && may_wrap(len, specific, run.escaped);
-            if len >= k.k || wraps {
+            if len >= k.k() || wraps {
                 *backslash = run.escaped;
                 return run.start;
             }
@@ -321,28 +284,6 @@ pub(super) fn skip_blocks(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn long_runs_match_a_count() {
-        for k in [1u64, 2, 3, 7, 20, 33, 63, 64, 65, 1000] {
-            let runs = LongRuns::new(k);
-            for seed in 0..200u64 {
-                let alpha = seed
-                    .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-                    .rotate_left((seed % 64) as u32)
-                    | if seed % 3 == 0 { 0x00ff_ffff_ff00 } else { 0 };
-                let mut expect = 0u64;
-                let mut run = 0u64;
-                for j in 0..64 {
-                    run = if alpha >> j & 1 == 1 { run + 1 } else { 0 };
-                    if run >= k {
-                        expect |= 1 << j;
-                    }
-                }
-                assert_eq!(runs.last_bytes(alpha), expect, "k {k} alpha {alpha:#x}");
-            }
-        }
-    }
 
     #[test]
     fn run_len_stops_inside_the_block_only() {

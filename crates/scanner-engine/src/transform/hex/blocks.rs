@@ -13,6 +13,7 @@
 //! by byte.
 
 use super::classify::{prefetch, with_classifier, BlockScan, BLOCK};
+pub(super) use crate::transform::bit_runs::LongRuns;
 
 /// How far ahead of the block being classified the scan prefetches.
 const PREFETCH_AHEAD: usize = 768;
@@ -31,46 +32,6 @@ impl BlockMask {
         base: usize::MAX,
         hex: 0,
     };
-}
-
-/// Finds the runs of at least `k` hex digits in a block's mask: the mask
-/// ANDed with itself shifted by 1, 2, 4, ... (a bit then stands for the
-/// run of `2^n` bytes ending there) and a last shift that makes up `k`.
-/// The shifts are worked out once; unused ones are 0 (no effect), so the
-/// loop has no branches.
-#[derive(Clone, Copy, Debug, Default)]
-pub(super) struct LongRuns {
-    k: u64,
-    shifts: [u32; 7],
-}
-
-impl LongRuns {
-    /// Runs of at least `k` digits (`k >= 1`).
-    pub(super) fn new(k: u64) -> Self {
-        let k = k.max(1);
-        let mut shifts = [0; 7];
-        if k <= BLOCK as u64 {
-            let mut have = 1;
-            let mut n = 0;
-            while have * 2 <= k {
-                shifts[n] = have as u32;
-                have *= 2;
-                n += 1;
-            }
-            shifts[n] = (k - have) as u32;
-        }
-        LongRuns { k, shifts }
-    }
-
-    /// Bit `j` set iff bytes `j + 1 - k ..= j` all have their bit in `hex`
-    /// (none when `k` exceeds the block).
-    #[inline]
-    fn last_bytes(&self, hex: u64) -> u64 {
-        if self.k > BLOCK as u64 {
-            return 0;
-        }
-        self.shifts.iter().fold(hex, |x, &s| x & (x << s))
-    }
 }
 
 /// For a finder with no open run at `i` of `chunk` (the byte before `i`,
@@ -137,13 +98,13 @@ fn skip_with(
         let first = (!hex).trailing_zeros();
         let lead = carry + u64::from(first);
         let lead_start = if carry == 0 { base } else { carry_start };
-        if lead >= k.k {
+        if lead >= k.k() {
             return lead_start;
         }
         // The other runs, each inside the block or reaching its end.
         let rest = hex & u64::MAX.checked_shl(first).unwrap_or(0);
         // Most blocks of source text hold fewer than `k` digits in all.
-        let hot = if u64::from(rest.count_ones()) >= k.k {
+        let hot = if u64::from(rest.count_ones()) >= k.k() {
             k.last_bytes(rest)
         } else {
             0
@@ -185,30 +146,6 @@ fn whole_block(chunk: &[u8], i: usize) -> Option<&[u8; BLOCK]> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn long_runs_match_a_count() {
-        for k in [1u64, 2, 3, 7, 20, 32, 33, 63, 64, 65, 1000] {
-            let runs = LongRuns::new(k);
-            for seed in 0..200u64 {
-                let hex = seed
-                    .wrapping_mul(0x9e37_79b9_7f4a_7c15)
-                    .rotate_left((seed % 64) as u32)
-                    | if seed % 3 == 0 { 0x00ff_ffff_ff00 } else { 0 };
-                let mut expect = 0u64;
-                let mut run = 0u64;
-                for j in 0..64 {
-                    run = if hex >> j & 1 == 1 { run + 1 } else { 0 };
-                    if run >= k {
-                        expect |= 1 << j;
-                    }
-                }
-                assert_eq!(runs.last_bytes(hex), expect, "k {k} hex {hex:#x}");
-            }
-        }
-    }
-
-    /// The stop is the start of the first run of `k` digits, wherever it
-    /// lies relative to block boundaries, or of the run at the end.
     #[test]
     fn skip_stops_at_the_first_long_run() {
         for k in [5u64, 32, 64, 65, 100] {

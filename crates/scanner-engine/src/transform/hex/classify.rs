@@ -183,13 +183,7 @@ pub(super) mod x86 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A block of `fill` with `b` at `pos`.
-    fn block_with(fill: u8, b: u8, pos: usize) -> [u8; BLOCK] {
-        let mut block = [fill; BLOCK];
-        block[pos] = b;
-        block
-    }
+    use crate::transform::testing::{block_with, for_test_blocks};
 
     /// Every byte value at every position is in the mask exactly when it
     /// is a hex digit, in the portable version.
@@ -224,22 +218,6 @@ mod tests {
             }
             assert_eq!(classify(block), want);
         };
-        for b in 0..=255u8 {
-            for pos in 0..BLOCK {
-                check(&block_with(b'.', b, pos));
-                check(&block_with(b'a', b, pos));
-            }
-        }
-        let mut x = 0x9e37_79b9_7f4a_7c15u64;
-        for _ in 0..2000 {
-            let mut block = [0u8; BLOCK];
-            for byte in &mut block {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                *byte = (x >> 32) as u8;
-            }
-            check(&block);
-        }
+        for_test_blocks(b".a", check);
     }
 }
