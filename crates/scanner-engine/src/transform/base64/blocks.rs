@@ -95,6 +95,55 @@ pub(super) fn run_len(chunk: &[u8], i: usize, blk: &mut BlockMasks, limit: usize
     }
 }
 
+/// A window's run of letters, digits and its own specific characters, as
+/// far as it has been followed.
+pub(super) struct RunBlocks {
+    /// Its length so far.
+    pub(super) len: usize,
+    /// Its specific characters that follow a letter or digit.
+    pub(super) specific: u32,
+    /// Its last byte is a letter or digit (or, if none yet, the byte
+    /// before it is).
+    pub(super) after_alnum: bool,
+    /// Index of its last specific character.
+    pub(super) last_specific: Option<usize>,
+}
+
+/// Extends `run` over the whole blocks of `bytes` from `run.len` on that
+/// hold only letters, digits and the specific characters that `own`
+/// accepts (the window's alphabet). Stops before the first block holding
+/// any other byte (the caller goes on byte by byte there).
+#[inline]
+pub(super) fn run_blocks(bytes: &[u8], own: impl Fn(u8) -> bool, run: &mut RunBlocks) {
+    for block in bytes[run.len..].chunks_exact(BLOCK) {
+        let Ok(block) = <&[u8; BLOCK]>::try_from(block) else {
+            break;
+        };
+        let [alpha, _, _, spec] = classify(block);
+        if alpha != u64::MAX {
+            break;
+        }
+        // Specific characters are rare (one in 32 in random Base64).
+        let mut others = spec;
+        let mut foreign = false;
+        while others != 0 {
+            foreign |= !own(block[others.trailing_zeros() as usize]);
+            others &= others - 1;
+        }
+        if foreign {
+            break;
+        }
+        let alnum = !spec;
+        let after = alnum << 1 | u64::from(run.after_alnum);
+        run.specific = run.specific.saturating_add((spec & after).count_ones());
+        if spec != 0 {
+            run.last_specific = Some(run.len + 63 - spec.leading_zeros() as usize);
+        }
+        run.after_alnum = alnum >> 63 == 1;
+        run.len += BLOCK;
+    }
+}
+
 /// The masks of `block`, at `base` (see [`classify`]).
 #[inline]
 fn block_masks(block: &[u8; BLOCK], base: usize) -> BlockMasks {

@@ -2,7 +2,7 @@
 
 use core::ops::ControlFlow;
 
-use super::blocks::{run_len, skip_blocks, BlockMasks, LongRuns};
+use super::blocks::{run_blocks, run_len, skip_blocks, BlockMasks, LongRuns, RunBlocks};
 use crate::transform::finder::{Finder, Limits, Reporter, SpanGrammar};
 use crate::transform::{to_u64, Span};
 
@@ -78,6 +78,41 @@ fn is_alnum(b: u8) -> bool {
 /// a letter or digit (see [`Mix::word_like`]).
 fn specific_after_alnum(bytes: &[u8]) -> u32 {
     specific_after(bytes, false)
+}
+
+/// Bytes of a window's run looked at one by one before whole blocks: most
+/// runs in source text end sooner.
+const BULK_HEAD: usize = 32;
+
+/// Extends `run` (a window's run of letters, digits and the specific
+/// characters of class `own`, in `bytes` from `run.len` on) byte by byte,
+/// up to `until`; returns whether a byte outside the run ended it.
+#[inline]
+fn walk_run(bytes: &[u8], until: usize, own: u8, run: &mut RunBlocks) -> bool {
+    let (mut len, mut specific, mut after_alnum) = (run.len, run.specific, run.after_alnum);
+    let mut last_specific = run.last_specific;
+    let mut stopped = false;
+    for (j, &b) in bytes.iter().enumerate().take(until).skip(len) {
+        let c = CLASS[usize::from(b)];
+        if matches!(c, UPPER..=DIGIT) {
+            after_alnum = true;
+        } else if c == own {
+            specific = specific.saturating_add(u32::from(after_alnum));
+            after_alnum = false;
+            last_specific = Some(j);
+        } else {
+            stopped = true;
+            break;
+        }
+        len = j + 1;
+    }
+    *run = RunBlocks {
+        len,
+        specific,
+        after_alnum,
+        last_specific,
+    };
+    stopped
 }
 
 /// The [`Mix::seen`] bits of the alphabet characters `bytes`, gathered
@@ -751,23 +786,26 @@ impl Base64Grammar {
         };
         // The run, its specific characters after a letter or digit, and
         // where the last specific character is.
-        let mut m = 0;
-        let mut specific = 0u32;
-        let mut after_alnum = self.win.after_alnum;
-        let mut last_specific = None;
-        for (j, &b) in bytes.iter().enumerate() {
-            let c = CLASS[usize::from(b)];
-            if matches!(c, UPPER..=DIGIT) {
-                after_alnum = true;
-            } else if c == own {
-                specific = specific.saturating_add(u32::from(after_alnum));
-                after_alnum = false;
-                last_specific = Some(j);
-            } else {
-                break;
-            }
-            m = j + 1;
+        // Byte by byte, whole blocks once the run proves long, then byte by
+        // byte again.
+        let own_byte = |b: u8| CLASS[usize::from(b)] == own;
+        let mut run = RunBlocks {
+            len: 0,
+            specific: 0,
+            after_alnum: self.win.after_alnum,
+            last_specific: None,
+        };
+        let stopped = walk_run(bytes, bytes.len().min(BULK_HEAD), own, &mut run);
+        if !stopped {
+            run_blocks(bytes, own_byte, &mut run);
+            walk_run(bytes, bytes.len(), own, &mut run);
         }
+        let RunBlocks {
+            len: m,
+            specific,
+            after_alnum,
+            last_specific,
+        } = run;
         if m == 0 {
             return 0;
         }

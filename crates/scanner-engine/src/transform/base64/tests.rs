@@ -721,3 +721,72 @@ fn word_count_ignores_the_escape_before_a_run() {
     let spans = spans_of(&cfg, &buf);
     assert!(spans.contains(&&b"+0a00"[..]), "{spans:?}");
 }
+
+proptest! {
+    #![proptest_config(testing::proptest_config(256))]
+
+    /// Long blobs (many 64-byte blocks inside one window, both alphabets,
+    /// a foreign specific character or padding somewhere, small caps):
+    /// the whole-block path inside a window agrees with stepping.
+    #[test]
+    fn long_blobs_match_bytewise(
+        data in proptest::collection::vec(any::<u8>(), 100..1500),
+        url in any::<bool>(),
+        foreign_at in proptest::option::of(0usize..2000),
+        cuts in proptest::collection::vec((any::<usize>(), proptest::bool::weighted(0.1)), 0..4),
+        max_len in prop_oneof![3 => Just(usize::MAX), 1 => 4usize..600],
+    ) {
+        let enc = if url { base64_simd::URL_SAFE } else { base64_simd::STANDARD };
+        let mut blob = enc.encode_to_string(&data).into_bytes();
+        if let Some(at) = foreign_at.filter(|&a| a < blob.len()) {
+            blob[at] = if url { b'/' } else { b'_' };
+        }
+        let mut buf = b"key: \"".to_vec();
+        buf.extend_from_slice(&blob);
+        buf.extend_from_slice(b"\"\n");
+        let mut cfg = TransformConfig::base64_default().uncapped();
+        cfg.max_encoded_len = max_len;
+        testing::check_fast_matches_bytewise(&cfg, &buf, &cuts, usize::MAX)?;
+        // Cut inside the blob: the run reaches the end of what was fed, so
+        // the bulk path inside the window takes the rest.
+        let inside = [(6 + blob.len() - blob.len() / 8, false)];
+        testing::check_fast_matches_bytewise(&cfg, &buf, &inside, usize::MAX)?;
+    }
+}
+
+/// A window near the word-like threshold whose specific characters sit at
+/// the starts of the 64-byte blocks of the whole-block path (after a
+/// letter, or after another specific character): adding them one by one
+/// moves the window across the threshold, and the block path must count
+/// each exactly as stepping does.
+#[test]
+fn word_count_across_blocks_matches_bytewise() {
+    // Period 9, one `/` each: below one in 8. The bulk path starts after
+    // the first `/` (run index 8) and takes 32 bytes one by one, so its
+    // blocks start at run indices 41, 105, 169, 233.
+    let base: Vec<u8> = b"aB3dEf7g/".iter().copied().cycle().take(270).collect();
+    let extras = [41usize, 105, 169, 20, 60, 130, 190, 250];
+    for doubled in [false, true] {
+        for n in 0..=extras.len() {
+            let mut run = base.clone();
+            for &at in &extras[..n] {
+                run[at] = b'/';
+            }
+            if doubled {
+                // A `/` ending a block right before one starting the next.
+                run[40] = b'/';
+                run[104] = b'/';
+            }
+            let mut buf = b"k = \"".to_vec();
+            buf.extend_from_slice(&run);
+            buf.extend_from_slice(b"\"\n");
+            buf.extend_from_slice(&[b' '; 70]);
+            let cfg = TransformConfig::base64_default().uncapped();
+            // Cut inside the run's last bytes: a run reaching the end of
+            // what was fed is stepped into, then taken in bulk.
+            let cut = [(5 + 260, false)];
+            testing::check_fast_matches_bytewise(&cfg, &buf, &cut, usize::MAX)
+                .unwrap_or_else(|e| panic!("{e}: {n} extras, doubled {doubled}"));
+        }
+    }
+}
