@@ -5,11 +5,18 @@
 //! scan only if the break may continue it, so ordinary source text (words
 //! across block boundaries, short words at line ends) is skipped whole.
 //!
-//! Invariant: [`skip_blocks`] has exactly the effect of the finder's `step`
-//! on the bytes it skips (nothing reported, the finder left idle, the
-//! backslash-escape flag as `step` would leave it); the property tests
-//! `fast_feed_matches_bytewise` and `block_skip_matches_bytewise_on_lines`
-//! check it against stepping byte by byte.
+//! Inside a window, [`run_blocks`] takes whole blocks of the window's own
+//! characters at once (the inside of a long blob), with the counts the
+//! window keeps read from the masks.
+//!
+//! Invariants: [`skip_blocks`] has exactly the effect of the finder's
+//! `step` on the bytes it skips (nothing reported, the finder left idle,
+//! the backslash-escape flag as `step` would leave it), and [`run_blocks`]
+//! the effect of appending its blocks one character at a time; the
+//! property tests `fast_feed_matches_bytewise`,
+//! `block_skip_matches_bytewise_on_lines`, `long_blobs_match_bytewise` and
+//! `word_count_across_blocks_matches_bytewise` check them against stepping
+//! byte by byte.
 
 use super::classify::{classify, BLOCK};
 pub(super) use crate::transform::bit_runs::LongRuns;
