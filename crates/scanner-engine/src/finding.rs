@@ -253,8 +253,20 @@ fn serialize_bytes<S: serde::Serializer>(bytes: &[u8], serializer: S) -> Result<
     serializer.serialize_bytes(bytes)
 }
 
-impl PartialEq for Finding {
-    fn eq(&self, other: &Finding) -> bool {
+/// Everything a [`Finding`] holds, with the entropy by its bits (so that
+/// equality is an equivalence and agrees with the hash).
+type FindingKey<'a> = (
+    (&'a str, &'a str),
+    (u64, u64, u64, u64, u64, u64),
+    (&'a [u8], &'a [u8], &'a [u8]),
+    u64,
+    &'a DecodePath,
+    &'a Fingerprint,
+);
+
+impl Finding {
+    /// The fields equality and hashing compare.
+    fn key(&self) -> FindingKey<'_> {
         // Destructured so that a new field cannot be forgotten here.
         let Finding {
             rule_id,
@@ -272,20 +284,20 @@ impl PartialEq for Finding {
             decode_path,
             fingerprint,
         } = self;
-        *rule_id == other.rule_id
-            && *rule_name == other.rule_name
-            && *start == other.start
-            && *end == other.end
-            && *encoded_start == other.encoded_start
-            && *encoded_end == other.encoded_end
-            && *line == other.line
-            && *column == other.column
-            && *secret == other.secret
-            && *matched == other.matched
-            && *encoded == other.encoded
-            && entropy.to_bits() == other.entropy.to_bits()
-            && *decode_path == other.decode_path
-            && *fingerprint == other.fingerprint
+        (
+            (rule_id, rule_name),
+            (*start, *end, *encoded_start, *encoded_end, *line, *column),
+            (secret, matched, encoded),
+            entropy.to_bits(),
+            decode_path,
+            fingerprint,
+        )
+    }
+}
+
+impl PartialEq for Finding {
+    fn eq(&self, other: &Finding) -> bool {
+        self.key() == other.key()
     }
 }
 
@@ -293,29 +305,7 @@ impl Eq for Finding {}
 
 impl std::hash::Hash for Finding {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        let Finding {
-            rule_id,
-            rule_name,
-            start,
-            end,
-            encoded_start,
-            encoded_end,
-            line,
-            column,
-            secret,
-            matched,
-            encoded,
-            entropy,
-            decode_path,
-            fingerprint,
-        } = self;
-        rule_id.hash(state);
-        rule_name.hash(state);
-        (start, end, encoded_start, encoded_end, line, column).hash(state);
-        (secret, matched, encoded).hash(state);
-        entropy.to_bits().hash(state);
-        decode_path.hash(state);
-        fingerprint.hash(state);
+        self.key().hash(state);
     }
 }
 
