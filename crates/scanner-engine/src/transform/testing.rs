@@ -278,3 +278,22 @@ pub(crate) fn for_test_blocks(fills: &[u8], mut check: impl FnMut(&[u8; 64])) {
         check(&block);
     }
 }
+
+/// Runs one streaming decode (`run`, given the reusable chunk buffer and
+/// the output callback) collecting its output and chunk sizes, and checks
+/// that the buffer stayed within two chunks. Returns the output, the chunk
+/// sizes and the decoder's own result.
+pub(crate) fn decode_collecting<R>(
+    run: impl FnOnce(&mut Vec<u8>, &mut dyn FnMut(&[u8]) -> ControlFlow<()>) -> R,
+) -> (Vec<u8>, Vec<usize>, R) {
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    let mut sizes = Vec::new();
+    let r = run(&mut buf, &mut |c: &[u8]| {
+        sizes.push(c.len());
+        out.extend_from_slice(c);
+        ControlFlow::Continue(())
+    });
+    assert!(buf.capacity() <= 2 * DECODE_CHUNK_LEN);
+    (out, sizes, r)
+}

@@ -465,16 +465,9 @@ mod tests {
     }
 
     fn decode_all(enc: &[u8], plus: bool, max: usize) -> (Vec<u8>, Vec<usize>, DecodeOutcome) {
-        let mut buf = Vec::new();
-        let mut out = Vec::new();
-        let mut sizes = Vec::new();
-        let o = stream_decode(enc, max, plus, &mut buf, |c| {
-            sizes.push(c.len());
-            out.extend_from_slice(c);
-            ControlFlow::Continue(())
-        });
-        assert!(buf.capacity() <= 2 * DECODE_CHUNK_LEN);
-        (out, sizes, o)
+        super::super::testing::decode_collecting(|buf, sink| {
+            stream_decode(enc, max, plus, buf, sink)
+        })
     }
 
     /// Reference finder without cuts: maximal runs with an escape.

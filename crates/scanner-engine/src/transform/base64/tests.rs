@@ -109,16 +109,7 @@ fn ref_decode(enc: &[u8], max: usize) -> (Vec<u8>, RefResult) {
 }
 
 fn decode_all(enc: &[u8], max: usize) -> (Vec<u8>, Vec<usize>, Result<DecodeOutcome, DecodeError>) {
-    let mut buf = Vec::new();
-    let mut out = Vec::new();
-    let mut sizes = Vec::new();
-    let r = stream_decode(enc, max, &mut buf, |c| {
-        sizes.push(c.len());
-        out.extend_from_slice(c);
-        ControlFlow::Continue(())
-    });
-    assert!(buf.capacity() <= 2 * DECODE_CHUNK_LEN);
-    (out, sizes, r)
+    testing::decode_collecting(|buf, sink| stream_decode(enc, max, buf, sink))
 }
 
 fn spans_of<'a>(cfg: &TransformConfig, text: &'a [u8]) -> Vec<&'a [u8]> {

@@ -87,16 +87,7 @@ fn ref_decode(enc: &[u8], max: usize) -> (Vec<u8>, bool) {
 }
 
 fn decode_all(enc: &[u8], max: usize) -> (Vec<u8>, Vec<usize>, DecodeOutcome) {
-    let mut buf = Vec::new();
-    let mut out = Vec::new();
-    let mut sizes = Vec::new();
-    let o = stream_decode(enc, max, &mut buf, |c| {
-        sizes.push(c.len());
-        out.extend_from_slice(c);
-        ControlFlow::Continue(())
-    });
-    assert!(buf.capacity() <= 2 * DECODE_CHUNK_LEN);
-    (out, sizes, o)
+    crate::transform::testing::decode_collecting(|buf, sink| stream_decode(enc, max, buf, sink))
 }
 
 /// Escapes every byte of `text` (`\xNN`, or `\uXXXX` per UTF-16 unit

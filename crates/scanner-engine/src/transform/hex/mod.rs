@@ -408,16 +408,7 @@ mod tests {
         enc: &[u8],
         max: usize,
     ) -> (Vec<u8>, Vec<usize>, Result<DecodeOutcome, DecodeError>) {
-        let mut buf = Vec::new();
-        let mut out = Vec::new();
-        let mut sizes = Vec::new();
-        let r = stream_decode(enc, max, &mut buf, |c| {
-            sizes.push(c.len());
-            out.extend_from_slice(c);
-            ControlFlow::Continue(())
-        });
-        assert!(buf.capacity() <= 2 * DECODE_CHUNK_LEN);
-        (out, sizes, r)
+        super::super::testing::decode_collecting(|buf, sink| stream_decode(enc, max, buf, sink))
     }
 
     /// Reference finder without cuts.
