@@ -297,3 +297,19 @@ pub(crate) fn decode_collecting<R>(
     assert!(buf.capacity() <= 2 * DECODE_CHUNK_LEN);
     (out, sizes, r)
 }
+
+/// Checks that [`encoded_range`](super::encoded_range) maps decoded bytes
+/// `lo..hi` of `data` (picked from `a` and `b`) to encoded bytes of `enc`
+/// that `decode` turns back into exactly them.
+pub(crate) fn check_mapped_range(
+    cfg: &TransformConfig,
+    (data, enc): (&[u8], &[u8]),
+    (a, b): (usize, usize),
+    decode: impl Fn(&[u8]) -> Vec<u8>,
+) -> Result<(), TestCaseError> {
+    let lo = a % data.len();
+    let hi = lo + 1 + b % (data.len() - lo);
+    let (s, e) = super::encoded_range(cfg, enc, lo as u64, hi as u64);
+    prop_assert_eq!(&decode(&enc[s as usize..e as usize])[..], &data[lo..hi]);
+    Ok(())
+}
