@@ -817,6 +817,7 @@ impl Base64Grammar {
         let t1 = 4 - usize::from((c0 % 4) as u8);
         let tl = if m >= t1 { t1 + (m - t1) / 4 * 4 } else { 0 };
         let all = SEEN_ALL | 1 << own;
+        let seen_run = seen_until(&bytes[..m], all);
         if tl > 0 {
             let at_tl = alnum_at(tl - 1);
             let tail = &bytes[tl..m];
@@ -836,7 +837,7 @@ impl Base64Grammar {
             };
         } else {
             self.rem.count = self.rem.count.saturating_add(m64);
-            self.rem.seen |= seen_until(&bytes[..m], all);
+            self.rem.seen |= seen_run;
             self.rem.specific = self.rem.specific.saturating_add(specific);
             self.rem.after_alnum = after_alnum;
         }
@@ -846,7 +847,7 @@ impl Base64Grammar {
             self.qnext = p.saturating_add(to_u64(b));
         }
         self.win.count = c0.saturating_add(m64);
-        self.win.seen |= seen_until(&bytes[..m], all);
+        self.win.seen |= seen_run;
         self.win.specific = self.win.specific.saturating_add(specific);
         self.win.after_alnum = after_alnum;
         self.end = p.saturating_add(m64);
@@ -869,7 +870,9 @@ impl Base64Grammar {
                     self.gap_start = p;
                 }
                 self.gap.count = self.gap.count.saturating_add(m64);
-                self.gap.seen |= seen_until(&bytes[..m], SEEN_ALL);
+                // No specific character in the run: only letter and digit
+                // bits.
+                self.gap.seen |= seen_run;
                 self.gap.after_alnum = true;
             }
         }
