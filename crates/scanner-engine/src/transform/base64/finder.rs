@@ -158,25 +158,38 @@ pub(crate) fn is_base64_char(b: u8) -> bool {
     is_alphabet(CLASS[usize::from(b)])
 }
 
-/// For a window of letters and digits only, of a multiple of 4
-/// characters, ending in `rest` just before the line break at `p` (`mix`
-/// holds it, `cap` is the longest span): follows the lines that continue
-/// it as `step` would (a break, at most [`MAX_INDENT`] spaces or tabs, a
-/// letter or digit), adding their runs to `mix`, and returns the index
-/// after the window's last character when it closes (a byte that does not
-/// continue it, or a line break after a count that is not a multiple of
-/// 4); the finder is idle there, having seen only line breaks and
-/// indentation. `None` when `step` is needed: `rest` ends first, a line
-/// continues with `+`/`/` or ends with another alphabet character or
-/// padding, or the window would exceed the cap.
-fn follow_wrapped_lines(rest: &[u8], mut p: usize, mix: &mut Mix, cap: usize) -> Option<usize> {
+/// How the lines after a window that a line break may continue end (see
+/// [`follow_wrapped_lines`]).
+#[derive(Debug, PartialEq, Eq)]
+enum Wrapped {
+    /// The window closes with its last character before this index; the
+    /// finder is idle there, having seen only line breaks and indentation.
+    Closes(usize),
+    /// The last line's letters and digits, from `line` to `end`, are
+    /// followed by `-` or `_`: the window (standard alphabet) switches
+    /// alphabets there, as `step` does with the byte at `end`.
+    Switches { line: usize, end: usize },
+}
+
+/// For a window of the standard alphabet (or letters and digits only), of
+/// a multiple of 4 characters, ending in `rest` just before the line break
+/// at `p` (`mix` holds it, `cap` is the longest span): follows the lines
+/// that continue it as `step` would (a break, at most [`MAX_INDENT`]
+/// spaces or tabs, a letter or digit), adding their letters and digits to
+/// `mix`, and tells how it ends: it closes (a byte that does not continue
+/// it, or a line break after a count that is not a multiple of 4), or a
+/// line's letters and digits are followed by a character of the URL-safe
+/// alphabet. `None` when `step` is needed: `rest` ends first, a line
+/// continues with `+`/`/` or ends with one, or with padding, or the window
+/// would exceed the cap.
+fn follow_wrapped_lines(rest: &[u8], mut p: usize, mix: &mut Mix, cap: usize) -> Option<Wrapped> {
     loop {
         let mut q = p;
         if rest[q] == b'\r' {
             q += 1;
             if *rest.get(q)? != b'\n' {
                 // A lone `\r` closes the window.
-                return Some(p);
+                return Some(Wrapped::Closes(p));
             }
         }
         q += 1;
@@ -188,7 +201,7 @@ fn follow_wrapped_lines(rest: &[u8], mut p: usize, mix: &mut Mix, cap: usize) ->
             .count();
         let first = *rest.get(q)?;
         if !is_alnum(first) {
-            return (CLASS[usize::from(first)] != STD).then_some(p);
+            return (CLASS[usize::from(first)] != STD).then_some(Wrapped::Closes(p));
         }
         let len = rest[q..].iter().take_while(|&&b| is_alnum(b)).count();
         p = q + len;
@@ -201,7 +214,8 @@ fn follow_wrapped_lines(rest: &[u8], mut p: usize, mix: &mut Mix, cap: usize) ->
         mix.count = mix.count.saturating_add(to_u64(len));
         match CLASS[usize::from(*rest.get(p)?)] {
             CR | LF if mix.count.is_multiple_of(4) => {}
-            OTHER | HSPACE | BSLASH | CR | LF => return Some(p),
+            OTHER | HSPACE | BSLASH | CR | LF => return Some(Wrapped::Closes(p)),
+            URL => return Some(Wrapped::Switches { line: q, end: p }),
             _ => return None,
         }
     }
@@ -508,8 +522,10 @@ impl Base64Grammar {
     ///   over the lines and skipped with them when the whole window cannot
     ///   be reported (see [`follow_wrapped_lines`]);
     /// - reported as one span when it is one window: a single alphabet, no
-    ///   longer than the cap, ended by a byte that is neither padding nor a
-    ///   line break.
+    ///   longer than the cap, ended by a byte that leaves nothing open (not
+    ///   a first `=` whose second is beyond `chunk`; a line break only
+    ///   where it cannot continue the window, or after the lines that
+    ///   continue it, see [`follow_wrapped_lines`]), with its padding.
     #[inline]
     fn whole_run(
         &mut self,
@@ -551,39 +567,70 @@ impl Base64Grammar {
             return None;
         }
         let letters_digits_only = mix.seen & !(SEEN_UPPER | SEEN_LOWER | SEEN_DIGIT) == 0;
-
-        // Where the finder is idle again: after the run, or after the last
-        // line it continues on.
-        let mut stop = len;
-        let closes = match CLASS[usize::from(end)] {
-            // The run closes; the byte is handled as in `Phase::Idle`.
-            OTHER | HSPACE | BSLASH => true,
-            // Padding (complete, awaiting a second `=`, or not fitting)
-            // closes the run once the byte after the `=` is seen; that byte
-            // (or the `=`) gets the `Idle` treatment. Only a window that is
-            // not reported may end so: a reported one would include it.
-            PAD => {
-                if rest.len() <= len + 1 {
-                    return None;
-                }
-                false
-            }
-            // A line break can only continue a window of a multiple of 4
-            // characters; with letters and digits only, that is `len`.
-            _ => {
-                if !letters_digits_only {
-                    return None;
-                }
-                if len % 4 == 0 {
-                    stop = follow_wrapped_lines(rest, len, &mut mix, cap)?;
-                }
-                false
-            }
-        };
         // A run of one alphabet (within the cap) is one window; a run
         // mixing both is split into windows, each too short or unmixed if
         // the whole run is, but perhaps less word-like.
-        let one_window = mix.seen & (1 << STD) == 0 || mix.seen & (1 << URL) == 0;
+        let url_safe = mix.seen & (1 << URL) != 0;
+        let one_window = mix.seen & (1 << STD) == 0 || !url_safe;
+
+        // Where the finder is idle again (after the run, or after the last
+        // line it continues on), and where the window ends (after the run,
+        // its padding, or its last continued line).
+        let mut stop = len;
+        let mut window_end = len;
+        match CLASS[usize::from(end)] {
+            // The run closes; the byte is handled as in `Phase::Idle`.
+            OTHER | HSPACE | BSLASH => {}
+            // Padding that completes the last quantum within the cap is part
+            // of the window (`=` for 3 characters over a multiple of 4, `==`
+            // for 2); otherwise the `=` closes the run. Either way the `=`
+            // bytes, seen by `Idle`, change nothing.
+            PAD => {
+                let after = *rest.get(len + 1)?;
+                let need = match len % 4 {
+                    2 if after == b'=' => 2,
+                    3 => 1,
+                    _ => 0,
+                };
+                if need > 0 && len + need <= cap {
+                    window_end = len + need;
+                }
+            }
+            // A line break continues only a window of a multiple of 4
+            // characters of the standard alphabet: a window of one
+            // alphabet is then the whole run, and the lines that continue
+            // it are followed. The last window of a run mixing alphabets
+            // may wrap whatever the run's length: stepped.
+            _ => {
+                if !one_window {
+                    return None;
+                }
+                if len % 4 == 0 && !url_safe {
+                    match follow_wrapped_lines(rest, len, &mut mix, cap)? {
+                        Wrapped::Closes(p) => {
+                            stop = p;
+                            window_end = p;
+                        }
+                        Wrapped::Switches { line, end } => {
+                            if !letters_digits_only {
+                                mix.specific = blk
+                                    .specific_after_alnum(i, len)
+                                    .unwrap_or_else(|| specific_after_alnum(&rest[..len]));
+                            }
+                            let at = chunk_start.saturating_add(to_u64(i));
+                            self.open_before_switch(
+                                at,
+                                end,
+                                mix,
+                                at + to_u64(line),
+                                &rest[line..end],
+                            );
+                            return Some((i + end, ControlFlow::Continue(())));
+                        }
+                    }
+                }
+            }
+        }
         let mut quiet = mix.count < self.lim.min_len || !mix.mixed();
         if !quiet && !letters_digits_only {
             mix.specific = blk
@@ -591,7 +638,7 @@ impl Base64Grammar {
                 .unwrap_or_else(|| specific_after_alnum(&rest[..len]));
             quiet = one_window && mix.word_like();
         }
-        if !(quiet || closes && one_window) {
+        if !(quiet || one_window) {
             return None;
         }
         // `step` would have left the backslash flag cleared (the last byte
@@ -603,9 +650,43 @@ impl Base64Grammar {
             ControlFlow::Continue(())
         } else {
             let start = chunk_start.saturating_add(to_u64(i));
-            self.report(start, start.saturating_add(mix.count), mix, out)
+            self.report(start, start.saturating_add(to_u64(window_end)), mix, out)
         };
         Some((i + stop, flow))
+    }
+
+    /// Leaves the finder as `step` would just before the URL-safe character
+    /// that ends the letters and digits `line` (from `line_start`) on the
+    /// last line continuing a standard-alphabet window (`mix`, from `start`
+    /// to `start + len`): in the window, which is about to switch alphabets
+    /// with those letters and digits as the gap. [`Self::switch_window`]
+    /// sets the quantum state from the gap.
+    fn open_before_switch(
+        &mut self,
+        start: u64,
+        len: usize,
+        mix: Mix,
+        line_start: u64,
+        line: &[u8],
+    ) {
+        self.backslash = false;
+        self.phase = Phase::Run;
+        self.alpha = Alpha::Standard;
+        self.start = start;
+        self.end = start.saturating_add(to_u64(len));
+        self.win = Mix {
+            after_alnum: true,
+            ..mix
+        };
+        self.gap_start = line_start;
+        self.gap = Mix {
+            count: to_u64(line.len()),
+            seen: line
+                .iter()
+                .fold(0, |seen, &b| seen | SEEN_BIT[usize::from(b)]),
+            specific: 0,
+            after_alnum: true,
+        };
     }
 
     fn clear_window(&mut self) {

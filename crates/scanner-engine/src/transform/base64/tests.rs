@@ -781,3 +781,80 @@ fn word_count_across_blocks_matches_bytewise() {
         }
     }
 }
+
+/// Lines of short Base64 values (either alphabet, padded or not, wrapped
+/// or not, some cut short or followed by stray padding): the fast path
+/// that reports a whole run with its padding, or over the lines that
+/// continue it, agrees with stepping byte by byte.
+fn value_lines() -> impl Strategy<Value = Vec<u8>> {
+    let value = (
+        proptest::collection::vec(any::<u8>(), 1..48),
+        any::<bool>(),
+        any::<bool>(),
+        0usize..4,
+    )
+        .prop_map(|(data, url, pad, extra_pad)| {
+            let enc = match (url, pad) {
+                (false, true) => base64_simd::STANDARD,
+                (false, false) => base64_simd::STANDARD_NO_PAD,
+                (true, true) => base64_simd::URL_SAFE,
+                (true, false) => base64_simd::URL_SAFE_NO_PAD,
+            };
+            let mut v = enc.encode_to_string(&data).into_bytes();
+            v.extend(std::iter::repeat_n(b'=', extra_pad / 3));
+            v
+        });
+    let line = (
+        "[ ]{0,3}[a-z_]{1,8}[:=] ?",
+        value,
+        prop_oneof!["\n", "\r\n", "\"\n", " ", "\n[ ]{1,4}[A-Za-z0-9]{4,12}\n"],
+    )
+        .prop_map(|(key, value, eol)| [key.into_bytes(), value, eol.into_bytes()].concat());
+    proptest::collection::vec(line, 1..40).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(testing::proptest_config(1024))]
+
+    #[test]
+    fn value_lines_match_bytewise(
+        buf in value_lines(),
+        cuts in proptest::collection::vec((any::<usize>(), proptest::bool::weighted(0.1)), 0..4),
+        min_len in prop_oneof![Just(20usize), 4usize..40],
+        max_len in prop_oneof![4 => Just(usize::MAX), 1 => 4usize..80],
+    ) {
+        let mut cfg = TransformConfig::base64_default().uncapped();
+        cfg.min_len = min_len;
+        cfg.max_encoded_len = max_len;
+        testing::check_fast_matches_bytewise(&cfg, &buf, &cuts, usize::MAX)?;
+    }
+}
+
+/// A standard-alphabet window whose next line starts with a key joined by
+/// `_` or `-` (YAML values one per line): the window takes the key's
+/// leading letters and switches alphabets at the `_`, as stepping does;
+/// one that is word-like as a whole is still junk.
+#[test]
+fn wrapped_window_switches_at_the_next_key() {
+    let cfg = TransformConfig::base64_default().uncapped();
+    for (value, reported) in [
+        ("aB3dEf7g/hIjKl9MnOpQ+rS2", true),
+        ("aB/cD/eF/gH/iJ/kL/mN/oPq", false),
+    ] {
+        for key in ["next_key", "next-key", "x_", "a1b2_c"] {
+            for eol in ["\n", "\r\n"] {
+                let text = format!("  k: {value}{eol}  {key}: v{eol}{}", ".".repeat(70));
+                testing::check_fast_matches_bytewise(&cfg, text.as_bytes(), &[], usize::MAX)
+                    .unwrap_or_else(|e| panic!("{e}: {text:?}"));
+                let spans = spans_of(&cfg, text.as_bytes());
+                let head = key.split(['_', '-']).next().unwrap();
+                let window = format!("{value}{eol}  {head}");
+                assert_eq!(
+                    spans.contains(&window.as_bytes()),
+                    reported,
+                    "{text:?}: {spans:?}"
+                );
+            }
+        }
+    }
+}
