@@ -166,6 +166,32 @@ pub(crate) fn confirm_buffer(
     drop_misaligned_twins(&mut scratch.utf16_found, &scratch.utf16_text);
 }
 
+/// Calls `on_hit` with the end offset of every anchor hit in `buf` (at most
+/// [`MAX_BLOCK`] bytes), with the database [`confirm_buffer`] would use;
+/// nothing is confirmed or counted. Returns `false` if the prefilter
+/// failed (the caller then confirms without the gate).
+pub(crate) fn anchor_hit_ends(
+    engine: &Engine,
+    scratch: &mut BufferScratch,
+    buf: &[u8],
+    mut on_hit: impl FnMut(u64),
+) -> bool {
+    if buf.len() > MAX_BLOCK || !scratch.prepare(engine) {
+        return false;
+    }
+    let db = match &engine.raw_db_no_nul {
+        Some(db) if memchr::memchr(0, buf).is_none() => db,
+        _ => &engine.raw_db,
+    };
+    scratch
+        .vs
+        .scan_block(db, buf, |_, end| {
+            on_hit(end);
+            true
+        })
+        .is_ok()
+}
+
 /// Scans `input` for anchors and fills the per-rule windows. Returns `false`
 /// if Vectorscan reported an error.
 fn collect_windows(

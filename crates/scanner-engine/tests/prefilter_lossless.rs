@@ -8,7 +8,8 @@ use scanner_engine::{builtin_rules, parse_rules_toml, Engine, Finding};
 use std::sync::OnceLock;
 
 /// Rules chosen to stress windowing: unbounded widths, anchors in the middle,
-/// shared anchors, case-insensitive context, word boundaries.
+/// shared anchors, an anchor ending the match, case-insensitive context,
+/// word boundaries.
 const STRESS_RULES: &str = r#"
 [[rules]]
 id = "t-prefix"
@@ -29,6 +30,11 @@ regex = '''(?i)acme[_ .-]?key[^\n]{0,12}?\b([A-F0-9]{16})\b'''
 id = "t-middle"
 name = "anchor in the middle"
 regex = '''\b([a-z]{4}-MID-[0-9]{6})\b'''
+
+[[rules]]
+id = "t-suffix"
+name = "anchor at the end"
+regex = '''\b([a-z0-9]{10}-SUFFIX)'''
 
 [[rules]]
 id = "t-unbounded"
@@ -94,6 +100,7 @@ fn stress_piece() -> impl Strategy<Value = Vec<u8>> {
         "[A-F0-9]{16}".prop_map(|s| format!("acme-key: '{s}'").into_bytes()),
         ("[a-z]{3,5}", "[0-9]{5,7}").prop_map(|(a, b)| format!("{a}-MID-{b}").into_bytes()),
         "[a-z0-9]{0,90}".prop_map(|s| format!("BEGIN-BLOB{s}END-BLOB").into_bytes()),
+        "[a-z0-9]{10}".prop_map(|s| format!("{s}-SUFFIX").into_bytes()),
         "[ -~]{0,40}".prop_map(String::into_bytes),
         Just(b"\n".to_vec()),
         Just(b"tok_".to_vec()),
@@ -121,5 +128,46 @@ proptest! {
             input.extend_from_slice(idx.get(examples).as_bytes());
         }
         assert_same(builtin_engine(), &input)?;
+    }
+}
+
+/// Pieces as short encoded values, one per line (Base64, sometimes twice,
+/// or hex): their decoded outputs are prefiltered together in batches, and
+/// only those with an anchor hit are confirmed. That gate must lose
+/// nothing, wherever the outputs' boundaries fall.
+fn encoded_lines(pieces: Vec<(Vec<u8>, u8)>) -> Vec<u8> {
+    let b64 = |b: &[u8]| base64_simd::STANDARD.encode_to_string(b);
+    let mut input = Vec::new();
+    for (i, (piece, how)) in pieces.iter().enumerate() {
+        let value = match how % 4 {
+            0 | 1 => b64(piece),
+            2 => b64(b64(piece).as_bytes()),
+            _ => piece.iter().map(|b| format!("{b:02x}")).collect(),
+        };
+        input.extend_from_slice(format!("value_{i}: {value}\n").as_bytes());
+    }
+    input
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn stress_rules_in_short_encoded_values(
+        pieces in proptest::collection::vec((stress_piece(), any::<u8>()), 0..200)
+    ) {
+        assert_same(stress_engine(), &encoded_lines(pieces))?;
+    }
+
+    #[test]
+    fn builtin_rules_in_short_encoded_values(
+        picks in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), "[ -~]{0,12}"), 1..40)
+    ) {
+        let examples = builtin_examples();
+        let pieces = picks
+            .into_iter()
+            .map(|(idx, how, filler)| ([filler.as_bytes(), idx.get(examples).as_bytes()].concat(), how))
+            .collect();
+        assert_same(builtin_engine(), &encoded_lines(pieces))?;
     }
 }

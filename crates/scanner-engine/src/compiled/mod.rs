@@ -147,6 +147,11 @@ pub struct Engine {
     pub(crate) stream_db: Database,
     /// Longest prefilter match: segment overlap for very large inputs.
     pub(crate) max_prefilter_width: u64,
+    /// Every prefilter pattern is a literal anchor: a hit inside a buffer
+    /// is a hit inside any concatenation holding it, so one scan over
+    /// several buffers tells which can have matches (an anchorless rule's
+    /// own regex might depend on where a buffer starts).
+    pub(crate) literal_prefilter: bool,
     pub(crate) tuning: Tuning,
     pub(crate) database_cache: DatabaseCache,
 }
@@ -708,6 +713,10 @@ impl<'s> Plan<'s> {
             })
             .max()
             .unwrap_or(0);
+        let literal_prefilter = self
+            .patterns
+            .iter()
+            .all(|p| matches!(p, PatternTarget::Anchor { .. }));
         Engine {
             id: NEXT_ENGINE_ID.fetch_add(1, Ordering::Relaxed),
             rules,
@@ -716,6 +725,7 @@ impl<'s> Plan<'s> {
             raw_db_no_nul: dbs.raw_no_nul,
             stream_db: dbs.stream,
             max_prefilter_width,
+            literal_prefilter,
             tuning: tuning.clone(),
             database_cache,
         }

@@ -29,6 +29,12 @@
 //!   error, nested spans beyond the slab budget, and dedupe hits are
 //!   counted in `ScanStats`.
 //! - Identical decoded output under the same root span is scanned once.
+//! - Short decoded outputs are prefiltered in batches, in queue order: one
+//!   Vectorscan scan over the batch, then each output holding an anchor
+//!   hit is confirmed alone, exactly as without the batch (outputs without
+//!   a hit would confirm nothing; with an anchorless rule in the engine
+//!   every output is confirmed alone). Nested spans are queued in the
+//!   same order as without the batch.
 //! - A Base64 span whose output begins with a gzip or zlib header is not
 //!   scanned as bytes: its output is digested (dedupe) and the span decoded
 //!   again at once, through the inflater (`inflate.rs`), as an item one
@@ -46,7 +52,7 @@ use std::ops::{ControlFlow, Range};
 
 use crate::compiled::Engine;
 use crate::finding::{DecodePath, DecodeStep, Finding};
-use crate::raw_pass::{confirm_buffer, BufferScratch, Prefilter};
+use crate::raw_pass::{anchor_hit_ends, confirm_buffer, BufferScratch, Prefilter};
 use crate::scan_types::PendingFinding;
 use crate::structures::FixedSet128;
 use crate::transform::base64::is_base64_char;
@@ -177,6 +183,7 @@ pub(crate) struct DecodeScratch {
     pub(crate) findings: Vec<Finding>,
     streamer: Option<StreamingPath>,
     inflater: Inflater,
+    batch: Batch,
 }
 
 impl DecodeScratch {
@@ -192,6 +199,7 @@ impl DecodeScratch {
             findings: Vec::new(),
             streamer: None,
             inflater: Inflater::default(),
+            batch: Batch::default(),
         }
     }
 }
@@ -304,12 +312,25 @@ impl Run<'_> {
             findings,
             streamer,
             inflater,
+            batch,
         } = ds;
+        // Short outputs wait in the batch for one prefilter scan; every
+        // other step flushes the batch first, so outputs are confirmed and
+        // their nested spans queued in queue order.
+        let gate = prefilter != Prefilter::Off && engine.literal_prefilter;
         // A compressed stream found in a span's output is inflated right
         // after it, without taking room in the queue.
         let mut inflate_next: Option<WorkItem> = None;
-        while let Some(mut item) = inflate_next.take().or_else(|| queue.pop_front()) {
+        loop {
+            let Some(mut item) = inflate_next.take().or_else(|| queue.pop_front()) else {
+                if batch.items.is_empty() {
+                    break;
+                }
+                self.flush(scratch, queue, slab, findings, batch);
+                continue;
+            };
             if let Some(resume) = item.resume.take() {
+                self.flush(scratch, queue, slab, findings, batch);
                 let parent = Decoded::InSlab(resume.decoded);
                 queue_children(
                     engine,
@@ -326,6 +347,11 @@ impl Run<'_> {
             let own = item.own().clone();
             let cfg = &tuning.transforms[own.transform];
             let want_children = item.path.len() < tuning.max_transform_depth;
+            let (Source::Root(r) | Source::Slab(r)) = &own.source;
+            if r.len() >= tuning.stream_decode_min_len {
+                // Confirmed while it streams: the batch goes first.
+                self.flush(scratch, queue, slab, findings, batch);
+            }
             let encoded: &[u8] = match &own.source {
                 Source::Root(r) => &input[r.clone()],
                 Source::Slab(r) => &slab[r.clone()],
@@ -495,48 +521,144 @@ impl Run<'_> {
                     continue;
                 }
             }
-            confirm_buffer(engine, scratch, decoded, prefilter);
-            for m in &scratch.utf16_found {
-                let span = item.locate(&tuning.transforms, input, slab, m.start, m.end);
-                let f = m.to_finding(
-                    engine,
-                    span,
-                    (item.root_start, item.root_end),
-                    &item.path,
-                    &scratch.utf16_text,
-                );
-                stage(findings, root_pending, input, m.rule, f);
+            if gate && decoded.len() <= BATCH_OUTPUT_MAX {
+                batch.push(item, decoded);
+                if batch.is_full() {
+                    self.flush(scratch, queue, slab, findings, batch);
+                }
+                continue;
             }
-            let mut pending = std::mem::take(&mut scratch.pending);
-            for p in pending.drain(..) {
-                let secret = &decoded[p.secret_start as usize..p.secret_end as usize];
-                let matched = &decoded[p.match_start as usize..p.match_end as usize];
-                let span = item.locate(
-                    &tuning.transforms,
-                    input,
-                    slab,
-                    p.secret_start,
-                    p.secret_end,
-                );
-                stage_finding(
-                    engine,
-                    findings,
-                    root_pending,
-                    input,
-                    &item,
-                    p.rule,
-                    secret,
-                    matched,
-                    span,
-                );
-            }
-            scratch.pending = pending;
+            self.flush(scratch, queue, slab, findings, batch);
+            self.confirm_output(scratch, findings, slab, &item, decoded);
             if want_children {
                 let parent = Decoded::Scratch(decoded);
                 queue_children(engine, scratch, queue, slab, &item, parent, 0, 0);
             }
         }
         slab.clear();
+    }
+
+    /// Confirms the decoded output of `item` (prefilter and regexes) and
+    /// stages its findings.
+    fn confirm_output(
+        &self,
+        scratch: &mut BufferScratch,
+        findings: &mut Vec<Finding>,
+        slab: &[u8],
+        item: &WorkItem,
+        decoded: &[u8],
+    ) {
+        let Run {
+            engine,
+            input,
+            root_pending,
+            prefilter,
+        } = *self;
+        let transforms = &engine.tuning.transforms;
+        confirm_buffer(engine, scratch, decoded, prefilter);
+        for m in &scratch.utf16_found {
+            let span = item.locate(transforms, input, slab, m.start, m.end);
+            let f = m.to_finding(
+                engine,
+                span,
+                (item.root_start, item.root_end),
+                &item.path,
+                &scratch.utf16_text,
+            );
+            stage(findings, root_pending, input, m.rule, f);
+        }
+        let mut pending = std::mem::take(&mut scratch.pending);
+        for p in pending.drain(..) {
+            let secret = &decoded[p.secret_start as usize..p.secret_end as usize];
+            let matched = &decoded[p.match_start as usize..p.match_end as usize];
+            let span = item.locate(transforms, input, slab, p.secret_start, p.secret_end);
+            stage_finding(
+                engine,
+                findings,
+                root_pending,
+                input,
+                item,
+                p.rule,
+                secret,
+                matched,
+                span,
+            );
+        }
+        scratch.pending = pending;
+    }
+
+    /// Confirms the batched outputs and queues their nested spans, in
+    /// order: one prefilter scan over all of them, then the usual
+    /// confirmation of each output that holds an anchor hit (an output
+    /// without one would confirm nothing). A hit across two outputs only
+    /// makes the later one confirmed alone.
+    fn flush(
+        &self,
+        scratch: &mut BufferScratch,
+        queue: &mut VecDeque<WorkItem>,
+        slab: &mut Vec<u8>,
+        findings: &mut Vec<Finding>,
+        batch: &mut Batch,
+    ) {
+        if batch.items.is_empty() {
+            return;
+        }
+        let engine = self.engine;
+        let Batch { bytes, items, hit } = batch;
+        hit.clear();
+        hit.resize(items.len(), false);
+        let gated = anchor_hit_ends(engine, scratch, bytes, |end| {
+            // The output holding the hit's last byte.
+            let k = items.partition_point(|(_, item_end)| *item_end < end as usize);
+            if let Some(h) = hit.get_mut(k) {
+                *h = true;
+            }
+        });
+        let mut start = 0;
+        for (k, (item, end)) in items.drain(..).enumerate() {
+            let out = &bytes[start..end];
+            start = end;
+            if !gated || hit[k] {
+                self.confirm_output(scratch, findings, slab, &item, out);
+            }
+            if item.path.len() < engine.tuning.max_transform_depth {
+                let parent = Decoded::Scratch(out);
+                queue_children(engine, scratch, queue, slab, &item, parent, 0, 0);
+            }
+        }
+        bytes.clear();
+    }
+}
+
+/// Decoded outputs longer than this are confirmed alone, not batched.
+const BATCH_OUTPUT_MAX: usize = 1 << 10;
+
+/// A batch is flushed when it holds this many bytes or [`BATCH_ITEMS`]
+/// outputs: the most it holds is this plus [`BATCH_OUTPUT_MAX`] bytes.
+const BATCH_BYTES: usize = 16 << 10;
+const BATCH_ITEMS: usize = 128;
+
+/// Short decoded outputs (and their items, taken off the queue) waiting to
+/// be confirmed after one prefilter scan over all of them: a Vectorscan
+/// call per output costs more than scanning a few dozen bytes.
+#[derive(Debug, Default)]
+struct Batch {
+    /// The outputs, adjacent, in queue order.
+    bytes: Vec<u8>,
+    /// Each output's item and the end of its output in `bytes`.
+    items: Vec<(WorkItem, usize)>,
+    /// Per output: an anchor hit ends in it (filled by a flush).
+    hit: Vec<bool>,
+}
+
+impl Batch {
+    fn push(&mut self, item: WorkItem, decoded: &[u8]) {
+        self.bytes.extend_from_slice(decoded);
+        self.items.push((item, self.bytes.len()));
+    }
+
+    fn is_full(&self) -> bool {
+        self.bytes.len() >= BATCH_BYTES || self.items.len() >= BATCH_ITEMS
     }
 }
 
