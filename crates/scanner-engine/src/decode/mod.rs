@@ -106,9 +106,12 @@ struct WorkItem {
     root_start: u64,
     root_end: u64,
     path: DecodePath,
-    /// Outermost first; the last level is the item's own encoding.
-    levels: SmallVec<[Level; 4]>,
-    resume: Option<Resume>,
+    /// Outermost first; the last level is the item's own encoding. Two
+    /// inline: most items are root spans or one level below one, and an
+    /// item is moved several times (queue, batch).
+    levels: SmallVec<[Level; 2]>,
+    /// Boxed: rare, and it would make every item larger.
+    resume: Option<Box<Resume>>,
 }
 
 impl WorkItem {
@@ -862,11 +865,11 @@ fn queue_children(
             }
         };
         let mut resume = parent.clone();
-        resume.resume = Some(Resume {
+        resume.resume = Some(Box::new(Resume {
             decoded: range,
             transform: t,
             from: at,
-        });
+        }));
         queue.push_back(resume);
         return;
     }
@@ -1117,5 +1120,18 @@ fn enqueue_root_spans(
             .collect(),
             resume: None,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A work item is built, queued, popped and batched for every span:
+    /// its size is most of the per-span copying.
+    #[test]
+    fn work_items_stay_small() {
+        let size = std::mem::size_of::<WorkItem>();
+        assert!(size <= 160, "WorkItem is {size} bytes");
     }
 }
