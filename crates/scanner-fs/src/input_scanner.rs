@@ -2,7 +2,9 @@
 //! and hands its findings and outcome to a callback.
 //!
 //! Small inputs (up to [`WHOLE_INPUT_LIMIT`]) are read whole into a reused
-//! buffer and scanned in one call; larger ones are streamed in
+//! buffer (after a sniff of their first [`SNIFF_LEN`] bytes when longer,
+//! so that a binary file is not read whole) and scanned in one call;
+//! larger ones are streamed in
 //! [`BLOCK`]-byte blocks through the engine's chunked API. Findings pass the
 //! suppressions (baseline, allowlist), then wait until their line has been
 //! read to its end so that an inline marker anywhere on the line is seen;
@@ -146,17 +148,21 @@ impl<'e> InputScanner<'e> {
                     if self.known.is_some_and(|known| known(&input.path, &key)) {
                         InputOutcome::Skipped(Skip::Unchanged(key))
                     } else {
-                        match self.archive_kind(&mut file, m.len(), &input.path) {
-                            Ok(Some((kind, limits))) => {
-                                self.scan_archive(kind, limits, file, &input, out)
-                            }
-                            Ok(None) => match self.scan_open(file, Some(m.len()), &input, out) {
-                                InputOutcome::Scanned(mut s) => {
-                                    s.content_key = Some(key);
-                                    InputOutcome::Scanned(s)
-                                }
-                                other => other,
+                        let head = self.archive_kind(&mut file, m.len(), &input.path);
+                        match head {
+                            Ok((Some((kind, limits)), _)) => match file.seek(SeekFrom::Start(0)) {
+                                Ok(_) => self.scan_archive(kind, limits, file, &input, out),
+                                Err(e) => InputOutcome::Skipped(io_skip(&e)),
                             },
+                            Ok((None, head)) => {
+                                match self.scan_open(file, Some(m.len()), head, &input, out) {
+                                    InputOutcome::Scanned(mut s) => {
+                                        s.content_key = Some(key);
+                                        InputOutcome::Scanned(s)
+                                    }
+                                    other => other,
+                                }
+                            }
                             Err(e) => InputOutcome::Skipped(io_skip(&e)),
                         }
                     }
@@ -177,28 +183,30 @@ impl<'e> InputScanner<'e> {
         input: Input,
         out: &mut dyn FnMut(InputEvent),
     ) {
-        let outcome = self.scan_open(reader, size_hint, &input, out);
+        let outcome = self.scan_open(reader, size_hint, Head::Unread, &input, out);
         out(InputEvent::Done(InputReport { input, outcome }));
     }
 
     /// The archive kind of `file` when the policy opens archives and its
-    /// first bytes (and name) say it is one; the file is rewound either way.
+    /// first bytes (and name) say it is one. Those bytes stay in the
+    /// whole-input buffer (the file is not rewound), as the returned
+    /// [`Head`] says.
     fn archive_kind(
         &mut self,
         file: &mut File,
         size: u64,
         name: &str,
-    ) -> io::Result<Option<(ArchiveKind, ArchiveLimits)>> {
+    ) -> io::Result<(Option<(ArchiveKind, ArchiveLimits)>, Head)> {
         let Some(limits) = self.policy.archives else {
-            return Ok(None);
+            return Ok((None, Head::Unread));
         };
         if self.policy.max_file_size.is_some_and(|max| size > max) {
-            return Ok(None);
+            return Ok((None, Head::Unread));
         }
         self.buf.clear();
         read_up_to(file, DETECT_HEAD_LEN as u64, &mut self.buf)?;
-        file.seek(SeekFrom::Start(0))?;
-        Ok(archive::detect(name, &self.buf).map(|kind| (kind, limits)))
+        let kind = archive::detect(name, &self.buf).map(|kind| (kind, limits));
+        Ok((kind, Head::InBuffer))
     }
 
     /// Scans every member of an archive file as an input of its own.
@@ -230,6 +238,7 @@ impl<'e> InputScanner<'e> {
         &mut self,
         mut reader: impl Read,
         size: Option<u64>,
+        head: Head,
         input: &Input,
         out: &mut dyn FnMut(InputEvent),
     ) -> InputOutcome {
@@ -239,21 +248,38 @@ impl<'e> InputScanner<'e> {
             }
         }
         // Small inputs are read whole (one byte more than the limit tells
-        // whether the input grew past it); larger ones start with a sniff.
+        // whether the input grew past it); a file longer than the sniff is
+        // sniffed first, so a binary one is not read on.
+        let limit = WHOLE_INPUT_LIMIT + 1;
         let first_read = match size {
-            Some(s) if s > WHOLE_INPUT_LIMIT => SNIFF_LEN as u64,
-            _ => WHOLE_INPUT_LIMIT + 1,
+            Some(s) if s > SNIFF_LEN as u64 => SNIFF_LEN as u64,
+            _ => limit,
         };
-        self.buf.clear();
-        if let Err(e) = read_up_to(&mut reader, first_read, &mut self.buf) {
+        // The head already read (archive detection) is kept; it was cut
+        // short only by the end of the input.
+        let have = match head {
+            Head::Unread => {
+                self.buf.clear();
+                0
+            }
+            Head::InBuffer if self.buf.len() < DETECT_HEAD_LEN => first_read,
+            Head::InBuffer => self.buf.len() as u64,
+        };
+        if let Err(e) = read_up_to(&mut reader, first_read.saturating_sub(have), &mut self.buf) {
             return InputOutcome::Skipped(io_skip(&e));
         }
         if !self.policy.scan_binary && looks_binary(&self.buf) {
             return InputOutcome::Skipped(Skip::Binary);
         }
+        let streamed = size.is_some_and(|s| s > WHOLE_INPUT_LIMIT);
+        if !streamed && self.buf.len() as u64 == first_read && first_read < limit {
+            if let Err(e) = read_up_to(&mut reader, limit - first_read, &mut self.buf) {
+                return InputOutcome::Skipped(io_skip(&e));
+            }
+        }
         self.gate.start();
         let gate = &mut self.gate;
-        if (self.buf.len() as u64) < first_read {
+        if !streamed && (self.buf.len() as u64) < limit {
             gate.markers.feed(&self.buf);
             let before = self.scratch.stats();
             self.engine
@@ -377,6 +403,16 @@ impl Gate {
         self.flush(input, out);
         std::mem::take(&mut self.scanned)
     }
+}
+
+/// What [`InputScanner::scan_open`] finds in the whole-input buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Head {
+    /// Nothing of this input: reading starts at its beginning.
+    Unread,
+    /// Its first bytes (up to [`DETECT_HEAD_LEN`], fewer only at its end),
+    /// read for archive detection: reading goes on after them.
+    InBuffer,
 }
 
 /// Reads until `limit` bytes or the end of `reader`.
