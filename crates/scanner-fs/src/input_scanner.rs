@@ -155,7 +155,7 @@ impl<'e> InputScanner<'e> {
                                 Err(e) => InputOutcome::Skipped(io_skip(&e)),
                             },
                             Ok((None, head)) => {
-                                match self.scan_open(file, Some(m.len()), head, &input, out) {
+                                match self.scan_open(file, Some(m.len()), true, head, &input, out) {
                                     InputOutcome::Scanned(mut s) => {
                                         s.content_key = Some(key);
                                         InputOutcome::Scanned(s)
@@ -183,7 +183,7 @@ impl<'e> InputScanner<'e> {
         input: Input,
         out: &mut dyn FnMut(InputEvent),
     ) {
-        let outcome = self.scan_open(reader, size_hint, Head::Unread, &input, out);
+        let outcome = self.scan_open(reader, size_hint, false, Head::Unread, &input, out);
         out(InputEvent::Done(InputReport { input, outcome }));
     }
 
@@ -238,6 +238,7 @@ impl<'e> InputScanner<'e> {
         &mut self,
         mut reader: impl Read,
         size: Option<u64>,
+        exact_size: bool,
         head: Head,
         input: &Input,
         out: &mut dyn FnMut(InputEvent),
@@ -249,11 +250,18 @@ impl<'e> InputScanner<'e> {
         }
         // Small inputs are read whole (one byte more than the limit tells
         // whether the input grew past it); a file longer than the sniff is
-        // sniffed first, so a binary one is not read on.
+        // sniffed first, so a binary one is not read on. Reading a regular
+        // file stops at its length (as its metadata gave it), which saves
+        // the read that would return nothing; one that grew meanwhile is
+        // scanned as it was.
         let limit = WHOLE_INPUT_LIMIT + 1;
+        let stop = match size {
+            Some(s) if exact_size && s < limit => s,
+            _ => limit,
+        };
         let first_read = match size {
             Some(s) if s > SNIFF_LEN as u64 => SNIFF_LEN as u64,
-            _ => limit,
+            _ => stop,
         };
         // The head already read (archive detection) is kept; it was cut
         // short only by the end of the input.
@@ -272,8 +280,8 @@ impl<'e> InputScanner<'e> {
             return InputOutcome::Skipped(Skip::Binary);
         }
         let streamed = size.is_some_and(|s| s > WHOLE_INPUT_LIMIT);
-        if !streamed && self.buf.len() as u64 == first_read && first_read < limit {
-            if let Err(e) = read_up_to(&mut reader, limit - first_read, &mut self.buf) {
+        if !streamed && self.buf.len() as u64 == first_read && first_read < stop {
+            if let Err(e) = read_up_to(&mut reader, stop - first_read, &mut self.buf) {
                 return InputOutcome::Skipped(io_skip(&e));
             }
         }
