@@ -32,7 +32,7 @@ use crate::tree::{self, Tree};
 
 pub const USAGE: &str = "\
 Usage: cargo xtask bench [--quick] [--filter REGEX] [--runs N] [--criterion-only | --e2e-only]
-                         [--tree PATH | --tree-mb MB] [--no-write] [-- CRITERION ARGS]
+                         [--tree PATH | --tree-mb MB] [--native] [--no-write] [-- CRITERION ARGS]
 
 Runs the criterion benchmarks of benches/ (raw pass on plain source, anchor-dense and
 secret-dense text; full scans with decoding on Base64-dense YAML, URL-heavy logs, a one-line
@@ -53,6 +53,10 @@ into docs/performance.md between <!-- bench:begin --> and <!-- bench:end -->.
   --tree-mb MB      size of the assembled tree in decimal MB (default 600), built once into
                     $HOME/.cache/secretscan/bench-tree-<MB>MB from /usr/include, /usr/lib/python3*,
                     the cargo registry sources and /usr/share (hard links)
+  --native          also build secretscan with Vectorscan compiled from source for this CPU
+                    (--features vendored-native, in <target dir>-native; the first build takes
+                    about 10 minutes) and add its tree (2 threads), plain-source and one-line
+                    Base64 rows to the table
   --no-write        print the table but do not update docs/performance.md";
 
 /// Parsed arguments.
@@ -66,6 +70,7 @@ pub struct Options {
     pub tree: Option<PathBuf>,
     pub tree_mb: u64,
     pub write: bool,
+    pub native: bool,
     pub criterion_args: Vec<OsString>,
 }
 
@@ -98,6 +103,7 @@ pub fn parse(args: &[OsString]) -> Result<Option<Options>, String> {
             "--tree" => opts.tree = Some(PathBuf::from(flags.value(arg)?)),
             "--tree-mb" => opts.tree_mb = flags.positive(arg)?,
             "--no-write" => opts.write = false,
+            "--native" => opts.native = true,
             "--" => {
                 opts.criterion_args = flags.rest();
                 break;
@@ -107,6 +113,9 @@ pub fn parse(args: &[OsString]) -> Result<Option<Options>, String> {
     }
     if !opts.criterion && !opts.e2e {
         return Err("--criterion-only and --e2e-only exclude each other".into());
+    }
+    if opts.native && !opts.e2e {
+        return Err("--native adds end-to-end rows: it excludes --criterion-only".into());
     }
     Ok(Some(opts))
 }
@@ -261,7 +270,7 @@ pub fn describe_machine(secretscan: &Path) -> String {
         .find_map(|l| l.strip_prefix("MemTotal:"))
         .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
         .map_or(0.0, |kib| kib / 1048576.0);
-    let version = output_of(Command::new(secretscan).arg("--version"));
+    let version = version_of(secretscan);
     let rules = output_of(Command::new(secretscan).args(["rules", "list", "--summary"]));
     let rules = rules
         .lines()
@@ -269,10 +278,14 @@ pub fn describe_machine(secretscan: &Path) -> String {
         .unwrap_or("rules: ?")
         .trim()
         .to_string();
-    format!(
-        "{model}{simd}, {cores} cores, {ram_gib:.0} GiB RAM; `{}`; {rules} (built-in)",
-        version.trim()
-    )
+    format!("{model}{simd}, {cores} cores, {ram_gib:.0} GiB RAM; `{version}`; {rules} (built-in)")
+}
+
+/// `secretscan --version`, trimmed.
+fn version_of(secretscan: &Path) -> String {
+    output_of(Command::new(secretscan).arg("--version"))
+        .trim()
+        .to_string()
 }
 
 /// The 1-minute load average (`/proc/loadavg`), as text: other work on
@@ -539,7 +552,15 @@ fn startup_rows(
 }
 
 /// The end-to-end runs; returns the Markdown section for the document.
-pub fn end_to_end(opts: &Options, secretscan: &Path, work: &Path) -> Result<String, String> {
+/// The end-to-end rows and their table; `native` is a second binary (built
+/// with Vectorscan for this CPU) whose tree (2 threads), plain-source and
+/// one-line Base64 rows follow the others.
+pub fn end_to_end(
+    opts: &Options,
+    secretscan: &Path,
+    native: Option<&Path>,
+    work: &Path,
+) -> Result<String, String> {
     fs::create_dir_all(work).map_err(|e| format!("{}: {e}", work.display()))?;
     let runs = opts.runs();
     let machine = describe_machine(secretscan);
@@ -585,11 +606,32 @@ pub fn end_to_end(opts: &Options, secretscan: &Path, work: &Path) -> Result<Stri
     }
     let plain_rate = decode_rows[0].scan_mb_per_s();
     let startup = startup_rows(secretscan, work, &inputs.small, runs)?;
+    let mut native_rows = Vec::new();
+    if let Some(native) = native {
+        let suffix = " (Vectorscan built for this CPU)";
+        let tree_label = format!("tree{suffix}");
+        native_rows.push(scan_row(native, work, &tree_label, &tree.path, 2, runs)?.0);
+        for (label, file) in [
+            ("plain source, 256 MiB", &inputs.plain),
+            ("one line of Base64, 256 MiB", &inputs.base64_line),
+        ] {
+            let dir = file.parent().unwrap_or(file);
+            let label = format!("{label}{suffix}");
+            native_rows.push(scan_row(native, work, &label, dir, 1, runs)?.0);
+        }
+    }
+    let native_plain_rate = native_rows.get(1).map(Row::scan_mb_per_s);
 
     let mut table_rows = Vec::new();
-    for row in rows.iter().chain(&decode_rows) {
+    for row in rows.iter().chain(&decode_rows).chain(&native_rows) {
+        // Each binary's decode rows against its own plain-source row.
+        let plain = if native_rows.iter().any(|n| std::ptr::eq(n, row)) {
+            native_plain_rate.unwrap_or(plain_rate)
+        } else {
+            plain_rate
+        };
         let ratio = if row.label.contains("Base64") {
-            format!("{:.2}", row.scan_mb_per_s() / plain_rate.max(1e-9))
+            format!("{:.2}", row.scan_mb_per_s() / plain.max(1e-9))
         } else if row.label.starts_with("plain") {
             "1".into()
         } else {
@@ -640,12 +682,21 @@ pub fn end_to_end(opts: &Options, secretscan: &Path, work: &Path) -> Result<Stri
         ],
         &table_rows,
     );
+    let native_text = match native {
+        Some(native) => format!(
+            " Rows marked \"Vectorscan built for this CPU\": `{}`, built with \
+             `--features vendored-native`.",
+            version_of(native)
+        ),
+        None => String::new(),
+    };
     Ok(format!(
         "Machine: {machine}; load average (1 min) {load_before} before the runs, {} after.\n\n\
          Tree: {tree_text}. Medians of {runs} runs after one warm-up run \
-         (`cargo xtask bench{}`).\n\n{table}",
+         (`cargo xtask bench{}{}`).{native_text}\n\n{table}",
         load_average(),
-        if opts.quick { " --quick" } else { "" }
+        if opts.quick { " --quick" } else { "" },
+        if native.is_some() { " --native" } else { "" },
     ))
 }
 
@@ -667,6 +718,14 @@ mod tests {
         assert!(parse(&args(&["--criterion-only", "--e2e-only"])).is_err());
         assert!(parse(&args(&["--runs", "0"])).is_err());
         assert!(parse(&args(&["--nope"])).is_err());
+        assert!(!o.native);
+        assert!(
+            parse(&args(&["--native", "--e2e-only"]))
+                .unwrap()
+                .unwrap()
+                .native
+        );
+        assert!(parse(&args(&["--native", "--criterion-only"])).is_err());
     }
 
     #[test]

@@ -257,6 +257,42 @@ fn build_release_cli() -> Result<PathBuf, Failure> {
     Ok(binary)
 }
 
+/// Builds the release CLI with Vectorscan compiled from source for this
+/// CPU (`--features vendored-native`) in its own target directory (the
+/// regular one with `-native` appended), so the two builds do not replace
+/// each other; returns the binary.
+fn build_native_cli() -> Result<PathBuf, Failure> {
+    setup(Toolchain::Vendored, false)?;
+    let mut dir = target_dir().path().as_os_str().to_owned();
+    dir.push("-native");
+    let native = cargo::TargetDir::User(PathBuf::from(dir));
+    eprintln!(
+        "xtask: building secretscan with Vectorscan for this CPU in {} (about 10 minutes the first time)",
+        native.path().display()
+    );
+    let mut build = cargo(&native);
+    build.args([
+        "build",
+        "--release",
+        "-p",
+        "scanner-cli",
+        "--features",
+        "vendored-native",
+    ]);
+    run(&mut build).map_err(|f| Failure::new(2, f.message))?;
+    let binary = native
+        .path()
+        .join("release")
+        .join(format!("secretscan{}", env::consts::EXE_SUFFIX));
+    if !binary.is_file() {
+        return Err(Failure::new(
+            2,
+            format!("build succeeded but {} does not exist", binary.display()),
+        ));
+    }
+    Ok(binary)
+}
+
 /// `git-bench [--commits N] [--keep]`: history scan and incremental rescan.
 fn git_bench(args: &[OsString]) -> Outcome {
     let mut opts = gitbench::Options {
@@ -461,8 +497,14 @@ fn bench(args: &[OsString]) -> Outcome {
     let mut section = String::new();
     if opts.e2e {
         let binary = build_release_cli()?;
+        let native = if opts.native {
+            Some(build_native_cli()?)
+        } else {
+            None
+        };
         let work = target_dir().path().join("bench-e2e");
-        section = bench::end_to_end(&opts, &binary, &work).map_err(|m| Failure::new(1, m))?;
+        section = bench::end_to_end(&opts, &binary, native.as_deref(), &work)
+            .map_err(|m| Failure::new(1, m))?;
     }
     if !criterion_table.is_empty() {
         if !section.is_empty() {
