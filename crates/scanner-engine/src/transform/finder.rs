@@ -276,13 +276,12 @@ impl<G: SpanGrammar> Finder<G> {
 /// (`len` bytes so far) within `max_len`; adds them to `len` and returns
 /// how many. Stepping them would only have counted them.
 #[inline]
-pub(crate) fn lengthen_piece(
+pub(crate) fn lengthen_piece<Stop: super::byte_class::ByteClass>(
     len: &mut u64,
     max_len: u64,
     bytes: &[u8],
-    stop: &super::byte_class::ByteClass,
 ) -> usize {
-    let plain = super::byte_class::position(bytes, stop).unwrap_or(bytes.len());
+    let plain = super::byte_class::position::<Stop>(bytes).unwrap_or(bytes.len());
     let room = max_len.saturating_sub(*len);
     let take = usize::try_from(room).map_or(plain, |r| r.min(plain));
     *len += to_u64(take);
@@ -316,7 +315,7 @@ pub(crate) fn skip_gap<G: SpanGrammar>(
 pub(crate) trait MarkedRuns: SpanGrammar {
     /// Bytes that end plain text inside a run: non-run bytes and the first
     /// byte of a marker.
-    const RUN_STOP: &'static super::byte_class::ByteClass;
+    type RunStop: super::byte_class::ByteClass;
     /// Whether a run is open.
     fn in_run(&self) -> bool;
     /// Whether the open run is outside any marker, so plain text only
@@ -356,7 +355,7 @@ pub(crate) fn scan_marked_runs<G: MarkedRuns>(
         while i < n {
             if grammar.in_run() && grammar.in_plain_text() {
                 let (len, max_len) = grammar.piece_len();
-                i += lengthen_piece(len, max_len, &chunk[i..], G::RUN_STOP);
+                i += lengthen_piece::<G::RunStop>(len, max_len, &chunk[i..]);
                 if i == n {
                     break;
                 }

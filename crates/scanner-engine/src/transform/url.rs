@@ -56,8 +56,10 @@ static URL_CHAR: [bool; 256] = {
 /// Bytes that end a run: everything but [`URL_CHAR`]s. Besides control
 /// bytes, space, DEL and non-ASCII, the printable ASCII bytes `"'()<>[\]^`
 /// `` ` `` and `{|}`.
-static RUN_END: ByteClass = ByteClass {
-    lanes: |v| {
+struct RunEnd;
+
+impl ByteClass for RunEnd {
+    fn lanes(v: u8x16) -> u8x16 {
         let within = |lo: u8, hi: u8| at_most(v - u8x16::splat(lo), hi - lo);
         at_most(v, b' ')
             | at_least(v, 0x7f)
@@ -68,9 +70,11 @@ static RUN_END: ByteClass = ByteClass {
             | eq(v, b'<')
             | eq(v, b'>')
             | eq(v, b'`')
-    },
-    byte: |b| !URL_CHAR[usize::from(b)],
-};
+    }
+    fn byte(b: u8) -> bool {
+        !URL_CHAR[usize::from(b)]
+    }
+}
 
 /// The value of an ASCII hex digit.
 fn hex_val(b: u8) -> Option<u8> {
@@ -330,7 +334,7 @@ impl SpanGrammar for UrlGrammar {
                 }
             }
             // In a run: its bytes up to the first non-URL byte.
-            let k = i + position(&chunk[i..], &RUN_END).unwrap_or(n - i);
+            let k = i + position::<RunEnd>(&chunk[i..]).unwrap_or(n - i);
             self.run_bytes(&chunk[i..k], chunk_start.saturating_add(to_u64(i)), out)?;
             if k == n {
                 break;
@@ -551,7 +555,7 @@ mod tests {
 
     #[test]
     fn run_end_class_agrees_with_the_table() {
-        super::super::byte_class::check_class(&RUN_END);
+        super::super::byte_class::check_class::<RunEnd>();
     }
 
     #[test]

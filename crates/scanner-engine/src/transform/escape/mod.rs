@@ -54,6 +54,7 @@ use super::chunked_output::ChunkedOutput;
 use super::finder::{scan_marked_runs, Finder, Limits, MarkedRuns, Reporter, SpanGrammar};
 use super::hex::hex_val;
 use super::{DecodeOutcome, Span};
+use wide::u8x16;
 
 /// `RUN_CHAR[b]`: whether `b` may appear unescaped in an escape span.
 static RUN_CHAR: [bool; 256] = {
@@ -203,7 +204,7 @@ fn run_start(chunk: &[u8], from: usize, end: usize) -> usize {
     let mut s = end;
     while s > from {
         // Everything after the last non-run byte is in the run.
-        let Some(p) = rposition(&chunk[from..s], &NOT_RUN) else {
+        let Some(p) = rposition::<NotRun>(&chunk[from..s]) else {
             return from;
         };
         let p = from + p;
@@ -224,18 +225,28 @@ fn run_start(chunk: &[u8], from: usize, end: usize) -> usize {
 
 /// Bytes that are not [`RUN_CHAR`]s: control bytes but tab, DEL and the
 /// three quotes.
-static NOT_RUN: ByteClass = ByteClass {
-    lanes: |v| {
+pub struct NotRun;
+
+impl ByteClass for NotRun {
+    fn lanes(v: u8x16) -> u8x16 {
         (at_most(v, 0x1f) & !eq(v, b'\t')) | eq(v, 0x7f) | eq(v, b'"') | eq(v, b'\'') | eq(v, b'`')
-    },
-    byte: |b| !RUN_CHAR[usize::from(b)],
-};
+    }
+    fn byte(b: u8) -> bool {
+        !RUN_CHAR[usize::from(b)]
+    }
+}
 
 /// Where the fast path's walk over plain run text stops: a non-run byte or a backslash.
-static RUN_STOP: ByteClass = ByteClass {
-    lanes: |v| (NOT_RUN.lanes)(v) | eq(v, b'\\'),
-    byte: |b| b == b'\\' || !RUN_CHAR[usize::from(b)],
-};
+pub struct RunStop;
+
+impl ByteClass for RunStop {
+    fn lanes(v: u8x16) -> u8x16 {
+        NotRun::lanes(v) | eq(v, b'\\')
+    }
+    fn byte(b: u8) -> bool {
+        b == b'\\' || !RUN_CHAR[usize::from(b)]
+    }
+}
 
 impl SpanGrammar for EscapeGrammar {
     const MIN_PIECE: u64 = 6;
@@ -454,7 +465,7 @@ pub(crate) fn walk_units(
 }
 
 impl MarkedRuns for EscapeGrammar {
-    const RUN_STOP: &'static ByteClass = &RUN_STOP;
+    type RunStop = RunStop;
 
     fn in_run(&self) -> bool {
         self.in_run

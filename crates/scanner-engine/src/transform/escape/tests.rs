@@ -296,6 +296,6 @@ proptest! {
 /// The vectorised byte classes of the fast path agree with `RUN_CHAR`.
 #[test]
 fn byte_classes_match_the_run_table() {
-    crate::transform::byte_class::check_class(&super::NOT_RUN);
-    crate::transform::byte_class::check_class(&super::RUN_STOP);
+    crate::transform::byte_class::check_class::<super::NotRun>();
+    crate::transform::byte_class::check_class::<super::RunStop>();
 }

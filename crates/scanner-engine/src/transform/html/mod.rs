@@ -45,6 +45,7 @@ use super::escape::Decoded;
 use super::finder::{scan_marked_runs, Finder, Limits, MarkedRuns, Reporter, SpanGrammar};
 use super::hex::hex_val;
 use super::{DecodeOutcome, Span};
+use wide::u8x16;
 
 /// The named references decoded: name (without `&` and `;`) and character.
 pub const NAMED: &[(&str, char)] = &[
@@ -262,13 +263,15 @@ fn next_reference(chunk: &[u8], from: usize) -> Option<usize> {
 /// The start of the run of [`RUN_CHAR`] bytes that ends at `end`, not
 /// before `from`.
 fn run_start(chunk: &[u8], from: usize, end: usize) -> usize {
-    rposition(&chunk[from..end], &NOT_RUN).map_or(from, |p| from + p + 1)
+    rposition::<NotRun>(&chunk[from..end]).map_or(from, |p| from + p + 1)
 }
 
 /// Bytes that are not [`RUN_CHAR`]s: space, control bytes, DEL and above,
 /// markup characters and quotes.
-static NOT_RUN: ByteClass = ByteClass {
-    lanes: |v| {
+pub struct NotRun;
+
+impl ByteClass for NotRun {
+    fn lanes(v: u8x16) -> u8x16 {
         at_most(v, 0x20)
             | at_least(v, 0x7f)
             | eq(v, b'<')
@@ -276,15 +279,23 @@ static NOT_RUN: ByteClass = ByteClass {
             | eq(v, b'"')
             | eq(v, b'\'')
             | eq(v, b'`')
-    },
-    byte: |b| !RUN_CHAR[usize::from(b)],
-};
+    }
+    fn byte(b: u8) -> bool {
+        !RUN_CHAR[usize::from(b)]
+    }
+}
 
 /// Where the fast path's walk over plain run text stops: a non-run byte or an `&`.
-static RUN_STOP: ByteClass = ByteClass {
-    lanes: |v| (NOT_RUN.lanes)(v) | eq(v, b'&'),
-    byte: |b| b == b'&' || !RUN_CHAR[usize::from(b)],
-};
+pub struct RunStop;
+
+impl ByteClass for RunStop {
+    fn lanes(v: u8x16) -> u8x16 {
+        NotRun::lanes(v) | eq(v, b'&')
+    }
+    fn byte(b: u8) -> bool {
+        b == b'&' || !RUN_CHAR[usize::from(b)]
+    }
+}
 
 impl SpanGrammar for HtmlGrammar {
     const MIN_PIECE: u64 = 10;
@@ -416,7 +427,7 @@ pub(crate) fn walk_units(
 }
 
 impl MarkedRuns for HtmlGrammar {
-    const RUN_STOP: &'static ByteClass = &RUN_STOP;
+    type RunStop = RunStop;
 
     fn in_run(&self) -> bool {
         self.in_run
