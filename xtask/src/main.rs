@@ -233,28 +233,9 @@ type Outcome = Result<u8, Failure>;
 // Subcommands
 // ---------------------------------------------------------------------------
 
-/// `cargo xtask scan PATH... [flags]`: builds the CLI and runs `secretscan dir`.
 /// Builds the CLI in release mode and returns the path of the binary.
 fn build_release_cli() -> Result<PathBuf, Failure> {
-    let target_dir = target_dir();
-    let mut build = cargo(&target_dir);
-    build.args(["build", "--release", "-p", "scanner-cli"]);
-    // A build failure is an error (2), not "findings" (1).
-    run(&mut build).map_err(|f| Failure::new(2, f.message))?;
-    let binary = target_dir
-        .path()
-        .join("release")
-        .join(format!("secretscan{}", env::consts::EXE_SUFFIX));
-    if !binary.is_file() {
-        return Err(Failure::new(
-            2,
-            format!(
-                "build succeeded but {} does not exist (is the scanner-cli binary named `secretscan`?)",
-                binary.display()
-            ),
-        ));
-    }
-    Ok(binary)
+    build_cli(&target_dir(), &[])
 }
 
 /// Builds the release CLI with Vectorscan compiled from source for this
@@ -270,24 +251,29 @@ fn build_native_cli() -> Result<PathBuf, Failure> {
         "xtask: building secretscan with Vectorscan for this CPU in {} (about 10 minutes the first time)",
         native.path().display()
     );
-    let mut build = cargo(&native);
-    build.args([
-        "build",
-        "--release",
-        "-p",
-        "scanner-cli",
-        "--features",
-        "vendored-native",
-    ]);
+    build_cli(&native, &["--features", "vendored-native"])
+}
+
+/// `cargo build --release -p scanner-cli EXTRA` in `target_dir`; the
+/// binary's path.
+fn build_cli(target_dir: &cargo::TargetDir, extra: &[&str]) -> Result<PathBuf, Failure> {
+    let mut build = cargo(target_dir);
+    build
+        .args(["build", "--release", "-p", "scanner-cli"])
+        .args(extra);
+    // A build failure is an error (2), not "findings" (1).
     run(&mut build).map_err(|f| Failure::new(2, f.message))?;
-    let binary = native
+    let binary = target_dir
         .path()
         .join("release")
         .join(format!("secretscan{}", env::consts::EXE_SUFFIX));
     if !binary.is_file() {
         return Err(Failure::new(
             2,
-            format!("build succeeded but {} does not exist", binary.display()),
+            format!(
+                "build succeeded but {} does not exist (is the scanner-cli binary named `secretscan`?)",
+                binary.display()
+            ),
         ));
     }
     Ok(binary)
@@ -343,6 +329,7 @@ fn rss_check() -> Outcome {
         .map_err(|message| Failure::new(1, message))
 }
 
+/// `cargo xtask scan PATH... [flags]`: builds the CLI and runs `secretscan dir`.
 fn scan(args: &[OsString]) -> Outcome {
     let first = args.first().and_then(|a| a.to_str());
     if matches!(first, Some("-h" | "--help")) {

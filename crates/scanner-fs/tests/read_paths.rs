@@ -4,24 +4,12 @@
 //! with tokens at their start, inside and at their end, report every token
 //! at its offset and count every byte; a binary head skips the file.
 
-use scanner_engine::{parse_rules_toml, Engine};
+mod common;
+
 use scanner_fs::archive::{ArchiveLimits, DETECT_HEAD_LEN};
 use scanner_fs::sink::{Input, InputOutcome, Skip};
 use scanner_fs::sniff::SNIFF_LEN;
 use scanner_fs::{InputEvent, InputPolicy, InputScanner, Suppressions};
-
-fn engine() -> Engine {
-    let rules = parse_rules_toml(
-        "[[rules]]\nid = \"t-token\"\nname = \"test token\"\nregex = '''\\b(tok_[a-z0-9]{12})\\b'''\n",
-        "read.toml",
-    )
-    .unwrap();
-    Engine::builder()
-        .builtin_rules(false)
-        .rules(rules)
-        .build()
-        .unwrap()
-}
 
 /// `len` bytes of text with a token at each of `at` (clamped to fit).
 fn text_with_tokens(len: usize, at: &[usize]) -> (Vec<u8>, Vec<u64>) {
@@ -51,7 +39,7 @@ fn text_with_tokens(len: usize, at: &[usize]) -> (Vec<u8>, Vec<u64>) {
 
 #[test]
 fn every_size_around_the_read_limits_reports_every_token() {
-    let engine = engine();
+    let engine = common::token_engine();
     let suppressions = Suppressions::default();
     let dir = tempfile::tempdir().unwrap();
     let head = DETECT_HEAD_LEN;

@@ -2,23 +2,12 @@
 //! through one reused `StreamScanner`: each large input must report what a
 //! new scanner reports for it, whatever was streamed before.
 
-use scanner_engine::{parse_rules_toml, Engine, Finding};
+mod common;
+
+use scanner_engine::Finding;
 use scanner_fs::input_scanner::WHOLE_INPUT_LIMIT;
 use scanner_fs::sink::{Input, InputOutcome, Scanned};
 use scanner_fs::{InputEvent, InputPolicy, InputScanner, Suppressions};
-
-fn engine() -> Engine {
-    let rules = parse_rules_toml(
-        "[[rules]]\nid = \"t-token\"\nname = \"test token\"\nregex = '''\\b(tok_[a-z0-9]{12})\\b'''\n",
-        "reuse.toml",
-    )
-    .unwrap();
-    Engine::builder()
-        .builtin_rules(false)
-        .rules(rules)
-        .build()
-        .unwrap()
-}
 
 /// More than `WHOLE_INPUT_LIMIT` bytes of lines, a token every `every`
 /// lines (numbered from `seed`), so every input differs.
@@ -56,7 +45,7 @@ fn scan(scanner: &mut InputScanner<'_>, data: &[u8]) -> (Vec<Finding>, Scanned) 
 
 #[test]
 fn large_inputs_streamed_one_after_another_report_what_a_new_scanner_does() {
-    let engine = engine();
+    let engine = common::token_engine();
     let suppressions = Suppressions::default();
     let inputs = [
         large_input(0, 997),

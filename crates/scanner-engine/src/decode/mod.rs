@@ -551,14 +551,9 @@ impl Run<'_> {
         item: &WorkItem,
         decoded: &[u8],
     ) {
-        let Run {
-            engine,
-            input,
-            root_pending,
-            prefilter,
-        } = *self;
+        let (engine, input, root_pending) = (self.engine, self.input, self.root_pending);
         let transforms = &engine.tuning.transforms;
-        confirm_buffer(engine, scratch, decoded, prefilter);
+        confirm_buffer(engine, scratch, decoded, self.prefilter);
         for m in &scratch.utf16_found {
             let span = item.locate(transforms, input, slab, m.start, m.end);
             let f = m.to_finding(
