@@ -98,6 +98,9 @@ fn stress_piece() -> impl Strategy<Value = Vec<u8>> {
         "[a-z0-9]{11,21}".prop_map(|s| format!("tok_{s}").into_bytes()),
         "[A-F0-9]{16}".prop_map(|s| format!("ACME_KEY = {s}").into_bytes()),
         "[A-F0-9]{16}".prop_map(|s| format!("acme-key: '{s}'").into_bytes()),
+        // Any case right after the (case-insensitive) anchor.
+        ("[aA][cC][mM][eE][kK][eE][yY]", "[A-F0-9]{16}")
+            .prop_map(|(k, s)| format!("{k} = {s}").into_bytes()),
         ("[a-z]{3,5}", "[0-9]{5,7}").prop_map(|(a, b)| format!("{a}-MID-{b}").into_bytes()),
         "[a-z0-9]{0,90}".prop_map(|s| format!("BEGIN-BLOB{s}END-BLOB").into_bytes()),
         "[a-z0-9]{10}".prop_map(|s| format!("{s}-SUFFIX").into_bytes()),
