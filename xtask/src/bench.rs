@@ -401,18 +401,24 @@ fn stat_field(stderr: &str, name: &str) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
-/// The scan time of the summary line `... MB in S s (...)`.
+/// The scan time of the summary line `... M MB in S s (R MB/s, ...)`:
+/// `M / R` when the rate is given (`S` has two decimals, too coarse for
+/// a scan of a few hundredths of a second), else `S`.
 fn summary_seconds(stderr: &str) -> Option<f64> {
     let line = stderr
         .lines()
         .find(|l| l.starts_with("secretscan: ") && l.contains(" MB in "))?;
-    line.split(" MB in ")
-        .nth(1)?
-        .split(" s")
-        .next()?
-        .trim()
-        .parse()
-        .ok()
+    let (before, after) = line.split_once(" MB in ")?;
+    let seconds: f64 = after.split(" s").next()?.trim().parse().ok()?;
+    let mb: Option<f64> = before.rsplit(' ').next().and_then(|m| m.parse().ok());
+    let rate: Option<f64> = after
+        .split_once('(')
+        .and_then(|(_, r)| r.split(" MB/s").next())
+        .and_then(|r| r.trim().parse().ok());
+    match (mb, rate) {
+        (Some(mb), Some(rate)) if rate > 0.0 && mb > 0.0 => Some(mb / rate),
+        _ => Some(seconds),
+    }
 }
 
 fn tail(text: &str, lines: usize) -> String {
@@ -732,7 +738,11 @@ mod tests {
     fn secretscan_output_is_parsed() {
         let err = "secretscan: 2 finding(s) in 6 file(s), 0.1 MB in 0.03 s (2.3 MB/s, 2 thread(s)); skipped: none\n\
                    stats: bytes_scanned=75147 anchor_hits=113\n";
-        assert_eq!(summary_seconds(err), Some(0.03));
+        let secs = summary_seconds(err).unwrap();
+        assert!((secs - 0.1 / 2.3).abs() < 1e-9, "{secs}");
+        let no_rate =
+            "secretscan: 0 finding(s) in 1 file(s), 0.0 MB in 0.01 s (0.0 MB/s, 1 thread(s))\n";
+        assert_eq!(summary_seconds(no_rate), Some(0.01));
         assert_eq!(stat_field(err, "bytes_scanned"), Some(75147));
     }
 
