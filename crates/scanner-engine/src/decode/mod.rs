@@ -19,7 +19,9 @@
 //! - Backpressure, not drops: root spans are found 64 KiB at a time and the
 //!   queue drained whenever it is half full; nested spans wait for room (a
 //!   parked search resumes later), so the queue never holds more than
-//!   `max_decode_queue + 1` items and no span is dropped for lack of room.
+//!   `max_decode_queue + BATCH_ITEMS` items (each output of a flushed
+//!   batch may park its search once; without a batch, `+ 1`) and no span
+//!   is dropped for lack of room.
 //! - Memory is bounded: decoded bytes per span by the transform's
 //!   `max_decoded_bytes`, all decoded bytes of one scan by
 //!   `max_total_decoded_bytes` (which also bounds the slab of child spans
@@ -780,8 +782,9 @@ enum Decoded<'a> {
 /// transform `first` at decoded offset `from`, and queues them while the
 /// queue has room. When it is full, the rest of the search is queued as one
 /// [`Resume`] item (the decoded output parked in the slab), so the queue
-/// never holds more than `max_decode_queue + 1` items and no span is
-/// dropped; only an exhausted slab budget drops spans, counted.
+/// never holds more than `max_decode_queue + 1` items, plus one per other
+/// output of a batch being flushed, and no span is dropped; only an
+/// exhausted slab budget drops spans, counted.
 #[allow(clippy::too_many_arguments)]
 fn queue_children(
     engine: &Engine,
