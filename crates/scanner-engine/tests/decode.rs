@@ -233,3 +233,60 @@ fn utf16_inside_base64() {
         &[DecodeStep::Base64, DecodeStep::Utf16Le],
     );
 }
+
+/// Many short values, some nested (Base64 of Base64, Base64 of URL
+/// encoding, URL encoding of Base64), a few holding the token: the batched
+/// prefilter of short outputs and the parking of nested searches when the
+/// queue is full (capacity 1, 2, 5) report what the default queue reports,
+/// and drop nothing.
+#[test]
+fn short_nested_values_survive_any_queue_capacity() {
+    let mut text = String::new();
+    for i in 0..300 {
+        let inner = if i % 37 == 5 {
+            format!("token={TOKEN}")
+        } else {
+            format!("value number {i} without a secret")
+        };
+        let value = match i % 4 {
+            0 => b64(inner.as_bytes()),
+            1 => b64(b64(inner.as_bytes()).as_bytes()),
+            2 => b64(url_encode_all(inner.as_bytes()).as_bytes()),
+            _ => url_encode_all(b64(inner.as_bytes()).as_bytes()),
+        };
+        text.push_str(&format!("  key_{i}: {value}\n"));
+    }
+    let key =
+        |f: &scanner_engine::Finding| (f.start, f.end, f.rule_id.to_string(), f.secret.clone());
+    let reference: Vec<_> = Engine::builtin()
+        .scan_bytes(text.as_bytes())
+        .iter()
+        .map(key)
+        .collect();
+    assert_eq!(
+        reference.iter().filter(|k| k.3 == TOKEN.as_bytes()).count(),
+        (0..300).filter(|i| i % 37 == 5).count(),
+        "{reference:?}"
+    );
+    for capacity in [1, 2, 5] {
+        let engine = Engine::builder()
+            .tuning(Tuning::default().with_max_decode_queue(capacity))
+            .build()
+            .unwrap();
+        // Parked searches used to park each other forever once the queue
+        // held nothing else: a hang fails the test instead of stalling it.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let input = text.clone();
+        std::thread::spawn(move || {
+            let mut scratch = engine.new_scratch();
+            let mut found = Vec::new();
+            engine.scan_bytes_with(&mut scratch, input.as_bytes(), &mut |f| found.push(key(&f)));
+            let _ = tx.send((found, scratch.stats().spans_dropped));
+        });
+        let (found, dropped) = rx
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .unwrap_or_else(|_| panic!("capacity {capacity}: the scan did not finish"));
+        assert_eq!(found, reference, "capacity {capacity}");
+        assert_eq!(dropped, 0, "capacity {capacity}");
+    }
+}

@@ -18,10 +18,14 @@
 //!   and the decode path from the outside in.
 //! - Backpressure, not drops: root spans are found 64 KiB at a time and the
 //!   queue drained whenever it is half full; nested spans wait for room (a
-//!   parked search resumes later), so the queue never holds more than
-//!   `max_decode_queue + BATCH_ITEMS` items (each output of a flushed
-//!   batch may park its search once; without a batch, `+ 1`) and no span
-//!   is dropped for lack of room.
+//!   parked search resumes later), so no span is dropped for lack of
+//!   room. The queue holds at most `max_decode_queue + 1` items, plus one
+//!   per output of a batch being flushed (each may park its search once),
+//!   plus one per resumed search that found the queue full: a resumed
+//!   search always queues the span it stopped at, so that draining makes
+//!   progress even when every queued item is a parked search (they would
+//!   otherwise park each other forever). Such spans are ranges of parked
+//!   outputs in the slab, so the slab budget bounds them.
 //! - Memory is bounded: decoded bytes per span by the transform's
 //!   `max_decoded_bytes`, all decoded bytes of one scan by
 //!   `max_total_decoded_bytes` (which also bounds the slab of child spans
@@ -346,6 +350,7 @@ impl Run<'_> {
                     parent,
                     resume.transform,
                     resume.from,
+                    true,
                 );
                 continue;
             }
@@ -537,7 +542,7 @@ impl Run<'_> {
             self.confirm_output(scratch, findings, slab, &item, decoded);
             if want_children {
                 let parent = Decoded::Scratch(decoded);
-                queue_children(engine, scratch, queue, slab, &item, parent, 0, 0);
+                queue_children(engine, scratch, queue, slab, &item, parent, 0, 0, false);
             }
         }
         slab.clear();
@@ -623,7 +628,7 @@ impl Run<'_> {
             }
             if item.path.len() < engine.tuning.max_transform_depth {
                 let parent = Decoded::Scratch(out);
-                queue_children(engine, scratch, queue, slab, &item, parent, 0, 0);
+                queue_children(engine, scratch, queue, slab, &item, parent, 0, 0, false);
             }
         }
         bytes.clear();
@@ -781,10 +786,11 @@ enum Decoded<'a> {
 /// Finds the nested spans of `parent`'s decoded output, starting with
 /// transform `first` at decoded offset `from`, and queues them while the
 /// queue has room. When it is full, the rest of the search is queued as one
-/// [`Resume`] item (the decoded output parked in the slab), so the queue
-/// never holds more than `max_decode_queue + 1` items, plus one per other
-/// output of a batch being flushed, and no span is dropped; only an
-/// exhausted slab budget drops spans, counted.
+/// [`Resume`] item (the decoded output parked in the slab), and no span is
+/// dropped; only an exhausted slab budget drops spans, counted. With
+/// `take_one` (a resumed search) the first span found is queued even when
+/// the queue is full, so every resumed search makes progress (see the
+/// module docs for the queue's bound).
 #[allow(clippy::too_many_arguments)]
 fn queue_children(
     engine: &Engine,
@@ -795,8 +801,13 @@ fn queue_children(
     decoded: Decoded<'_>,
     first: usize,
     from: u64,
+    take_one: bool,
 ) {
     let tuning = &engine.tuning;
+    // A resumed search queues the span it stopped at even when the queue
+    // is full: otherwise a queue holding only parked searches would park
+    // them again and again.
+    let mut must_take = take_one;
     for t in first..tuning.transforms.len() {
         let start = if t == first { from } else { 0 };
         let cfg = tuning.transforms[t].uncapped();
@@ -813,10 +824,11 @@ fn queue_children(
         match &decoded {
             Decoded::InSlab(r) => {
                 let mut on_span = |span: Span| {
-                    if !room(queue) {
+                    if !room(queue) && !must_take {
                         parked = Some(span.start);
                         return ControlFlow::Break(());
                     }
+                    must_take = false;
                     scratch.stats.spans_found += 1;
                     let bytes = r.start + span.start as usize..r.start + span.end as usize;
                     push_child_at(engine, queue, parent, t, span.start, bytes);
@@ -829,10 +841,11 @@ fn queue_children(
             }
             Decoded::Scratch(bytes) => {
                 let mut on_span = |span: Span| {
-                    if !room(queue) {
+                    if !room(queue) && !must_take {
                         parked = Some(span.start);
                         return ControlFlow::Break(());
                     }
+                    must_take = false;
                     scratch.stats.spans_found += 1;
                     let child = &bytes[span.start as usize..span.end as usize];
                     push_child(engine, scratch, queue, slab, parent, t, span.start, child);
