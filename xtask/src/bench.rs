@@ -626,16 +626,16 @@ pub fn end_to_end(
             native_rows.push(scan_row(native, work, &label, dir, 1, runs)?.0);
         }
     }
-    let native_plain_rate = native_rows.get(1).map(Row::scan_mb_per_s);
+    let native_plain_rate = native_rows.get(1).map_or(plain_rate, Row::scan_mb_per_s);
 
     let mut table_rows = Vec::new();
-    for row in rows.iter().chain(&decode_rows).chain(&native_rows) {
-        // Each binary's decode rows against its own plain-source row.
-        let plain = if native_rows.iter().any(|n| std::ptr::eq(n, row)) {
-            native_plain_rate.unwrap_or(plain_rate)
-        } else {
-            plain_rate
-        };
+    // Each binary's decode rows against its own plain-source row.
+    let with_plain = rows
+        .iter()
+        .chain(&decode_rows)
+        .map(|row| (row, plain_rate))
+        .chain(native_rows.iter().map(|row| (row, native_plain_rate)));
+    for (row, plain) in with_plain {
         let ratio = if row.label.contains("Base64") {
             format!("{:.2}", row.scan_mb_per_s() / plain.max(1e-9))
         } else if row.label.starts_with("plain") {

@@ -29,7 +29,7 @@ use crate::confirm::{confirm_rule, Region};
 use crate::scan_types::{PendingFinding, RegexState, Utf16Match};
 use crate::stats::ScanStats;
 use crate::utf16::{transcode, Variant};
-use crate::vectorscan::VsScratch;
+use crate::vectorscan::{Database, VsScratch};
 
 /// Largest buffer one Vectorscan block scan accepts.
 pub(crate) const MAX_BLOCK: usize = u32::MAX as usize;
@@ -166,6 +166,15 @@ pub(crate) fn confirm_buffer(
     drop_misaligned_twins(&mut scratch.utf16_found, &scratch.utf16_text);
 }
 
+/// The raw database to scan `segment` with: without a NUL byte no UTF-16
+/// form of an anchor can match, so the one without them when there is one.
+fn raw_db_for<'e>(engine: &'e Engine, segment: &[u8]) -> &'e Database {
+    match &engine.raw_db_no_nul {
+        Some(db) if memchr::memchr(0, segment).is_none() => db,
+        _ => &engine.raw_db,
+    }
+}
+
 /// Calls `on_hit` with the end offset of every anchor hit in `buf` (at most
 /// [`MAX_BLOCK`] bytes), with the database [`confirm_buffer`] would use;
 /// nothing is confirmed or counted. Returns `false` if the prefilter
@@ -179,13 +188,9 @@ pub(crate) fn anchor_hit_ends(
     if buf.len() > MAX_BLOCK || !scratch.prepare(engine) {
         return false;
     }
-    let db = match &engine.raw_db_no_nul {
-        Some(db) if memchr::memchr(0, buf).is_none() => db,
-        _ => &engine.raw_db,
-    };
     scratch
         .vs
-        .scan_block(db, buf, |_, end| {
+        .scan_block(raw_db_for(engine, buf), buf, |_, end| {
             on_hit(end);
             true
         })
@@ -214,12 +219,7 @@ fn collect_windows(
         let seg_end = input.len().min(seg_start.saturating_add(segment_len));
         let base = seg_start as u64;
         let segment = &input[seg_start..seg_end];
-        // Without a NUL byte no UTF-16 form of an anchor can match.
-        let db = match &engine.raw_db_no_nul {
-            Some(db) if memchr::memchr(0, segment).is_none() => db,
-            _ => &engine.raw_db,
-        };
-        let res = vs.scan_block(db, segment, |id, end| {
+        let res = vs.scan_block(raw_db_for(engine, segment), segment, |id, end| {
             stats.anchor_hits += 1;
             let end = base + end;
             match &engine.patterns[id as usize] {

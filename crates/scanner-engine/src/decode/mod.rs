@@ -358,7 +358,8 @@ impl Run<'_> {
             let cfg = &tuning.transforms[own.transform];
             let want_children = item.path.len() < tuning.max_transform_depth;
             let (Source::Root(r) | Source::Slab(r)) = &own.source;
-            if r.len() >= tuning.stream_decode_min_len {
+            let streams = r.len() >= tuning.stream_decode_min_len;
+            if streams {
                 // Confirmed while it streams: the batch goes first.
                 self.flush(scratch, queue, slab, findings, batch);
             }
@@ -409,7 +410,7 @@ impl Run<'_> {
                 continue;
             }
 
-            if encoded.len() >= tuning.stream_decode_min_len {
+            if streams {
                 let sd = streamer.get_or_insert_with(|| StreamingPath::new(engine));
                 staged.clear();
                 let mut digest = DecodedDigest::new();

@@ -567,6 +567,13 @@ impl Base64Grammar {
             return None;
         }
         let letters_digits_only = mix.seen & !(SEEN_UPPER | SEEN_LOWER | SEEN_DIGIT) == 0;
+        // The junk filter's count of specific characters after a letter or
+        // digit in the run (its first line), from the block masks if they
+        // cover it.
+        let run_specific = |blk: &BlockMasks| {
+            blk.specific_after_alnum(i, len)
+                .unwrap_or_else(|| specific_after_alnum(&rest[..len]))
+        };
         // A run of one alphabet (within the cap) is one window; a run
         // mixing both is split into windows, each too short or unmixed if
         // the whole run is, but perhaps less word-like.
@@ -613,9 +620,7 @@ impl Base64Grammar {
                         }
                         Wrapped::Switches { line, end } => {
                             if !letters_digits_only {
-                                mix.specific = blk
-                                    .specific_after_alnum(i, len)
-                                    .unwrap_or_else(|| specific_after_alnum(&rest[..len]));
+                                mix.specific = run_specific(blk);
                             }
                             let at = chunk_start.saturating_add(to_u64(i));
                             self.open_before_switch(
@@ -633,9 +638,7 @@ impl Base64Grammar {
         }
         let mut quiet = mix.count < self.lim.min_len || !mix.mixed();
         if !quiet && !letters_digits_only {
-            mix.specific = blk
-                .specific_after_alnum(i, len)
-                .unwrap_or_else(|| specific_after_alnum(&rest[..len]));
+            mix.specific = run_specific(blk);
             quiet = one_window && mix.word_like();
         }
         if !(quiet || one_window) {
