@@ -11,7 +11,7 @@ use crate::output::ColorChoice;
 
 /// How much memory a scan takes, shown in `--help`.
 const MEMORY_HELP: &str = "Memory, per scanning thread: files up to 8 MiB are read whole, larger \
-files and standard input are streamed through a buffer of at most about 1.2 MiB; decoding adds \
+files and standard input are streamed through a buffer of at most about 4.3 MiB; decoding adds \
 at most 64 MiB of decoded data per scanned buffer (usually far less). Peak memory grows with \
 the thread count, never with input size (--stats prints it as peak_rss_kib).\n\nExit status: 0 = no findings, 1 = findings \
 reported, 2 = error.";

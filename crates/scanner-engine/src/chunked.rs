@@ -12,6 +12,9 @@
 //! next chunk). Then everything more than `overlap` bytes before
 //! `stable_end` is dropped (but never the start of an encoded span that
 //! continues past that point), and the next round rescans from there.
+//! Both cuts use the spans the round's scan found over the whole buffer
+//! (kept for them in the scratch's `RootSpanLog`), so the finders do not
+//! run over the buffer a second time.
 //!
 //! Layer 5 (pipeline): built on `Engine::scan_bytes_with`.
 //!
@@ -164,12 +167,8 @@ pub struct StreamScanner<E> {
     column_before: u64,
     overlap: usize,
     step: usize,
+    /// Spans found here when the round's scan kept none (decoding off).
     spans: Vec<Span>,
-    /// The spans of one transform over the whole buffer, found by
-    /// `stable_end` for that transform (index) and reused by `drop_point`
-    /// in the same round.
-    whole_for: Option<usize>,
-    whole: Vec<Span>,
     /// Buffer length that starts the next round: `2 * overlap + step`, or
     /// `step` more than a round kept (a held compressed span).
     next_round_at: usize,
@@ -282,8 +281,6 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
             overlap,
             step,
             spans: Vec::new(),
-            whole_for: None,
-            whole: Vec::new(),
             next_round_at: 2 * overlap + step,
             cut_compressed: None,
             piece_start: None,
@@ -310,8 +307,6 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
         self.emitted = 0;
         self.lines_before = 0;
         self.column_before = 0;
-        self.whole_for = None;
-        self.whole.clear();
         self.next_round_at = 2 * self.overlap + self.step;
         self.cut_compressed = None;
         self.piece_start = None;
@@ -390,13 +385,16 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
     fn round<R: SinkFlow>(&mut self, last: bool, sink: &mut impl FnMut(Finding) -> R) {
         self.stats.rounds += 1;
         let len = self.buf.len();
-        self.whole_for = None;
-        let stable_end = if last { len } else { self.stable_end() };
+        // The cuts below look only at spans ending in the last three
+        // overlaps; the scan keeps those for them.
+        self.scratch.root_spans.from = (!last).then(|| len.saturating_sub(3 * self.overlap) as u64);
         let mut round = std::mem::take(&mut self.round);
         round.clear();
         self.engine
             .borrow()
             .scan_bytes_with(&mut self.scratch, &self.buf, &mut |f| round.push(f));
+        let spans = if last { Vec::new() } else { self.tail_spans() };
+        let stable_end = if last { len } else { self.stable_end(&spans) };
         let stable_abs = self.base + stable_end as u64;
         for mut f in round.drain(..) {
             let start = self.base + f.start;
@@ -429,13 +427,38 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
         self.emitted = stable_abs;
         if !last {
             let split = self.stats.spans_split;
-            let keep_from = self.drop_point(stable_end.saturating_sub(self.overlap));
+            let keep_from = self.drop_point(stable_end.saturating_sub(self.overlap), &spans);
             if self.stats.spans_split > split {
                 // The buffer now starts inside a long span.
                 self.piece_start = Some(self.base + keep_from as u64);
             }
             self.drop_before(keep_from);
         }
+        // Give the log its vectors back, to reuse their capacity.
+        if !spans.is_empty() {
+            self.scratch.root_spans.spans = spans;
+        }
+    }
+
+    /// Per transform, the spans over the whole buffer that end after the
+    /// offset the round's scan was asked to keep them from: those the scan
+    /// kept, or (when it kept none, decoding being off) found here.
+    fn tail_spans(&mut self) -> Vec<Vec<Span>> {
+        let log = &mut self.scratch.root_spans;
+        let from = log.from.take().unwrap_or(0);
+        let mut spans = std::mem::take(&mut log.spans);
+        if log.complete {
+            return spans;
+        }
+        let transforms = &self.engine.borrow().tuning.transforms;
+        spans.resize_with(transforms.len(), Vec::new);
+        for (cfg, kept) in transforms.iter().zip(&mut spans) {
+            // Cut points must consider every span.
+            find_spans(&cfg.uncapped(), &self.buf, &mut self.spans);
+            kept.clear();
+            kept.extend(self.spans.iter().filter(|s| s.end > from));
+        }
+        spans
     }
 
     /// Where to cut the buffer: `at`, or the start of an encoded span that
@@ -445,41 +468,22 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
     /// point where its decoding can resume (a Base64 quantum boundary
     /// counted from the span's start, never inside a `%XX` escape), and
     /// counted as split.
-    fn drop_point(&mut self, at: usize) -> usize {
+    fn drop_point(&mut self, at: usize, spans: &[Vec<Span>]) -> usize {
         let region = at.saturating_sub(self.overlap);
         let mut cut = at;
-        for (t, cfg) in self.engine.borrow().tuning.transforms.iter().enumerate() {
-            // Cut points must consider every span.
-            let cfg = cfg.uncapped();
-            find_spans(&cfg, &self.buf[region..], &mut self.spans);
-            let mut long_span = false;
-            for s in &self.spans {
-                let (start, end) = (region + s.start as usize, region + s.end as usize);
-                if start < at && at < end {
-                    if start > region {
-                        cut = cut.min(start);
-                    } else {
-                        long_span = true;
-                    }
-                }
-            }
-            if !long_span {
-                continue;
-            }
-            // The span may have started before `region`: find its true start
-            // (the buffer itself starts at a resumable point) to cut it where
-            // its decoding can resume.
-            let spans = if self.whole_for == Some(t) {
-                &self.whole
-            } else {
-                find_spans(&cfg, &self.buf, &mut self.spans);
-                &self.spans
-            };
+        for (cfg, spans) in self.engine.borrow().tuning.transforms.iter().zip(spans) {
             for s in spans {
                 let (start, end) = (s.start as usize, s.end as usize);
-                if start <= region && at < end {
+                if !(start < at && at < end) {
+                    continue;
+                }
+                if start > region {
+                    cut = cut.min(start);
+                } else {
+                    // Cut where its decoding can resume (the buffer itself
+                    // starts at a resumable point).
                     self.stats.spans_split += 1;
-                    cut = cut.min(start + resumable_cut(&cfg, &self.buf[start..end], at - start));
+                    cut = cut.min(start + resumable_cut(cfg, &self.buf[start..end], at - start));
                 }
             }
         }
@@ -492,27 +496,25 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
     /// the next round. Spans starting earlier are counted as split, unless
     /// they hold a compressed stream short enough to hold whole (then the
     /// stable end moves back to its start too).
-    fn stable_end(&mut self) -> usize {
+    fn stable_end(&mut self, spans: &[Vec<Span>]) -> usize {
         let len = self.buf.len();
         let tail = len - self.overlap;
         let region = tail.saturating_sub(self.overlap);
         let mut stable = tail;
-        for t in 0..self.engine.borrow().tuning.transforms.len() {
-            let cfg = self.engine.borrow().tuning.transforms[t].uncapped();
-            find_spans(&cfg, &self.buf[region..], &mut self.spans);
-            let mut open_long = false;
-            for s in &self.spans {
-                let (start, end) = (region + s.start as usize, region + s.end as usize);
+        for (t, spans) in spans.iter().enumerate() {
+            let mut open_long = None;
+            for s in spans {
+                let (start, end) = (s.start as usize, s.end as usize);
                 if end > tail {
                     if start > region {
                         stable = stable.min(start);
                     } else if end == len {
-                        open_long = true;
+                        open_long.get_or_insert(start);
                     }
                 }
             }
-            if open_long {
-                if let Some(start) = self.open_compressed_span(t, &cfg, region) {
+            if let Some(start) = open_long {
+                if self.holds_compressed_span(t, start) {
                     stable = stable.min(start);
                 } else {
                     self.stats.spans_split += 1;
@@ -522,35 +524,23 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
         stable.max(self.emitted.saturating_sub(self.base) as usize)
     }
 
-    /// The start of the span of transform `t` that begins at or before
-    /// `region` and is open at the buffer's end, when it holds a compressed
-    /// stream (its Base64 decodes to a gzip or zlib header) that is held
-    /// whole: at most `max_inflated_bytes` long so far. A longer one is
-    /// counted in `inflate_budget_hits` (once) and `None` returned: it is
-    /// split like any long span.
-    fn open_compressed_span(
-        &mut self,
-        t: usize,
-        cfg: &TransformConfig,
-        region: usize,
-    ) -> Option<usize> {
+    /// Whether the span of transform `t` starting at `start`, which began
+    /// at or before the stable region and is open at the buffer's end, holds
+    /// a compressed stream (its Base64 decodes to a gzip or zlib header)
+    /// that is held whole: at most `max_inflated_bytes` long so far. A longer
+    /// one is counted in `inflate_budget_hits` (once) and split like any
+    /// long span.
+    fn holds_compressed_span(&mut self, t: usize, start: usize) -> bool {
         let tuning = &self.engine.borrow().tuning;
+        let cfg = &tuning.transforms[t];
         if !(tuning.inflate && tuning.max_transform_depth >= 2 && cfg.kind == TransformKind::Base64)
         {
-            return None;
+            return false;
         }
         let len = self.buf.len();
-        find_spans(cfg, &self.buf, &mut self.whole);
-        self.whole_for = Some(t);
-        let span = self
-            .whole
-            .iter()
-            .find(|s| s.start as usize <= region && s.end as usize == len)
-            .copied();
-        let start = span?.start as usize;
         let abs = self.base + start as u64;
         if self.piece_start == Some(abs) {
-            return None;
+            return false;
         }
         let encoded = &self.buf[start..];
         if !root_span_inflates(
@@ -560,16 +550,16 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
             &mut self.head_chunk,
             &mut self.inflater,
         ) {
-            return None;
+            return false;
         }
         if len - start <= tuning.max_inflated_bytes {
-            return Some(start);
+            return true;
         }
         if self.cut_compressed != Some(abs) {
             self.cut_compressed = Some(abs);
             self.scratch.buf.stats.inflate_budget_hits += 1;
         }
-        None
+        false
     }
 
     /// Drops `buf[..n]`, keeping the line and column bookkeeping.
@@ -627,6 +617,59 @@ mod tests {
             s.into_bytes()
         });
         proptest::collection::vec(piece, 1..20).prop_map(|v| v.concat())
+    }
+
+    /// An engine with one token rule and every transform.
+    fn token_engine() -> &'static Engine {
+        static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+        ENGINE.get_or_init(|| {
+            let rules = crate::parse_rules_toml(
+                "[[rules]]\nid = \"t\"\nname = \"t\"\nregex = '''tok_[a-z0-9]{12}'''\n",
+                "t.toml",
+            )
+            .unwrap();
+            Engine::builder()
+                .builtin_rules(false)
+                .rules(rules)
+                .build()
+                .unwrap()
+        })
+    }
+
+    /// Text with pieces of every encoding, Base64 of text and long runs.
+    fn mixed_text() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            encoded(TransformKind::Hex),
+            encoded(TransformKind::Escape),
+            encoded(TransformKind::Html),
+            "[ -~]{0,80}".prop_map(|t| base64_simd::STANDARD.encode_to_string(t).into_bytes()),
+            "[a-zA-Z0-9%_/+=\\n -]{0,120}".prop_map(String::into_bytes),
+        ];
+        proptest::collection::vec(piece, 1..30).prop_map(|v| v.join(&b" "[..]))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// The spans a round's scan keeps for the cuts are exactly those the
+        /// finders report over the whole buffer (the fallback when decoding
+        /// is off), from any offset on.
+        #[test]
+        fn kept_spans_match_the_finders(text in mixed_text(), from in any::<usize>()) {
+            let engine = token_engine();
+            let mut scanner = engine.stream();
+            scanner.buf.extend_from_slice(&text);
+            let from = (from % (text.len() + 1)) as u64;
+            scanner.scratch.root_spans.from = Some(from);
+            engine.scan_bytes_with(&mut scanner.scratch, &scanner.buf, &mut |_| {});
+            prop_assert!(scanner.scratch.root_spans.complete);
+            let kept = scanner.tail_spans();
+            prop_assert!(kept.iter().flatten().all(|s| s.end > from));
+            scanner.scratch.root_spans.complete = false;
+            scanner.scratch.root_spans.from = Some(from);
+            let found = scanner.tail_spans();
+            prop_assert_eq!(kept, found);
+        }
     }
 
     proptest! {

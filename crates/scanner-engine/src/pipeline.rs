@@ -144,6 +144,7 @@ pub(crate) fn scan_with<R: SinkFlow>(
         engine,
         &mut scratch.buf,
         &mut scratch.decode,
+        &mut scratch.root_spans,
         input,
         &root,
         prefilter,

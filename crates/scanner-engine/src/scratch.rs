@@ -12,7 +12,7 @@
 //! - Between scans every per-rule window list is empty and `touched` is
 //!   empty; buffers keep their capacity so warm scans do not allocate.
 
-use crate::decode::DecodeScratch;
+use crate::decode::{DecodeScratch, RootSpanLog};
 use crate::finding::Finding;
 use crate::raw_pass::BufferScratch;
 use crate::scan_types::PendingFinding;
@@ -34,6 +34,8 @@ pub struct Scratch {
     /// Report every finding, ignoring `max_findings_per_scan` (set by
     /// `Engine::scan_bytes`, whose caller receives a `Vec` of all).
     pub(crate) uncapped: bool,
+    /// Root spans of the last scan, kept when the chunked scanner asks.
+    pub(crate) root_spans: RootSpanLog,
 }
 
 impl Default for Scratch {
@@ -51,6 +53,7 @@ impl Scratch {
             root_utf16: Vec::new(),
             decode: None,
             uncapped: false,
+            root_spans: RootSpanLog::default(),
         }
     }
 

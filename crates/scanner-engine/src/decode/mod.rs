@@ -48,6 +48,10 @@
 //!   Base64 span. Inflation stops at `max_inflated_bytes` (and the scan's
 //!   total budget), counted; a corrupt stream is counted; both keep what
 //!   was inflated.
+//! - When a [`RootSpanLog`] asks for it (the chunked scanner does), the
+//!   root spans ending after its offset are kept, per transform, exactly as
+//!   the root finders reported them; the log is complete only when every
+//!   transform's finder ran over the whole input.
 
 mod digest;
 mod inflate;
@@ -223,19 +227,55 @@ fn step_of(kind: TransformKind) -> DecodeStep {
     }
 }
 
+/// The root spans of the last scan that end after an offset, per
+/// transform: what the chunked scanner needs to place its cuts, without
+/// running the finders over the buffer again. Kept only while `from` is
+/// set; the spans kept are bounded by the bytes after `from`.
+#[derive(Debug, Default)]
+pub(crate) struct RootSpanLog {
+    /// Keep the spans ending after this offset of the input; `None` keeps
+    /// nothing.
+    pub(crate) from: Option<u64>,
+    /// Per transform (index into `Tuning::transforms`), in the order found.
+    pub(crate) spans: Vec<Vec<Span>>,
+    /// Every transform's finder ran over the whole last input.
+    pub(crate) complete: bool,
+}
+
+impl RootSpanLog {
+    /// Empties the log before a scan of `transforms` transforms.
+    fn start(&mut self, transforms: usize) {
+        self.complete = false;
+        self.spans.resize_with(transforms, Vec::new);
+        for s in &mut self.spans {
+            s.clear();
+        }
+    }
+
+    /// Keeps the spans in `found` (of transform `t`) that end after `from`.
+    fn record(&mut self, t: usize, found: &[Span]) {
+        if let Some(from) = self.from {
+            self.spans[t].extend(found.iter().filter(|s| s.end > from));
+        }
+    }
+}
+
 /// Runs the decoded-data pass over `input`, its state kept in `decode`
 /// between scans. `root_pending` holds the raw
 /// pass's confirmed matches, used to drop decoded findings that repeat a raw
-/// finding inside the same root span.
+/// finding inside the same root span. The root spans are kept in `log` as it
+/// asks.
 pub(crate) fn scan_decoded(
     engine: &Engine,
     scratch: &mut BufferScratch,
     decode: &mut Option<DecodeScratch>,
+    log: &mut RootSpanLog,
     input: &[u8],
     root_pending: &[PendingFinding],
     prefilter: Prefilter,
 ) {
     let tuning = &engine.tuning;
+    log.start(tuning.transforms.len());
     if tuning.max_transform_depth == 0 || tuning.transforms.is_empty() {
         return;
     }
@@ -267,6 +307,7 @@ pub(crate) fn scan_decoded(
                 ControlFlow::Continue(())
             });
             offset += piece.len() as u64;
+            log.record(t, &ds.spans);
             enqueue_root_spans(scratch, &mut ds, t, cfg.kind);
             // Half the queue is left for the nested spans found meanwhile.
             if ds.queue.len() >= tuning.max_decode_queue / 2 {
@@ -278,9 +319,11 @@ pub(crate) fn scan_decoded(
             ds.spans.push(span);
             ControlFlow::Continue(())
         });
+        log.record(t, &ds.spans);
         enqueue_root_spans(scratch, &mut ds, t, cfg.kind);
         scratch.stats.spans_truncated += finder.counts().cut;
     }
+    log.complete = true;
     run.drain(scratch, &mut ds, &mut budget);
     keep_outermost(&mut ds.findings);
     *decode = Some(ds);
