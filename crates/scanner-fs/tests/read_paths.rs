@@ -44,6 +44,7 @@ fn every_size_around_the_read_limits_reports_every_token() {
     let dir = tempfile::tempdir().unwrap();
     let head = DETECT_HEAD_LEN;
     let limit = scanner_fs::input_scanner::WHOLE_INPUT_LIMIT as usize;
+    let eager = scanner_fs::input_scanner::EAGER_READ_LIMIT as usize;
     let sizes = [
         20,
         head - 1,
@@ -53,6 +54,9 @@ fn every_size_around_the_read_limits_reports_every_token() {
         SNIFF_LEN,
         SNIFF_LEN + 1,
         3 * SNIFF_LEN,
+        eager - 1,
+        eager,
+        eager + 1,
         limit,
         limit + 1,
         limit + SNIFF_LEN,
@@ -70,6 +74,8 @@ fn every_size_around_the_read_limits_reports_every_token() {
                 head + 3,
                 SNIFF_LEN - 8,
                 SNIFF_LEN + 5,
+                eager - 7,
+                eager + 2,
                 len / 2,
                 len,
             ];
@@ -93,7 +99,14 @@ fn every_size_around_the_read_limits_reports_every_token() {
             }
         }
         // A NUL in the head: skipped, whatever the size.
-        for len in [head + 1, SNIFF_LEN + 1, 4 * SNIFF_LEN, limit + 1] {
+        for len in [
+            head + 1,
+            SNIFF_LEN + 1,
+            4 * SNIFF_LEN,
+            eager,
+            eager + 1,
+            limit + 1,
+        ] {
             let (mut data, _) = text_with_tokens(len, &[len / 2]);
             data[100] = 0;
             let path = dir.path().join(format!("b{len}.bin"));
