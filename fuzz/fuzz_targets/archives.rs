@@ -44,7 +44,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(path.starts_with("fuzz.bin"), "member path {path}");
         let mut sink = Vec::new();
         let n = reader.read_to_end(&mut sink)? as u64;
-        assert!(n <= limits.max_entry_bytes, "member of {n} bytes over the budget");
+        assert!(
+            n <= limits.max_entry_bytes,
+            "member of {n} bytes over the budget"
+        );
         members += 1;
         bytes += n;
         Ok(())

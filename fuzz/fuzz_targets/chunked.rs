@@ -38,7 +38,11 @@ fn engine() -> &'static Engine {
         Engine::builder()
             .builtin_rules(false)
             .rules(parse_rules_toml(RULES, "fuzz.toml").expect("fuzz rules parse"))
-            .tuning(Tuning::default().with_stream_step(16).with_stream_overlap(0))
+            .tuning(
+                Tuning::default()
+                    .with_stream_step(16)
+                    .with_stream_overlap(0),
+            )
             .build()
             .expect("fuzz rules compile")
     })
@@ -47,11 +51,21 @@ fn engine() -> &'static Engine {
 type Key = (u64, u64, String, Vec<u8>, String, u64, u64);
 
 fn key(f: &Finding) -> Key {
-    (f.start, f.end, f.rule_id.to_string(), f.secret.clone(), f.decode_path_string(), f.line, f.column)
+    (
+        f.start,
+        f.end,
+        f.rule_id.to_string(),
+        f.secret.clone(),
+        f.decode_path_string(),
+        f.line,
+        f.column,
+    )
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&n, rest)) = data.split_first() else { return };
+    let Some((&n, rest)) = data.split_first() else {
+        return;
+    };
     let cuts = usize::from(n % 16).min(rest.len());
     let (lengths, input) = rest.split_at(cuts);
     let engine = engine();
@@ -67,7 +81,11 @@ fuzz_target!(|data: &[u8]| {
     }
     scanner.feed(&input[at..], &mut |f| chunked.push(key(&f)));
     let stats = scanner.finish(&mut |f| chunked.push(key(&f)));
-    assert_eq!(stats.scan.findings, chunked.len() as u64, "findings counted as delivered");
+    assert_eq!(
+        stats.scan.findings,
+        chunked.len() as u64,
+        "findings counted as delivered"
+    );
     if stats.spans_split == 0 {
         assert_eq!(chunked, whole, "chunked scan differs from scan_bytes");
     }

@@ -239,9 +239,10 @@ fn ref_escape(enc: &[u8], max: usize) -> (Vec<u8>, RefResult) {
                         _ => None,
                     };
                     let (ch, used) = match (hi, lo) {
-                        (0xD800..=0xDBFF, Some(lo @ 0xDC00..=0xDFFF)) => {
-                            (char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)), 12)
-                        }
+                        (0xD800..=0xDBFF, Some(lo @ 0xDC00..=0xDFFF)) => (
+                            char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)),
+                            12,
+                        ),
                         _ => (char::from_u32(hi), 6),
                     };
                     let ch = ch.unwrap_or(char::REPLACEMENT_CHARACTER);
