@@ -393,8 +393,13 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
         self.engine
             .borrow()
             .scan_bytes_with(&mut self.scratch, &self.buf, &mut |f| round.push(f));
-        let spans = if last { Vec::new() } else { self.tail_spans() };
-        let stable_end = if last { len } else { self.stable_end(&spans) };
+        let (spans, stable_end) = if last {
+            (Vec::new(), len)
+        } else {
+            let spans = self.tail_spans();
+            let stable_end = self.stable_end(&spans);
+            (spans, stable_end)
+        };
         let stable_abs = self.base + stable_end as u64;
         for mut f in round.drain(..) {
             let start = self.base + f.start;
@@ -433,9 +438,7 @@ impl<E: Borrow<Engine>> StreamScanner<E> {
                 self.piece_start = Some(self.base + keep_from as u64);
             }
             self.drop_before(keep_from);
-        }
-        // Give the log its vectors back, to reuse their capacity.
-        if !spans.is_empty() {
+            // Give the log its vectors back, to reuse their capacity.
             self.scratch.root_spans.spans = spans;
         }
     }

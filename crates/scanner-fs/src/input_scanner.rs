@@ -257,10 +257,9 @@ impl<'e> InputScanner<'e> {
         // Small inputs are read whole (one byte more than the limit tells
         // whether the input grew past it); a file longer than
         // `EAGER_READ_LIMIT` is sniffed first, so a binary one is not read
-        // on. Reading a regular
-        // file stops at its length (as its metadata gave it), which saves
-        // the read that would return nothing; one that grew meanwhile is
-        // scanned as it was.
+        // on. Reading a regular file stops at its length (as its metadata
+        // gave it), which saves the read that would return nothing; one
+        // that grew meanwhile is scanned as it was.
         let limit = WHOLE_INPUT_LIMIT + 1;
         let stop = match size {
             Some(s) if exact_size && s < limit => s,
